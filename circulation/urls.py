@@ -1,0 +1,3 @@
+"""Circulation pages. Each area keeps its own URL list in its views module."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages that only exist in the demo (DEBUG or KAIRAN_DEMO): reading the mail it sent."""
+
+urlpatterns = []

@@ -1,0 +1,171 @@
+"""Who may do what: the one place that decides every access.
+
+Every view asks here. A committee (or an object of a committee) that the person may not
+see at all answers 404, so that nobody learns what exists elsewhere; a person who may see
+the object but not do the action gets 403 (e.g. a member opening the tracking page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Committee, Membership, Role, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from circulation.models import Circulation
+
+
+class Action(StrEnum):
+    # committee level
+    VIEW_COMMITTEE = "view_committee"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_CIRCULATIONS = "manage_circulations"  # create, edit, send, extend, discard
+    VIEW_AUDIT_LOG = "view_audit_log"
+    # circulation level
+    VIEW_CIRCULATION = "view_circulation"
+    DOWNLOAD_MATERIAL = "download_material"
+    REPLY = "reply"
+    ASK_QUESTION = "ask_question"
+    ANSWER_QUESTION = "answer_question"
+    TRACK_CIRCULATION = "track_circulation"  # every reply, who opened what
+    DECIDE = "decide"
+    VIEW_DECISION_RECORD = "view_decision_record"
+
+
+def roles_on(
+    user: User | AnonymousUser, committee: Committee, day: dt.date | None = None
+) -> set[str]:
+    """The roles a person holds on the committee on the day (default: today in Japan)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    day = day or timezone.localdate()
+    return set(
+        Membership.objects.on(day)
+        .filter(user=user, committee=committee)
+        .values_list("role", flat=True)
+    )
+
+
+def committees_of(user: User | AnonymousUser) -> list[Committee]:
+    """Committees where the person holds any role today, for navigation."""
+    if not user.is_authenticated:
+        return []
+    ids = Membership.objects.current().filter(user=user).values("committee_id")
+    return list(Committee.objects.filter(id__in=ids))
+
+
+def is_secretariat_anywhere(user: User) -> bool:
+    return Membership.objects.current().filter(user=user, role=Role.SECRETARIAT).exists()
+
+
+def needs_mfa_setup(user: User) -> bool:
+    """A secretariat user without TOTP must set it up before doing anything else."""
+    if not is_secretariat_anywhere(user):
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def acting_decider_role(committee: Committee, day: dt.date | None = None) -> str:
+    """Who decides today: the chair, or the acting chair when the chair is marked absent
+    or the chair's seat is empty."""
+    day = day or timezone.localdate()
+    if committee.chair_absent:
+        return Role.ACTING_CHAIR
+    chair_sitting = Membership.objects.on(day).filter(committee=committee, role=Role.CHAIR).exists()
+    return Role.CHAIR if chair_sitting else Role.ACTING_CHAIR
+
+
+_COMMITTEE_ACTIONS: dict[Action, set[str]] = {
+    Action.VIEW_COMMITTEE: {r.value for r in Role},
+    Action.MANAGE_MEMBERS: {Role.SECRETARIAT},
+    Action.MANAGE_CIRCULATIONS: {Role.SECRETARIAT},
+    Action.VIEW_AUDIT_LOG: {Role.SECRETARIAT},
+}
+
+
+def may_on_committee(user: User | AnonymousUser, action: Action, committee: Committee) -> bool:
+    allowed = _COMMITTEE_ACTIONS.get(action)
+    if allowed is None:
+        raise ValueError(f"{action} is not a committee-level action")
+    return bool(roles_on(user, committee) & allowed)
+
+
+def is_recipient(user: User | AnonymousUser, circulation: Circulation) -> bool:
+    if not user.is_authenticated or circulation.state == circulation.State.DRAFT:
+        return False
+    return circulation.recipients.filter(user=user).exists()
+
+
+def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) -> bool:
+    """Whether the circulation exists for this person at all (else 404)."""
+    roles = roles_on(user, circulation.committee)
+    if Role.SECRETARIAT in roles:
+        return True
+    if circulation.state in (circulation.State.DRAFT, circulation.State.DISCARDED):
+        return False
+    if Role.IMPLEMENTING_BODY in roles:
+        return True
+    return is_recipient(user, circulation)
+
+
+def may_on_circulation(
+    user: User | AnonymousUser, action: Action, circulation: Circulation
+) -> bool:
+    if not may_see_circulation(user, circulation):
+        return False
+    roles = roles_on(user, circulation.committee)
+    secretariat = Role.SECRETARIAT in roles
+    recipient = is_recipient(user, circulation)
+    state = circulation.state
+    S = circulation.State
+    match action:
+        case Action.VIEW_CIRCULATION | Action.DOWNLOAD_MATERIAL:
+            return True
+        case Action.REPLY:
+            return recipient and state == S.OPEN
+        case Action.ASK_QUESTION:
+            return recipient and state == S.OPEN
+        case Action.ANSWER_QUESTION:
+            return (secretariat or Role.IMPLEMENTING_BODY in roles) and state != S.DRAFT
+        case Action.TRACK_CIRCULATION | Action.MANAGE_CIRCULATIONS:
+            return secretariat
+        case Action.DECIDE:
+            decider = acting_decider_role(circulation.committee)
+            return state == S.CLOSED and decider in roles
+        case Action.VIEW_DECISION_RECORD:
+            return secretariat or (recipient and state in (S.DECIDED, S.ARCHIVED))
+    raise ValueError(f"{action} is not a circulation-level action")
+
+
+def committee_or_404(user: User | AnonymousUser, committee_id: int, action: Action) -> Committee:
+    """The committee, if the person may do the action there; 404 if they are not on it at
+    all, 403 if they are but may not."""
+    committee = Committee.objects.filter(pk=committee_id).first()
+    if committee is None or not roles_on(user, committee):
+        raise Http404
+    if not may_on_committee(user, action, committee):
+        raise PermissionDenied
+    return committee
+
+
+def circulation_or_404(
+    user: User | AnonymousUser, circulation_id: int, action: Action
+) -> Circulation:
+    from circulation.models import Circulation
+
+    circulation = Circulation.objects.select_related("committee").filter(pk=circulation_id).first()
+    if circulation is None or not may_see_circulation(user, circulation):
+        raise Http404
+    if not may_on_circulation(user, action, circulation):
+        raise PermissionDenied
+    return circulation

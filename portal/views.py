@@ -1,0 +1,26 @@
+"""Foundation pages. Views parse, authorise (portal.permissions) and call one service."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .models import Membership
+from .permissions import Action, committee_or_404
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {})
+
+
+@login_required
+def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
+    committee = committee_or_404(request.user, committee_id, Action.VIEW_COMMITTEE)
+    memberships = Membership.objects.current().filter(committee=committee).select_related("user")
+    return render(
+        request,
+        "portal/committee_detail.html",
+        {"committee": committee, "memberships": memberships},
+    )
