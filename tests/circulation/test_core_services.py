@@ -126,8 +126,9 @@ def test_reply_boundary_at_midnight_japan_time_with_the_server_in_utc(council, s
 
 def test_closing_happens_once_and_summarises_to_chair_acting_chair_and_secretariat(council):
     circulation = sent_circulation(council)
-    submit_reply(recipient=recipient_of(circulation, council.members[0]), kind="opinion",
-                 opinion="要審議", meeting_needed=True, submitted_by=council.members[0])  # fmt: skip
+    tanaka = recipient_of(circulation, council.members[0])
+    submit_reply(recipient=tanaka, kind="opinion", opinion="要審議", meeting_needed=True,
+                 submitted_by=council.members[0])  # fmt: skip
     later = circulation.deadline + dt.timedelta(seconds=1)
     assert close_circulation(circulation.pk, now=later) is True
     assert close_circulation(circulation.pk, now=later) is False
