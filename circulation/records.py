@@ -101,11 +101,12 @@ def _reply_rows(circulation: Circulation, masked: bool) -> list[ReplyRow]:
     ]  # fmt: skip
 
 
-def _masked_order(recipient: Recipient) -> tuple[int, float]:
+def _masked_order(recipient: Recipient) -> tuple[int, float, int]:
+    # Ties go by the reply's row id (the order of arrival), never by the roll order.
     reply = recipient.current_reply
     if reply is None:
-        return (1, 0.0)
-    return (0, reply.submitted_at.timestamp())
+        return (1, 0.0, 0)
+    return (0, reply.submitted_at.timestamp(), reply.pk)
 
 
 def _qa_entries(circulation: Circulation, masked: bool) -> list[QAEntry]:

@@ -118,7 +118,15 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
         return False
     if Role.IMPLEMENTING_BODY in roles:
         return True
-    return is_recipient(user, circulation)
+    if is_recipient(user, circulation):
+        return True
+    # A chair (or acting chair) appointed after sending must still see what they decide.
+    S = circulation.State
+    return (
+        circulation.state in (S.CLOSED, S.DECIDED, S.ARCHIVED)
+        and bool(roles & {Role.CHAIR, Role.ACTING_CHAIR})
+        and acting_decider_role(circulation.committee) in roles
+    )
 
 
 def may_on_circulation(

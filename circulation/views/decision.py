@@ -60,12 +60,12 @@ class DecisionForm(forms.Form):
 
 @login_required
 def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
-    circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
-    if not may_on_circulation(request.user, Action.VIEW_DECISION_PAGE, circulation):
-        # Members read the decision in the record once it exists; before that, nothing.
-        if may_on_circulation(request.user, Action.VIEW_DECISION_RECORD, circulation):
-            return redirect("decision_record", circulation.pk)
-        raise PermissionDenied
+    try:
+        circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_PAGE)
+    except PermissionDenied:
+        # Members read the decision in the record once it exists; before that, 403.
+        circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_RECORD)
+        return redirect("decision_record", circulation_id)
     form = DecisionForm()
     refusal: DecisionRefused | None = None
     if request.method == "POST":
@@ -113,8 +113,9 @@ def _page_context(
         "refusal": refusal,
         # The reason typed before a refusal, shown back so that nothing is lost.
         "typed_reason": request.POST.get("reason", "") if refusal else "",
-        "may_decide": may_on_circulation(request.user, Action.DECIDE, circulation),
-        "is_secretariat": may_on_circulation(request.user, Action.MANAGE_CIRCULATIONS, circulation),
+        "may_decide": circulation.state == Circulation.State.CLOSED
+        and may_on_circulation(request.user, Action.DECIDE, circulation),
+        "is_secretariat": may_on_committee(request.user, Action.MANAGE_CIRCULATIONS, committee),
         "may_manage_members": may_on_committee(request.user, Action.MANAGE_MEMBERS, committee),
         "decider_role_label": Role(decider_role).label,
         "decider": Membership.objects.current()

@@ -15,31 +15,31 @@ from portal.permissions import (
     may_see_member_names,
 )
 
-from ..models import Circulation
 from ..records import build_record
 from ..services.records import export_replies_csv
 
 
-def _masked(request: HttpRequest, circulation: Circulation) -> bool:
+def _masked(request: HttpRequest, may_unmask: bool) -> bool:
     """Masked on request (for publication), and always for people who may not see names."""
     asked = request.GET.get("masked", "") in ("1", "true", "on", "yes")
-    return asked or not may_see_member_names(request.user, circulation)
+    return asked or not may_unmask
 
 
 @login_required
 def decision_record(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_RECORD)
-    masked = _masked(request, circulation)
+    may_unmask = may_see_member_names(request.user, circulation)
+    masked = _masked(request, may_unmask)
     return render(
         request,
         "circulation/decision/record.html",
         {
             "circulation": circulation,
             "record": build_record(circulation, masked=masked),
-            "may_unmask": may_see_member_names(request.user, circulation),
-            "may_open_decision_page": may_on_circulation(
-                request.user, Action.VIEW_DECISION_PAGE, circulation
-            ),
+            "may_unmask": may_unmask,
+            # Whoever may open the decision page also sees names, so members skip the check.
+            "may_open_decision_page": may_unmask
+            and may_on_circulation(request.user, Action.VIEW_DECISION_PAGE, circulation),
         },
     )
 
@@ -47,7 +47,7 @@ def decision_record(request: HttpRequest, circulation_id: int) -> HttpResponse:
 @login_required
 def decision_record_csv(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_RECORD)
-    masked = _masked(request, circulation)
+    masked = _masked(request, may_see_member_names(request.user, circulation))
     data = export_replies_csv(circulation, by=request.user, masked=masked)
     response = HttpResponse(data, content_type="text/csv; charset=utf-8")
     name = f"審議結果_{circulation.pk}{'_匿名' if masked else ''}.csv"
