@@ -37,6 +37,9 @@ class Action(StrEnum):
     ANSWER_QUESTION = "answer_question"
     TRACK_CIRCULATION = "track_circulation"  # every reply, who opened what
     DECIDE = "decide"
+    # The decision page (tally, every named opinion): the decider, and the secretariat
+    # read-only; members are sent to the decision record once it exists.
+    VIEW_DECISION_PAGE = "view_decision_page"
     VIEW_DECISION_RECORD = "view_decision_record"
 
 
@@ -115,7 +118,15 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
         return False
     if Role.IMPLEMENTING_BODY in roles:
         return True
-    return is_recipient(user, circulation)
+    if is_recipient(user, circulation):
+        return True
+    # A chair (or acting chair) appointed after sending must still see what they decide.
+    S = circulation.State
+    return (
+        circulation.state in (S.CLOSED, S.DECIDED, S.ARCHIVED)
+        and bool(roles & {Role.CHAIR, Role.ACTING_CHAIR})
+        and acting_decider_role(circulation.committee) in roles
+    )
 
 
 def may_on_circulation(
@@ -142,9 +153,36 @@ def may_on_circulation(
         case Action.DECIDE:
             decider = acting_decider_role(circulation.committee)
             return state == S.CLOSED and decider in roles
+        case Action.VIEW_DECISION_PAGE:
+            return secretariat or _decides_or_decided(user, roles, circulation)
         case Action.VIEW_DECISION_RECORD:
             return secretariat or (recipient and state in (S.DECIDED, S.ARCHIVED))
     raise ValueError(f"{action} is not a circulation-level action")
+
+
+def _decides_or_decided(user: User, roles: set[str], circulation: Circulation) -> bool:
+    """The person who decides once the circulation is closed, and afterwards also the
+    person who did decide (the chair may be marked absent or present again later)."""
+    S = circulation.State
+    if circulation.state not in (S.CLOSED, S.DECIDED, S.ARCHIVED):
+        return False
+    if acting_decider_role(circulation.committee) in roles:
+        return True
+    if circulation.state == S.CLOSED:
+        return False
+    from circulation.models import Decision
+
+    return Decision.objects.filter(circulation=circulation, decided_by=user).exists()
+
+
+def may_see_member_names(user: User | AnonymousUser, circulation: Circulation) -> bool:
+    """Whether replies and questions are shown with members' names (else 「委員」): the
+    secretariat, the chair and the acting chair always; members only when the committee
+    shows names. Callers check first that the person may see the page at all."""
+    if circulation.committee.show_member_names:
+        return True
+    roles = roles_on(user, circulation.committee)
+    return bool(roles & {Role.SECRETARIAT, Role.CHAIR, Role.ACTING_CHAIR})
 
 
 def committee_or_404(user: User | AnonymousUser, committee_id: int, action: Action) -> Committee:
