@@ -28,7 +28,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     user = membership.user
     if request.user.is_authenticated and request.user.pk != user.pk:
         return render(request, "portal/invitation/other_account.html", {}, status=403)
-    form = AcceptInvitationForm(request.POST or None, user=user)
+    form = AcceptInvitationForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             user = accept_invitation(

@@ -71,7 +71,7 @@ def member_list(request: HttpRequest, committee_id: int) -> HttpResponse:
 @login_required
 def member_add(request: HttpRequest, committee_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    form = InviteMemberForm(request.POST or None)
+    form = InviteMemberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -5,6 +5,7 @@ allauth; repeated failures are refused."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from circulation.models import OutboxMessage
@@ -129,3 +130,36 @@ def test_login_codes_cannot_be_requested_without_limit(client, council):
     response = client.post(reverse("account_request_login_code"), {"email": "tanaka@example.jp"})
     assert OutboxMessage.objects.filter(purpose="account.login_code").count() == 3
     assert response.status_code in (200, 429)
+
+
+@pytest.mark.redis
+def test_failed_login_limits_are_shared_through_redis(client, council, settings):
+    """With REDIS_URL set the limits live in Redis (as in production, where every web
+    process shares them): five failures through one browser lock out another browser."""
+    import os
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.test import Client
+
+    url = urlsplit(os.environ["REDIS_URL"])
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": urlunsplit((url.scheme, url.netloc, "/11", "", "")),  # foundation's DB
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    try:
+        for _ in range(5):
+            client.post(
+                reverse("account_login"), {"login": "tanaka@example.jp", "password": "nope"}
+            )
+        other_browser = Client()
+        response = other_browser.post(
+            reverse("account_login"), {"login": "tanaka@example.jp", "password": PASSWORD}
+        )
+        assert "_auth_user_id" not in other_browser.session
+        assert "ログイン失敗が連続しています" in response.content.decode()
+    finally:
+        cache.clear()  # DB 11 is the foundation tests' own
