@@ -59,6 +59,7 @@ def test_switching_on_the_members_page_turns_it_english_and_is_remembered(client
     assert "Manage members" in body and "Sitting" in body and "Term ended" in body
     assert "Chair" in body and "Acting chair" in body
     assert "委員の管理" not in body
+    assert " – " in body and "〜" not in body  # terms read "May 7, 2026 – May 6, 2028"
 
     secretariat = User.objects.get(pk=council.secretariat.pk)
     assert secretariat.language == "en"
