@@ -101,9 +101,18 @@ class RequireSecretariatMFAMiddleware:
             and not request.path.startswith(mfa_exempt_prefixes())
             and needs_mfa_setup(request.user)
         ):
-            messages.warning(
+            _explain_once(
                 request,
                 _("事務局の方は、ほかの操作の前に2段階認証(認証アプリ)を設定してください。"),
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+def _explain_once(request: HttpRequest, text: str) -> None:
+    """Say why the person lands on MFA set-up, without repeating it for every redirect."""
+    storage = messages.get_messages(request)
+    already = any(str(message) == text for message in storage)
+    storage.used = False  # looking must not consume the messages
+    if not already:
+        messages.warning(request, text)

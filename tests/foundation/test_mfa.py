@@ -168,3 +168,12 @@ def test_a_password_login_also_asks_for_totp(client, council):
     )
     assert response["Location"].startswith(reverse("mfa_authenticate"))
     assert logged_in_user_id(client) is None
+
+
+def test_the_mfa_page_says_why_once(client, council, mfa_required):
+    client.force_login(council.secretariat)
+    client.get(reverse("home"))
+    client.get(reverse("committee_members", args=[council.committee.pk]))
+    response = client.get(reverse("mfa_activate_totp"), follow=True)
+    body = response.content.decode()
+    assert body.count("ほかの操作の前に2段階認証") == 1
