@@ -94,10 +94,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the language is the chosen one (cookie), else the person's
+    # saved one, else Japanese; the browser's Accept-Language is not consulted.
+    "portal.middleware.PortalLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -178,11 +180,17 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kairan] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_PREVENT_ENUMERATION = True
+# No mail to unknown addresses: it would invite strangers to a sign-up that is closed, and
+# would let anyone make the portal mail any address.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kairan"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# How long an invitation link works (days). Expired links: the secretariat resends.
+KAIRAN_INVITATION_SECONDS = env_int("KAIRAN_INVITATION_DAYS", 14, minimum=1) * 24 * 60 * 60
 
 # Anyone holding a secretariat role must have TOTP before anything else (off only in the demo).
 KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT = env_bool("KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT", not DEMO)
