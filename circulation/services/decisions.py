@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import audit
-from portal.models import Committee, Membership, Role, User
+from portal.models import Membership, Role, User
 from portal.permissions import (
     Action,
     acting_decider_role,
@@ -172,24 +172,3 @@ def archive_circulation(
             audit.record("circulation.archived", actor=by, obj=circulation)
             return circulation
     raise ArchiveRefused(_("開催の要否が決定された書面照会だけを完了にできます。"))
-
-
-def set_chair_absent(committee: Committee, absent: bool, by: User) -> Committee:
-    """Mark the chair absent (the acting chair then decides) or present again.
-
-    Written here because the foundation branch has no such service yet; the caller has
-    checked that `by` manages the committee's members.
-    """
-    with transaction.atomic():
-        committee = Committee.objects.select_for_update().get(pk=committee.pk)
-        if committee.chair_absent == absent:
-            return committee
-        committee.chair_absent = absent
-        committee.save(update_fields=["chair_absent"])
-        audit.record(
-            "committee.chair_absence.changed",
-            actor=by,
-            obj=committee,
-            data={"chair_absent": absent},
-        )
-    return committee

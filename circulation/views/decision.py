@@ -24,6 +24,7 @@ from portal.permissions import (
     may_on_circulation,
     may_on_committee,
 )
+from portal.services.membership import set_chair_absent
 
 from ..models import Circulation
 from ..records import build_record
@@ -35,7 +36,6 @@ from ..services.decisions import (
     DecisionRefused,
     archive_circulation,
     decide,
-    set_chair_absent,
 )
 
 

@@ -16,9 +16,9 @@ from circulation.services.decisions import (
     DecisionRefused,
     archive_circulation,
     decide,
-    set_chair_absent,
 )
 from portal.models import AuditEntry, Role
+from portal.services.membership import set_chair_absent
 from tests.decision.helpers import REASON, closed_scene, end_chair_term, jst_label
 
 pytestmark = pytest.mark.django_db

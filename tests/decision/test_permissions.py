@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from circulation.models import Circulation
-from circulation.services.decisions import decide, set_chair_absent
+from circulation.services.decisions import decide
 from portal.models import Role
 from portal.permissions import Action, may_on_circulation, may_see_member_names
+from portal.services.membership import set_chair_absent
 from tests.decision.helpers import REASON, end_chair_term
 from tests.factories import MembershipFactory, UserFactory
 
