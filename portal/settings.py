@@ -86,12 +86,14 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "portal",
     "circulation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    "portal.auditlog.middleware.RefusalAuditMiddleware",  # after AuditContextMiddleware
     "portal.middleware.RequireSecretariatMFAMiddleware",
 ]
 
@@ -123,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "portal.auditlog.context_processors.audit_review",
             ],
         },
     },
@@ -224,6 +228,29 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp 4) --------------------------------------------------
+# Everything is served from this host; no inline script or style anywhere (templates use
+# static/css and, if ever needed, static JS files). data: images only for allauth's TOTP QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# --- Audit log (操作記録) ---------------------------------------------------------------------
+# Entries older than this are deleted by the daily retention job, the only deletion path.
+# At least 30 days, so that a typo cannot wipe the log. Default: five years.
+KAIRAN_AUDIT_RETENTION_DAYS = env_int("KAIRAN_AUDIT_RETENTION_DAYS", 5 * 365, minimum=30)
+# The secretariat reviews each committee's log (ログ確認) at least this often.
+KAIRAN_AUDIT_REVIEW_INTERVAL_DAYS = env_int("KAIRAN_AUDIT_REVIEW_INTERVAL_DAYS", 30, minimum=1)
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

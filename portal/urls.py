@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import account_views, views
+from .auditlog import views as auditlog_views
 
 admin.autodiscover()
 # The admin logs in through allauth: rate limits and MFA apply there too.
@@ -16,6 +17,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("committees/", include("portal.committee_urls")),
     path("c/", include("circulation.urls")),
+    path("audit/", include("portal.auditlog.urls")),
+    path("privacy/", auditlog_views.privacy_notice, name="privacy_notice"),
     path("admin/", admin.site.urls),
 ]
 
