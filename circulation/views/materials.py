@@ -26,11 +26,11 @@ _INLINE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sa
 def content_disposition(name: str, *, inline: bool) -> str:
     """RFC 6266 with an ASCII fallback and the real name RFC 5987-encoded (UTF-8)."""
     kind = "inline" if inline else "attachment"
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]+", "_", ascii_name).strip(" ._")
-    stem_ok = ascii_name.rpartition(".")[0].strip("_") if "." in ascii_name else ascii_name
-    if not stem_ok.strip("_ "):
-        ascii_name = f"material{extension_of(name)}"
+    ext = extension_of(name)
+    stem = name[: len(name) - len(ext)] if ext else name
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", ascii_stem).strip(" ._")
+    ascii_name = f"{ascii_stem or 'material'}{re.sub(r'[^a-z0-9.]', '', ext)}"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -111,7 +110,9 @@ def circulation_edit(request: HttpRequest, circulation_id: int) -> HttpResponse:
     valid = [form.is_valid(), existing.is_valid(), rows.is_valid()]
     kept = sum(1 for f in existing.forms if not f.cleaned_data.get("remove")) if all(valid) else 0
     if all(valid) and _count_ok(context, kept):
-        top = circulation.materials.aggregate(top=Max("order"))["top"] or 0
+        # New materials go after the last one, as the form orders them now.
+        orders = [f.cleaned_data["order"] for f in existing.forms if not f.cleaned_data["remove"]]
+        top = max(orders, default=0)
         try:
             update_draft(
                 circulation.pk,
