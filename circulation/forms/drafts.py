@@ -162,8 +162,9 @@ class NewMaterialForm(AccessibleForm):
 
 class ExistingMaterialForm(AccessibleForm):
     material_id = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(label=_("資料名"), max_length=200)
-    order = forms.IntegerField(label=_("表示順"), min_value=0, max_value=999)
+    # Blank title or order keeps what is stored.
+    title = forms.CharField(label=_("資料名"), max_length=200, required=False)
+    order = forms.IntegerField(label=_("表示順"), min_value=0, max_value=999, required=False)
     remove = forms.BooleanField(label=_("この資料を外す"), required=False)
 
     material: Material | None = None
@@ -215,7 +216,8 @@ def existing_material_formset(circulation: Circulation, data: Any = None) -> for
         prefix="existing",
         initial=[{"material_id": m.pk, "title": m.title, "order": m.order} for m in materials],
     )
-    by_id = {m.pk: m for m in materials}
+    # Rows are matched by the posted id: the draft may have changed since the page loaded.
+    by_id = {m.pk: m for m in circulation.materials.all()}
     for form, material in zip(formset.forms, materials, strict=False):
         form.material = by_id.get(_posted_id(form)) or material
     return formset

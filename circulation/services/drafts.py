@@ -49,8 +49,8 @@ class MaterialEdit:
     """A change to a material already in the draft: new title or order, or removal."""
 
     material_id: int
-    title: str
-    order: int
+    title: str  # blank keeps the stored title
+    order: int | None  # None keeps the stored order
     remove: bool = False
 
 
@@ -246,8 +246,9 @@ def _apply_material_edits(
             del current[material.pk]
             continue
         title = edit.title.strip() or material.title
-        if (material.title, material.order) != (title, edit.order):
-            material.title, material.order = title, edit.order
+        order = material.order if edit.order is None else edit.order
+        if (material.title, material.order) != (title, order):
+            material.title, material.order = title, order
             material.save(update_fields=["title", "order"])
             changes.materials_changed.append(material.original_name)
     return len(current)

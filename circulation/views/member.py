@@ -25,6 +25,7 @@ from ..models import Circulation, Material, Recipient, Reply
 from ..qa import qa_items
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
+from ..templatetags.kairan import format_jst
 from ..text import render_markdown
 from ..uploads import is_viewable, kind_label
 
@@ -155,6 +156,12 @@ def _reply_page(
     request: HttpRequest, circulation: Circulation, form: ReplyForm | None, **extra: Any
 ) -> HttpResponse:
     context = page_context(request, circulation, reply_form=form, **extra)
+    if form is not None and not context["accepting"]:
+        # Incomplete *and* too late: the form is gone, so say why and show what was typed.
+        context["refused_message"] = _(
+            "回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。"
+        ) % {"deadline": format_jst(circulation.deadline)}
+        context["typed"] = {"opinion": form.data.get("opinion", "")}
     return render(request, DETAIL_TEMPLATE, context)
 
 

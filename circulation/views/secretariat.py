@@ -111,7 +111,11 @@ def circulation_edit(request: HttpRequest, circulation_id: int) -> HttpResponse:
     kept = sum(1 for f in existing.forms if not f.cleaned_data.get("remove")) if all(valid) else 0
     if all(valid) and _count_ok(context, kept):
         # New materials go after the last one, as the form orders them now.
-        orders = [f.cleaned_data["order"] for f in existing.forms if not f.cleaned_data["remove"]]
+        orders = [
+            f.cleaned_data["order"] if f.cleaned_data["order"] is not None else f.material.order
+            for f in existing.forms
+            if not f.cleaned_data["remove"] and f.material is not None
+        ]
         top = max(orders, default=0)
         try:
             update_draft(

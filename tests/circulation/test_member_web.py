@@ -247,3 +247,28 @@ def test_replying_needs_a_post(client, council):
     circulation = sent(council)
     client.force_login(council.members[0])
     assert client.get(reply_url(circulation)).status_code == 405
+
+
+def test_an_incomplete_reply_after_the_deadline_still_shows_the_typed_text(client, council, clock):
+    circulation = sent(council)
+    clock.move_to(DEADLINE + dt.timedelta(minutes=1))
+    client.force_login(council.members[0])
+    data = reply_data("opinion", "選び忘れたが大事な意見")
+    del data["meeting_needed"]
+    body = client.post(reply_url(circulation), data).content.decode()
+    assert "回答期限(9月10日(木) 17:00)を過ぎたため" in body
+    assert "選び忘れたが大事な意見</textarea>" in body
+
+
+def test_the_implementing_body_finds_open_circulations_with_unanswered_questions(
+    client, council, implementing_body
+):
+    from circulation.services.questions import ask_question
+
+    circulation = sent(council)
+    ask_question(circulation.pk, by=council.members[0], text="質問です")
+    client.force_login(implementing_body)
+    body = client.get("/").content.decode()
+    assert reverse("circulation_questions", args=[circulation.pk]) in body
+    assert "未回答の質問 1件" in body
+    assert reverse("committee_circulations", args=[council.committee.pk]) not in body
