@@ -23,6 +23,7 @@ from ..services.deadlines import ExtensionRefused, extend_deadline
 from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
 from ..tracking import tracking
+from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
 
@@ -51,7 +52,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "committee": circulation.committee,
             "tracking": tracking(circulation),
             "qa": _with_answer_forms(items),
-            "extensions": list(circulation.extensions.select_related("extended_by")),
+            "extensions": extensions_of(circulation),
             "return_to": "tracking",
         },
     )
