@@ -23,6 +23,7 @@ from ..services.deadlines import ExtensionRefused, extend_deadline
 from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
 from ..tracking import tracking
+from ..tracking_html import tracking_rows_html
 from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
@@ -44,13 +45,15 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
     if circulation.state == Circulation.State.DRAFT:
         return redirect("circulation_edit", circulation.pk)
     items = qa_items(circulation, viewer=request.user, names_visible=True)
+    state = tracking(circulation)
     return render(
         request,
         "circulation/secretariat/tracking.html",
         {
             "circulation": circulation,
             "committee": circulation.committee,
-            "tracking": tracking(circulation),
+            "tracking": state,
+            "tracking_rows": tracking_rows_html(state),
             "qa": _with_answer_forms(items),
             "extensions": extensions_of(circulation),
             "return_to": "tracking",

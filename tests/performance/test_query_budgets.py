@@ -19,12 +19,12 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
+from bench.seed import LARGE, SMALL, World, build, grow
 from circulation import due_work
 from circulation.models import Recipient
 from circulation.queries import tally
 from circulation.services.records import export_replies_csv
 from tests.performance.budgets import describe, statements_of
-from tests.performance.world import LARGE, SMALL, World, build, grow
 
 pytestmark = pytest.mark.django_db
 

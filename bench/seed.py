@@ -1,4 +1,5 @@
-"""A council of any size, built fast with bulk_create, for the query budgets.
+"""A council of any size, built fast with bulk_create: for the query budgets
+(tests/performance) and for the web benchmark (bench/web.py).
 
 `grow(world, size)` brings the council up to a size: extra sitting members, each of them a
 recipient of every circulation, materials with earlier versions, replies with several
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -29,10 +31,19 @@ from circulation.models import (
     Recipient,
     Reply,
 )
-from portal.models import SITTING_ROLES, AuditEntry, Membership, Role, User
-from tests.conftest import Council
+from portal.models import SITTING_ROLES, AuditEntry, Committee, Membership, Role, User
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class Council(Protocol):
+    """The personas a world is built around (tests/conftest.py's `council` is one)."""
+
+    committee: Committee
+    secretariat: User
+    chair: User
+    acting_chair: User
+    members: list[User]
 
 
 @dataclass(frozen=True)
@@ -306,3 +317,48 @@ def _add_audit_entries(council: Council, count: int) -> None:
         )
         for index in range(have, count)
     )
+
+
+@dataclass
+class People:
+    """Personas for a benchmark council (plainly fictional)."""
+
+    committee: Committee
+    secretariat: User
+    chair: User
+    acting_chair: User
+    members: list[User]
+
+
+def personas(name: str = "ベンチマーク審議会") -> People:
+    """A committee with its secretariat, chair, acting chair and three members, whose terms
+    cover today; the secretariat has TOTP, as production requires."""
+    from allauth.mfa.models import Authenticator
+
+    committee = Committee.objects.create(name=name)
+    today = timezone.localdate()
+
+    def person(email: str, full_name: str, role: str) -> User:
+        user = User.objects.create_user(email, None, full_name=full_name)
+        Membership.objects.create(
+            user=user,
+            committee=committee,
+            role=role,
+            term_start=today - dt.timedelta(days=200),
+            term_end=today + dt.timedelta(days=530),
+        )
+        return user
+
+    people = People(
+        committee=committee,
+        secretariat=person("jimukyoku@bench.example.jp", "事務局 一郎", Role.SECRETARIAT),
+        chair=person("kaicho@bench.example.jp", "会長 花子", Role.CHAIR),
+        acting_chair=person("dairi@bench.example.jp", "代理 次郎", Role.ACTING_CHAIR),
+        members=[
+            person(f"iin-{n}@bench.example.jp", f"委員 {n}号", Role.MEMBER) for n in (1, 2, 3)
+        ],
+    )
+    Authenticator.objects.create(
+        user=people.secretariat, type=Authenticator.Type.TOTP, data={"secret": "unused"}
+    )
+    return people

@@ -1,0 +1,76 @@
+-- wrk script for Kairan's web benchmark: one connection per thread (-t N -c N), each
+-- logged in as its own person (a line of the sessions file: session id, CSRF secret, version
+-- of that person's current reply).
+--
+--   wrk -t16 -c16 -d8s -s kairan.lua http://127.0.0.1:PORT -- SESSIONS METHOD PATH STATUS
+--
+-- METHOD "reply" POSTs the reply form (意見あり) on top of the person's current version, so
+-- that every POST is accepted (302); the version goes up by one after each accepted POST.
+-- Prints one line "KAIRAN_RESULT {json}" at the end.
+
+local threads = {}
+local next_slot = 0
+
+function setup(thread)
+   next_slot = next_slot + 1
+   thread:set("slot", next_slot)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   local file = assert(io.open(args[1], "r"))
+   local n = 0
+   for line in file:lines() do
+      n = n + 1
+      if n == slot then
+         session, csrf, version = line:match("^(%S+) (%S+) (%d+)$")
+      end
+   end
+   file:close()
+   assert(session, "no session for slot " .. slot)
+   version = tonumber(version)
+   method = args[2]
+   path = args[3]
+   expected = tonumber(args[4])
+   unexpected = 0
+   cookie = "sessionid=" .. session .. "; csrftoken=" .. csrf
+end
+
+function request()
+   if method == "reply" then
+      local body = "csrfmiddlewaretoken=" .. csrf
+         .. "&kind=opinion&opinion=%E8%B3%9B%E6%88%90%E3%81%97%E3%81%BE%E3%81%99"
+         .. "&meeting_needed=no&base_version=" .. version
+      return wrk.format("POST", path, {
+         ["Cookie"] = cookie,
+         ["Content-Type"] = "application/x-www-form-urlencoded",
+      }, body)
+   end
+   return wrk.format("GET", path, { ["Cookie"] = cookie })
+end
+
+function response(status, headers, body)
+   if status ~= expected then
+      unexpected = unexpected + 1
+      -- A refused reply shows the form again on top of the stored version: follow it.
+      local stored = body and body:match('name="base_version" value="(%d+)"')
+      if stored then version = tonumber(stored) end
+   elseif method == "reply" then
+      version = version + 1
+   end
+end
+
+function done(summary, latency, requests)
+   local unexpected_total = 0
+   for _, thread in ipairs(threads) do
+      unexpected_total = unexpected_total + thread:get("unexpected")
+   end
+   local e = summary.errors
+   io.write(string.format(
+      'KAIRAN_RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, '
+      .. '"p99_us": %d, "mean_us": %.1f, "max_us": %d, "unexpected_status": %d, '
+      .. '"connect_errors": %d, "read_errors": %d, "write_errors": %d, "timeouts": %d}\n',
+      summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+      latency:percentile(99), latency.mean, latency.max, unexpected_total,
+      e.connect, e.read, e.write, e.timeout))
+end
