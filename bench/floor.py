@@ -23,11 +23,12 @@ _TEMPLATE = engines["django"].from_string(
 @login_required
 def floor(request: HttpRequest, circulation_id: int) -> HttpResponse:
     # One query on the unique (circulation, user) index, like a page's own first look-up.
-    receipt = (
+    found = (
         Recipient.objects.filter(circulation_id=circulation_id, user=request.user)
-        .values_list("pk", flat=True)
-        .first()
+        .order_by()
+        .values_list("pk", flat=True)[:1]
     )
+    receipt = next(iter(found), None)
     return HttpResponse(_TEMPLATE.render({"receipt": receipt}, request))
 
 

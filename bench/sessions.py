@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
@@ -30,8 +31,44 @@ def csrf_secret() -> str:
     return get_random_string(32, _CSRF_CHARS)
 
 
-def write_slots(path: Path, slots: list[tuple[User, int]]) -> Path:
-    """One line per wrk connection: session key, CSRF secret, version of the current reply."""
-    lines = [f"{session_for(user)} {csrf_secret()} {version}" for user, version in slots]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+@dataclass(frozen=True)
+class Slot:
+    """One wrk connection's person."""
+
+    user: User
+    session: str
+    csrf: str
+
+
+@dataclass
+class Slots:
+    """The sessions file the wrk scripts read: line N is connection N's session id, CSRF
+    secret and the version of that person's current reply on the circulation."""
+
+    path: Path
+    slots: list[Slot]
+    circulation_id: int
+
+    @classmethod
+    def create(cls, path: Path, users: list[User], circulation_id: int) -> Slots:
+        slots = cls(path, [Slot(u, session_for(u), csrf_secret()) for u in users], circulation_id)
+        slots.refresh()
+        return slots
+
+    def refresh(self) -> Path:
+        """Write the file with each person's current reply version (read again now)."""
+        from circulation.models import Recipient
+
+        versions = dict(
+            Recipient.objects.filter(circulation_id=self.circulation_id)
+            .exclude(current_reply=None)
+            .values_list("user_id", "current_reply__version")
+        )
+        lines = [f"{s.session} {s.csrf} {versions.get(s.user.pk, 0)}" for s in self.slots]
+        self.path.write_text("\n".join(lines) + "\n")
+        return self.path
+
+    @property
+    def cookie(self) -> str:
+        first = self.slots[0]
+        return f"sessionid={first.session}; csrftoken={first.csrf}"

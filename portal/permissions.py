@@ -207,7 +207,9 @@ def recipient_id_of(user: User | AnonymousUser, circulation: Circulation) -> int
     known = getattr(circulation, _RECIPIENT_ID, None)
     if known is not None and known[0] == user.pk:
         return known[1]
-    return circulation.recipients.filter(user=user).values_list("pk", flat=True).first()
+    return (
+        circulation.recipients.filter(user=user).order_by("pk").values_list("pk", flat=True).first()
+    )
 
 
 def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) -> bool:
@@ -353,7 +355,8 @@ def circulation_or_404(
 
     circulations = Circulation.objects.select_related("committee").filter(pk=circulation_id)
     if user.is_authenticated:
-        mine = Recipient.objects.filter(circulation=models.OuterRef("pk"), user=user)
+        # order_by(): one row by the unique (circulation, user) index, no join for ordering
+        mine = Recipient.objects.filter(circulation=models.OuterRef("pk"), user=user).order_by()
         circulations = circulations.annotate(_my_receipt=models.Subquery(mine.values("pk")[:1]))
     circulation = circulations.first()
     if circulation is not None and user.is_authenticated:
