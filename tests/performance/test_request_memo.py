@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,11 +19,20 @@ from tests.performance.budgets import statements_of
 pytestmark = pytest.mark.django_db
 
 
+def _send(signal, **kwargs) -> None:
+    # As Django's test client does: the test's database connection must stay open.
+    signal.disconnect(close_old_connections)
+    try:
+        signal.send(sender=None, **kwargs)
+    finally:
+        signal.connect(close_old_connections)
+
+
 @pytest.fixture
 def in_a_request():
-    request_started.send(sender=None, environ={})
+    _send(request_started, environ={})
     yield
-    request_finished.send(sender=None)
+    _send(request_finished)
 
 
 def test_within_a_request_the_memberships_are_read_once(council, in_a_request):
