@@ -10,6 +10,7 @@ again. Settings as in production: the secretariat must have MFA, so the MFA chec
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.db import transaction
 from django.urls import reverse
 
 from bench.seed import LARGE, SMALL, World, build, grow
 from circulation import due_work
-from circulation.models import Recipient
+from circulation.models import Circulation, Recipient
 from circulation.queries import tally
 from circulation.services.records import export_replies_csv
 from tests.performance.budgets import describe, statements_of
@@ -257,7 +259,8 @@ def test_the_secretariats_pages_cost_the_same_for_a_small_and_a_large_council(
 
 TALLY_BUDGET = 1
 CSV_EXPORT_BUDGET = 7  # the record's reads and the export's audit entry
-DUE_WORK_BUDGET = 12  # with nothing due: finding it, and beat's heartbeat
+DUE_WORK_BUDGET = 8  # with nothing due: finding that out, and beat's heartbeat
+DUE_WORK_CLOSING_BUDGET = 32  # a close, its three summaries, a chair's reminder and copy
 
 
 def _same_for_small_and_large(council, action: Callable[[World], Any], budget: int) -> None:
@@ -292,11 +295,14 @@ def _due_work_runs_anything() -> bool:
     return bool(inspect.signature(due_work.run_due_work).parameters)
 
 
-@pytest.mark.skipif(
+needs_due_work = pytest.mark.skipif(
     not _due_work_runs_anything(),
     reason="circulation.due_work.run_due_work is still a no-op on this branch; the due work "
     "(closing, reminders) comes with the mail-engine branch",
 )
+
+
+@needs_due_work
 def test_beats_due_work_costs_the_same_for_1_or_50_circulations_of_10_or_1000(council):
     """Nothing is due (the open circulation's reminders are days away, the closed one was
     closed an hour ago): finding that out costs the same whatever the council's size."""
@@ -305,3 +311,18 @@ def test_beats_due_work_costs_the_same_for_1_or_50_circulations_of_10_or_1000(co
         due_work.run_due_work()
 
     _same_for_small_and_large(council, run, DUE_WORK_BUDGET)
+
+
+@needs_due_work
+def test_closing_a_1000_recipient_circulation_costs_the_same_as_a_10_recipient_one(council):
+    """Beat finds the open circulation past its deadline (and the closed one's chair due a
+    reminder): the close, its tally and the closing summaries cost the same at both sizes.
+    Each run is rolled back, so both sizes close the same circulation."""
+
+    def close(world: World) -> None:
+        with transaction.atomic():
+            due_work.run_due_work(now=world.open.deadline + dt.timedelta(days=4))
+            assert Circulation.objects.get(pk=world.open.pk).state == Circulation.State.CLOSED
+            transaction.set_rollback(True)
+
+    _same_for_small_and_large(council, close, DUE_WORK_CLOSING_BUDGET)
