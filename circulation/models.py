@@ -244,6 +244,8 @@ class OutboxMessage(models.Model):
         SENDING = "sending", _("送信中")
         SENT = "sent", _("送信済み")
         FAILED = "failed", _("送信失敗")
+        # No longer wanted when its turn came (a reminder to someone who has replied since).
+        CANCELLED = "cancelled", _("送信取消")
 
     purpose = models.CharField(max_length=50)
     to_email = models.EmailField()
@@ -269,6 +271,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Last time the sweep handed this row to the broker: two sweeps do not enqueue it twice.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -288,3 +292,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.to_email}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (one row per job): the portal warns the secretariat when
+    beat has been silent for a while, because then no deadline closes and no reminder goes."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

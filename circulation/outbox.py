@@ -4,6 +4,7 @@ transaction; after commit a Celery task delivers it (circulation/delivery.py).""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -102,12 +103,22 @@ def queue_rendered_mail(
     return message
 
 
+# After one failed publish the process stops trying for a few seconds: a transaction that
+# queued 200 messages must not wait 200 times for a broker that is down.
+BROKER_PAUSE_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
 def enqueue_delivery(message_id: int) -> None:
     """Hand one row to the broker. A broker that is down only delays delivery: the sweep
     re-queues every row still waiting, so this never raises into the request."""
+    global _broker_down_until
     from .tasks import deliver_outbox_message
 
+    if time.monotonic() < _broker_down_until:
+        return  # the row stays queued; the sweep hands it over once the broker is back
     try:
         deliver_outbox_message.apply_async((message_id,), retry=False)
     except Exception as exc:  # any broker failure; the row stays queued for the sweep
+        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
         log.warning("outbox: could not enqueue message %s: %s", message_id, exc)

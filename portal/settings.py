@@ -271,7 +271,12 @@ else:
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A Redis that is down or hangs must not hold a request: fail fast, the sweep re-queues.
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": env_int("KAIRAN_REDIS_SOCKET_TIMEOUT", 5, minimum=1),
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -293,6 +298,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
 CELERY_TASK_PUBLISH_RETRY = False
 KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
+# Mail engine (circulation/delivery.py, docs/mail-engine.md).
+KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 30, minimum=1)
+KAIRAN_MAIL_MAX_ATTEMPTS = env_int("KAIRAN_MAIL_MAX_ATTEMPTS", 10, minimum=1)
+KAIRAN_MAIL_RETRY_BASE_SECONDS = env_int("KAIRAN_MAIL_RETRY_BASE_SECONDS", 60, minimum=1)
+KAIRAN_MAIL_RETRY_CAP_SECONDS = env_int("KAIRAN_MAIL_RETRY_CAP_SECONDS", 3600, minimum=1)
+# A row claimed longer ago than this belongs to a worker that died: the sweep re-queues it.
+KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int(
+    "KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS", 600, minimum=1
+)
+# A queued row older than this was lost by the broker (or Redis was down): the sweep enqueues it.
+KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS", 60, minimum=1)
+KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging --------------------------------------------------------------------------------
