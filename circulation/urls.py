@@ -1,3 +1,9 @@
-"""Circulation pages. Each area keeps its own URL list in its views module."""
+"""Circulation pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import member
+
+urlpatterns = [
+    path("<int:circulation_id>/", member.circulation_detail, name="circulation_detail"),
+]

@@ -40,6 +40,8 @@ def _media_and_mail_in_tmp(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT = False
+    # Fast hashing: the personas are created for almost every test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,0 +1,169 @@
+"""Demo circulations for `make demo`: one open with replies, one awaiting the chair.
+
+Built through the same services the portal uses, with the clock passed in, so the data
+looks exactly like a real council's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import SITTING_ROLES, Committee, Membership, Role
+
+from .models import Circulation, Material, Recipient, Reply
+from .services.closing import close_circulation
+from .services.replies import submit_reply
+from .services.sending import send_circulation
+
+OPEN_TITLE = "第45回 管理運用会議の議事録について"
+CLOSED_TITLE = "令和8年度 内部監査報告書について"
+
+
+def demo_pdf(title: str) -> bytes:
+    """A small, valid one-page PDF whose text is the material's title (ASCII only)."""
+    text = title.encode("ascii", "replace").decode()
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _draft(
+    committee: Committee,
+    title: str,
+    explanation: str,
+    deadline: dt.datetime,
+    created_at: dt.datetime,
+) -> Circulation:
+    secretariat = (
+        Membership.objects.current().filter(committee=committee, role=Role.SECRETARIAT).first()
+    )
+    assert secretariat is not None, "the demo council needs a secretariat"
+    circulation = Circulation.objects.create(
+        committee=committee,
+        title=title,
+        explanation=explanation,
+        deadline=deadline,
+        created_by=secretariat.user,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    for order, (material_title, english) in enumerate(
+        [("議事録", "Minutes"), ("参考資料", "Reference")], start=1
+    ):
+        content = demo_pdf(f"{english}: demo material {order}")
+        material = Material(
+            circulation=circulation,
+            title=f"{material_title}({title[:12]})",
+            order=order,
+            original_name=f"{material_title}.pdf",
+            content_type="application/pdf",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            uploaded_by=secretariat.user,
+            uploaded_at=created_at,
+        )
+        material.file.save("demo", ContentFile(content), save=False)
+        material.save()
+    for membership in Membership.objects.current().filter(
+        committee=committee, role__in=SITTING_ROLES
+    ):
+        Recipient.objects.create(
+            circulation=circulation,
+            user=membership.user,
+            membership=membership,
+            role=membership.role,
+            created_at=created_at,
+        )
+    return circulation
+
+
+def load_demo_circulations(committee: Committee) -> None:
+    """Idempotent: does nothing when the demo circulations already exist."""
+    if Circulation.objects.filter(committee=committee, title=OPEN_TITLE).exists():
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        secretariat = (
+            Membership.objects.current()
+            .filter(committee=committee, role=Role.SECRETARIAT)
+            .first()
+            .user
+        )
+        # Closed at its deadline yesterday, waiting for the chair's decision.
+        closed = _draft(
+            committee,
+            CLOSED_TITLE,
+            "令和8年度の内部監査報告書をお送りします。\n\n**審議すべき重要事項**の有無についてご意見ください。",
+            deadline=now - dt.timedelta(days=1),
+            created_at=now - dt.timedelta(days=9),
+        )
+        send_circulation(closed.pk, by=secretariat, now=now - dt.timedelta(days=8))
+        recipients = list(closed.recipients.select_related("user").order_by("id"))
+        answers = [
+            (Reply.Kind.NO_OPINION, "", False),
+            (Reply.Kind.OPINION, "監査指摘事項3の改善状況について、会議で説明を受けたい。", True),
+            (Reply.Kind.NO_OPINION, "", None),
+        ]
+        for recipient, (kind, opinion, meeting) in zip(recipients, answers, strict=False):
+            submit_reply(
+                recipient=recipient,
+                kind=kind,
+                opinion=opinion,
+                meeting_needed=meeting,
+                submitted_by=recipient.user,
+                now=now - dt.timedelta(days=3),
+            )
+        close_circulation(closed.pk, now=now - dt.timedelta(days=1))
+
+        # Open, with a week to go and two replies so far.
+        open_one = _draft(
+            committee,
+            OPEN_TITLE,
+            "第45回管理運用会議の議事録(案)を送付します。\n\n"
+            "- 内容をご確認ください\n- 修正のご意見があればお寄せください",
+            deadline=now + dt.timedelta(days=7),
+            created_at=now - dt.timedelta(days=1),
+        )
+        send_circulation(open_one.pk, by=secretariat, now=now - dt.timedelta(hours=20))
+        recipients = list(open_one.recipients.select_related("user").order_by("id"))
+        for recipient, (kind, opinion, meeting) in zip(
+            recipients[-2:],
+            [
+                (Reply.Kind.NO_OPINION, "", False),
+                (Reply.Kind.OPINION, "誤字が1か所あります(3頁)。", False),
+            ],
+            strict=False,
+        ):
+            submit_reply(
+                recipient=recipient,
+                kind=kind,
+                opinion=opinion,
+                meeting_needed=meeting,
+                submitted_by=recipient.user,
+                now=now - dt.timedelta(hours=2),
+            )

@@ -1,0 +1,134 @@
+"""A member's reply (回答): every version kept; refused after the deadline; two tabs
+saving at once never overwrite each other silently."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import audit
+from portal.models import User
+
+from ..mails import send_reply_receipt
+from ..models import Circulation, Recipient, Reply
+
+
+class ReplyRefused(Exception):
+    """Too late (or not open): the member is told, and what they typed is shown back."""
+
+
+class ReplyInvalid(Exception):
+    """The reply itself is incomplete (e.g. 意見あり without an opinion)."""
+
+
+class ReplyConflict(Exception):
+    """The reply changed since the member's page was loaded (another tab, or mail)."""
+
+    def __init__(self, current: Reply | None) -> None:
+        super().__init__(_("回答は別の画面またはメールで変更されています。"))
+        self.current = current
+
+
+def submit_reply(
+    *,
+    recipient: Recipient,
+    kind: str,
+    opinion: str = "",
+    meeting_needed: bool | None = None,
+    channel: str = Reply.Channel.WEB,
+    submitted_by: User | None = None,
+    base_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Reply:
+    """Record a new version of the recipient's reply and queue the receipt.
+
+    `base_version` is the version the member's form was based on (0 for none); None skips
+    the check (mail replies, which are always the member's latest word).
+    """
+    now = now or timezone.now()
+    opinion = opinion.strip()
+    if kind not in Reply.Kind.values:
+        raise ReplyInvalid(_("「意見なし」か「意見あり」を選んでください。"))
+    if kind == Reply.Kind.OPINION and not opinion:
+        raise ReplyInvalid(_("「意見あり」の場合は意見を入力してください。"))
+    if kind == Reply.Kind.NO_OPINION:
+        opinion = ""
+    with transaction.atomic():
+        recipient = (
+            Recipient.objects.select_for_update(of=("self",))
+            .select_related("circulation", "current_reply", "user")
+            .get(pk=recipient.pk)
+        )
+        circulation = Circulation.objects.get(pk=recipient.circulation_id)
+        if circulation.accepts_replies_at(now):
+            return _record_reply(
+                recipient, circulation, kind, opinion, meeting_needed, channel,
+                submitted_by, base_version, now,
+            )  # fmt: skip
+    # Refused: logged outside the (rolled-back) transaction so the refusal is kept.
+    audit.record(
+        "circulation.reply.refused",
+        actor=submitted_by,
+        obj=circulation,
+        result="refused",
+        actor_label="" if submitted_by else recipient.user.email,
+        data={"reason": "deadline", "channel": channel},
+    )
+    raise ReplyRefused(
+        _("回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。")
+        % {"deadline": _deadline_text(circulation)}
+    )
+
+
+def _record_reply(
+    recipient: Recipient,
+    circulation: Circulation,
+    kind: str,
+    opinion: str,
+    meeting_needed: bool | None,
+    channel: str,
+    submitted_by: User | None,
+    base_version: int | None,
+    now: dt.datetime,
+) -> Reply:
+    current = recipient.current_reply
+    current_version = current.version if current else 0
+    if base_version is not None and base_version != current_version:
+        raise ReplyConflict(current)
+    reply = Reply.objects.create(
+        recipient=recipient,
+        version=current_version + 1,
+        kind=kind,
+        opinion=opinion,
+        meeting_needed=meeting_needed,
+        channel=channel,
+        submitted_by=submitted_by,
+        submitted_at=now,
+    )
+    recipient.current_reply = reply
+    recipient.save(update_fields=["current_reply"])
+    audit.record(
+        "circulation.reply.submitted",
+        actor=submitted_by,
+        obj=reply,
+        committee=circulation.committee,
+        actor_label="" if submitted_by else recipient.user.email,
+        data={
+            "circulation": circulation.pk,
+            "version": reply.version,
+            "kind": kind,
+            "meeting_needed": meeting_needed,
+            "channel": channel,
+        },
+    )
+    send_reply_receipt(reply)
+    return reply
+
+
+def _deadline_text(circulation: Circulation) -> str:
+    from ..templatetags.kairan import format_jst
+
+    return format_jst(circulation.deadline)

@@ -1,0 +1,66 @@
+"""Sending a draft: the circulation opens and every recipient gets the notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import audit
+from portal.models import SITTING_ROLES, Membership, User
+
+from ..mails import send_notice
+from ..models import Circulation
+
+
+class SendRefused(Exception):
+    """The draft cannot be sent yet; the message says why, for the secretariat."""
+
+
+def send_circulation(
+    circulation_id: int, *, by: User, now: dt.datetime | None = None
+) -> Circulation:
+    now = now or timezone.now()
+    with transaction.atomic():
+        circulation = Circulation.objects.select_for_update().get(pk=circulation_id)
+        _check_sendable(circulation, now)
+        circulation.state = Circulation.State.OPEN
+        circulation.sent_at = now
+        circulation.sent_by = by
+        circulation.updated_at = now
+        circulation.save(update_fields=["state", "sent_at", "sent_by", "updated_at"])
+        recipients = list(circulation.recipients.select_related("user", "circulation"))
+        audit.record(
+            "circulation.sent",
+            actor=by,
+            obj=circulation,
+            data={"recipients": len(recipients), "deadline": circulation.deadline.isoformat()},
+        )
+        for recipient in recipients:
+            send_notice(recipient)
+    return circulation
+
+
+def _check_sendable(circulation: Circulation, now: dt.datetime) -> None:
+    if circulation.state != Circulation.State.DRAFT:
+        raise SendRefused(_("この書面照会は送付済みです。"))
+    if circulation.deadline <= now:
+        raise SendRefused(_("回答期限が過ぎています。期限を直してから送付してください。"))
+    if not circulation.materials.filter(is_current=True).exists():
+        raise SendRefused(_("資料がありません。資料を1つ以上添付してください。"))
+    recipient_ids = set(circulation.recipients.values_list("user_id", flat=True))
+    if not recipient_ids:
+        raise SendRefused(_("送付先がありません。"))
+    sitting = set(
+        Membership.objects.on(timezone.localdate(now))
+        .filter(committee=circulation.committee, role__in=SITTING_ROLES)
+        .values_list("user_id", flat=True)
+    )
+    not_sitting = recipient_ids - sitting
+    if not_sitting:
+        names = "、".join(
+            User.objects.filter(pk__in=not_sitting).values_list("full_name", flat=True)
+        )
+        raise SendRefused(_("送付先に任期外の人が含まれています: %(names)s") % {"names": names})

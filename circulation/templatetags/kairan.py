@@ -1,0 +1,67 @@
+"""Showing moments the way the council reads them: Japan time, with the weekday."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone, translation
+
+register = template.Library()
+
+_WEEKDAYS_JA = "月火水木金土日"
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_jst(moment: dt.datetime | None, *, with_year: bool = False) -> str:
+    """9月10日(金) 17:00 in Japanese, Fri 10 Sep 17:00 in English; always Japan time."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment, timezone=dt.timezone(dt.timedelta(hours=9)))
+    if translation.get_language() == "en":
+        text = (
+            f"{_WEEKDAYS_EN[local.weekday()]} {local.day} {_MONTHS_EN[local.month - 1]}"
+            f"{' ' + str(local.year) if with_year else ''} {local:%H:%M} JST"
+        )
+        return text
+    year = f"{local.year}年" if with_year else ""
+    return f"{year}{local.month}月{local.day}日({_WEEKDAYS_JA[local.weekday()]}) {local:%H:%M}"
+
+
+def format_time_left(deadline: dt.datetime, now: dt.datetime | None = None) -> str:
+    """あと2日5時間 / 2 days 5 hours left; 締切済み once past."""
+    now = now or timezone.now()
+    seconds = int((deadline - now).total_seconds())
+    english = translation.get_language() == "en"
+    if seconds <= 0:
+        return "Closed" if english else "締切済み"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if english:
+        if days:
+            return f"{days} day{'s' if days != 1 else ''} {hours} h left"
+        if hours:
+            return f"{hours} h {minutes} min left"
+        return f"{max(minutes, 1)} min left"
+    if days:
+        return f"あと{days}日{hours}時間"
+    if hours:
+        return f"あと{hours}時間{minutes}分"
+    return f"あと{max(minutes, 1)}分"
+
+
+@register.filter
+def jst(moment: dt.datetime | None) -> str:
+    return format_jst(moment)
+
+
+@register.filter
+def jst_with_year(moment: dt.datetime | None) -> str:
+    return format_jst(moment, with_year=True)
+
+
+@register.filter
+def time_left(deadline: dt.datetime) -> str:
+    return format_time_left(deadline)
