@@ -8,28 +8,15 @@ in the outbox (SMTP retries, a busy worker) does not get it.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
-
-from django.conf import settings
 
 from portal.models import User
 
+from .mails import circulation_url
 from .models import Circulation, OutboxMessage, Recipient
+from .queries import tally
 
 REMINDER = "circulation.reminder"
 CHAIR_REMINDER = "circulation.chair_reminder"
-
-_JST = zoneinfo.ZoneInfo("Asia/Tokyo")
-_WEEKDAYS_JA = "月火水木金土日"
-_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def format_deadline(moment: dt.datetime, language: str = "ja") -> str:
-    """Japan time with the weekday: 9月10日(金) 17:00 / Fri 10 Sep 17:00 JST."""
-    local = moment.astimezone(_JST)
-    if language == "en":
-        return f"{_WEEKDAYS_EN[local.weekday()]} {local.day} {local:%b %H:%M} JST"
-    return f"{local.month}月{local.day}日({_WEEKDAYS_JA[local.weekday()]}) {local:%H:%M}"
 
 
 def offset_key(offset_hours: float) -> str:
@@ -37,44 +24,25 @@ def offset_key(offset_hours: float) -> str:
     return f"{offset_hours:g}h"
 
 
-def circulation_url(circulation: Circulation) -> str:
-    return f"{settings.SITE_URL}/c/{circulation.pk}/"
-
-
-def _language(user: User) -> str:
-    return user.language or settings.LANGUAGE_CODE
-
-
 def queue_reminder(recipient: Recipient, offset_hours: float) -> OutboxMessage | None:
     """督促 to one recipient who has not replied; once per offset and deadline version."""
     from .outbox import queue_mail
 
     circulation = recipient.circulation
-    user = recipient.user
     return queue_mail(
         purpose=REMINDER,
-        to=user,
+        to=recipient.user,
         template="reminder",
         context={
             "circulation": circulation,
             "committee": circulation.committee,
-            "deadline_text": format_deadline(circulation.deadline, _language(user)),
             "offset_hours": offset_hours,
-            "days_left": round(offset_hours / 24) if offset_hours >= 24 else 0,
             "url": circulation_url(circulation),
         },
         circulation=circulation,
         deadline_version=circulation.deadline_version,
         key=offset_key(offset_hours),
     )
-
-
-def _tally(circulation: Circulation) -> dict[str, int]:
-    recipients = Recipient.objects.filter(circulation=circulation)
-    return {
-        "total": recipients.count(),
-        "replied": recipients.filter(current_reply__isnull=False).count(),
-    }
 
 
 def queue_chair_reminder(
@@ -87,7 +55,7 @@ def queue_chair_reminder(
         purpose=CHAIR_REMINDER,
         to=decider,
         template="chair_reminder",
-        context=_chair_context(circulation, decider, now),
+        context=_chair_context(circulation, now),
         circulation=circulation,
         deadline_version=circulation.deadline_version,
         key="decider",
@@ -100,7 +68,7 @@ def queue_chair_reminder_copy(
     """The secretariat's copy of the chair reminder, naming whom it went to."""
     from .outbox import queue_mail
 
-    context = _chair_context(circulation, secretariat, now)
+    context = _chair_context(circulation, now)
     context["deciders"] = deciders
     return queue_mail(
         purpose=CHAIR_REMINDER,
@@ -113,14 +81,13 @@ def queue_chair_reminder_copy(
     )
 
 
-def _chair_context(circulation: Circulation, user: User, now: dt.datetime) -> dict[str, object]:
+def _chair_context(circulation: Circulation, now: dt.datetime) -> dict[str, object]:
     closed_at = circulation.closed_at or circulation.deadline
     return {
         "circulation": circulation,
         "committee": circulation.committee,
-        "deadline_text": format_deadline(circulation.deadline, _language(user)),
         "days_since_close": max((now - closed_at).days, 0),
-        "tally": _tally(circulation),
+        "tally": tally(circulation),
         "url": circulation_url(circulation),
     }
 

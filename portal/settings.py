@@ -304,9 +304,7 @@ KAIRAN_MAIL_MAX_ATTEMPTS = env_int("KAIRAN_MAIL_MAX_ATTEMPTS", 10, minimum=1)
 KAIRAN_MAIL_RETRY_BASE_SECONDS = env_int("KAIRAN_MAIL_RETRY_BASE_SECONDS", 60, minimum=1)
 KAIRAN_MAIL_RETRY_CAP_SECONDS = env_int("KAIRAN_MAIL_RETRY_CAP_SECONDS", 3600, minimum=1)
 # A row claimed longer ago than this belongs to a worker that died: the sweep re-queues it.
-KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int(
-    "KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS", 600, minimum=1
-)
+KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int("KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS", 600, minimum=1)
 # A queued row older than this was lost by the broker (or Redis was down): the sweep enqueues it.
 KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS", 60, minimum=1)
 KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)
