@@ -11,9 +11,9 @@ from django.core.mail.message import EmailMessage
 
 
 class ScriptedBackend(EmailBackend):
-    script: list[BaseException | None] = []  # noqa: RUF012 - shared on purpose, reset per test
+    script: list[BaseException | None] = []
     opened = 0
-    per_address: dict[str, BaseException] = {}  # noqa: RUF012
+    per_address: dict[str, BaseException] = {}
 
     @classmethod
     def reset(cls) -> None:
