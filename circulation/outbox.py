@@ -4,6 +4,7 @@ transaction; after commit a Celery task delivers it (circulation/delivery.py).""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -106,7 +107,10 @@ def queue_rendered_mail(
 # After one failed publish the process stops trying for a few seconds: a transaction that
 # queued 200 messages must not wait 200 times for a broker that is down.
 BROKER_PAUSE_SECONDS = 5.0
+# Publishing from a request gives up after this long (connect, or a Redis that hangs).
+PUBLISH_TIMEOUT_SECONDS = 1.0
 _broker_down_until = 0.0
+_publisher = threading.local()
 
 
 def enqueue_delivery(message_id: int) -> None:
@@ -118,7 +122,37 @@ def enqueue_delivery(message_id: int) -> None:
     if time.monotonic() < _broker_down_until:
         return  # the row stays queued; the sweep hands it over once the broker is back
     try:
-        deliver_outbox_message.apply_async((message_id,), retry=False)
+        deliver_outbox_message.apply_async(
+            (message_id,), retry=False, connection=_publisher_connection()
+        )
     except Exception as exc:  # any broker failure; the row stays queued for the sweep
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        _drop_publisher_connection()
         log.warning("outbox: could not enqueue message %s: %s", message_id, exc)
+
+
+def _publisher_connection() -> Any:
+    """One broker connection per thread for publishing, which tries once and gives up fast
+    (the worker's and beat's own connections keep retrying for ever)."""
+    connection = getattr(_publisher, "connection", None)
+    if connection is None:
+        from portal.celery import app
+
+        options = dict(app.conf.broker_transport_options or {})
+        options["max_retries"] = 0  # kombu: one connection attempt, no retry loop
+        if app.conf.broker_url.startswith(("redis://", "rediss://")):
+            options["socket_connect_timeout"] = PUBLISH_TIMEOUT_SECONDS
+            options["socket_timeout"] = PUBLISH_TIMEOUT_SECONDS
+        connection = app.connection_for_write(transport_options=options)
+        _publisher.connection = connection
+    return connection
+
+
+def _drop_publisher_connection() -> None:
+    connection = getattr(_publisher, "connection", None)
+    _publisher.connection = None
+    if connection is not None:
+        try:
+            connection.release()
+        except Exception:  # a dead connection may fail to close; it is dropped either way
+            log.debug("outbox: releasing the broker connection failed", exc_info=True)

@@ -295,7 +295,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("KAIRAN_CELERY_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must never hold up a request when the broker is down: the sweep re-queues.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+# The worker and beat reconnect for ever after Redis comes back (0 would make them give up);
+# requests publish on their own connection that tries once (circulation/outbox.py).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
 # Mail engine (circulation/delivery.py, docs/mail-engine.md).
