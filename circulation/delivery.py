@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal import audit
@@ -110,40 +110,95 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
 def deliver(message_id: int) -> str:
     """Deliver one row if it is still queued and due. Returns what happened (SENT, RETRY,
     FAILED, CANCELLED or SKIPPED when another worker has it or it is not due)."""
-    message = claim(message_id)
-    if message is None:
-        return SKIPPED
+    return deliver_batch([message_id]).get(message_id, SKIPPED)
+
+
+def deliver_batch(message_ids: list[int]) -> dict[int, str]:
+    """Claim the due rows among `message_ids` in one transaction, then send them one by one
+    over one SMTP connection, recording each outcome as soon as the server answered (so a
+    killed worker duplicates at most the one message in flight)."""
+    started = time.monotonic()
+    budget = settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS / 2
+    claimed = claim_batch(message_ids)
+    outcomes: dict[int, str] = {}
+    for index, message in enumerate(claimed):
+        if time.monotonic() - started > budget:
+            # Long before the sweep would take these back: hand them over again ourselves.
+            _release(claimed[index:], next_attempt_at=timezone.now(), republish=True)
+            break
+        outcome, exc = _deliver_claimed(message)
+        outcomes[message.pk] = outcome
+        if outcome == RETRY and not isinstance(exc, smtplib.SMTPRecipientsRefused):
+            # The server or the connection is in trouble, not this recipient: the rest of
+            # the batch waits as long as this message does (the sweep brings them back).
+            _release(claimed[index + 1 :], next_attempt_at=_next_attempt(message.pk))
+            break
+    return outcomes
+
+
+def _deliver_claimed(message: OutboxMessage) -> tuple[str, BaseException | None]:
     from .reminders import cancel_reason
 
     reason = cancel_reason(message)
     if reason:
         _finish(message, state=S.CANCELLED, last_error=reason)
-        return CANCELLED
+        return CANCELLED, None
     try:
         _send(build_email(message))
     except Exception as exc:  # classified below; nothing may leave a row in `sending`
-        return _record_failure(message, exc)
+        return _record_failure(message, exc), exc
     _mark_sent(message)
-    return SENT
+    return SENT, None
 
 
 def claim(message_id: int, now: dt.datetime | None = None) -> OutboxMessage | None:
-    """queued → sending in a short transaction; None when the row is locked by another
-    worker, already taken, or waiting for its next attempt."""
+    """queued → sending for one row; None when the row is locked by another worker, already
+    taken, or waiting for its next attempt."""
+    claimed = claim_batch([message_id], now)
+    return claimed[0] if claimed else None
+
+
+def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """queued → sending (claimed_at, attempts + 1) in one short transaction, skipping rows
+    another worker holds."""
     now = now or timezone.now()
     with transaction.atomic():
-        message = (
+        messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, state=S.QUEUED, next_attempt_at__lte=now)
-            .first()
+            .filter(pk__in=message_ids, state=S.QUEUED, next_attempt_at__lte=now)
+            .order_by("pk")
         )
-        if message is None:
-            return None
-        message.state = S.SENDING
-        message.claimed_at = now
+        if not messages:
+            return []
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+            state=S.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    for message in messages:
+        message.state, message.claimed_at = S.SENDING, now
         message.attempts += 1
-        message.save(update_fields=["state", "claimed_at", "attempts"])
-    return message
+    return messages
+
+
+def _release(
+    messages: list[OutboxMessage], *, next_attempt_at: dt.datetime, republish: bool = False
+) -> None:
+    """Give claimed but untried rows back (their attempt did not happen)."""
+    if not messages:
+        return
+    ids = [m.pk for m in messages]
+    OutboxMessage.objects.filter(
+        pk__in=ids, state=S.SENDING, claimed_at=messages[0].claimed_at
+    ).update(state=S.QUEUED, attempts=F("attempts") - 1, next_attempt_at=next_attempt_at)
+    if republish:
+        from .outbox import enqueue_delivery_batch
+
+        enqueue_delivery_batch(ids)
+
+
+def _next_attempt(message_pk: int) -> dt.datetime:
+    return (
+        OutboxMessage.objects.filter(pk=message_pk).values_list("next_attempt_at", flat=True).get()
+    )
 
 
 def _mark_sent(message: OutboxMessage) -> None:
@@ -320,10 +375,9 @@ def _release_stuck(now: dt.datetime) -> dict[str, int]:
 
 
 def _enqueue_all(ids: list[int]) -> None:
-    from .outbox import enqueue_delivery
+    from .outbox import enqueue_delivery_batch
 
-    for pk in ids:
-        enqueue_delivery(pk)
+    enqueue_delivery_batch(ids)
 
 
 def undelivered(circulation_id: int) -> list[OutboxMessage]:

@@ -100,8 +100,43 @@ def queue_rendered_mail(
     except IntegrityError:
         log.info("outbox: %s to %s already queued", purpose, to_email)
         return None
-    transaction.on_commit(lambda: enqueue_delivery(message.pk))
+    _enqueue_after_commit(message.pk)
     return message
+
+
+class _Pending:
+    """The rows queued by one transaction, handed to the broker together at its commit."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def flush(self) -> None:
+        enqueue_delivery_batch(self.ids)
+
+
+_local = threading.local()
+
+
+def _enqueue_after_commit(message_id: int) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        enqueue_delivery_batch([message_id])
+        return
+    # One hand-over per transaction and savepoint level: rows queued inside a savepoint that
+    # is rolled back leave with their callback. Still registered means: the same live block.
+    level = tuple(connection.savepoint_ids)
+    registered = {entry[1] for entry in connection.run_on_commit}
+    pendings = {
+        key: pending
+        for key, pending in getattr(_local, "pendings", {}).items()
+        if pending.flush in registered  # forget those of finished transactions
+    }
+    pending = pendings.get(level)
+    if pending is None:
+        pending = pendings[level] = _Pending()
+        transaction.on_commit(pending.flush)
+    _local.pendings = pendings
+    pending.ids.append(message_id)
 
 
 # After one failed publish the process stops trying for a few seconds: a transaction that
@@ -113,22 +148,32 @@ _broker_down_until = 0.0
 _publisher = threading.local()
 
 
-def enqueue_delivery(message_id: int) -> None:
-    """Hand one row to the broker. A broker that is down only delays delivery: the sweep
-    re-queues every row still waiting, so this never raises into the request."""
-    global _broker_down_until
-    from .tasks import deliver_outbox_message
+# One task delivers up to this many rows over one SMTP connection (one claim transaction).
+BATCH_SIZE = 20
 
-    if time.monotonic() < _broker_down_until:
-        return  # the row stays queued; the sweep hands it over once the broker is back
-    try:
-        deliver_outbox_message.apply_async(
-            (message_id,), retry=False, connection=_publisher_connection()
-        )
-    except Exception as exc:  # any broker failure; the row stays queued for the sweep
-        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        _drop_publisher_connection()
-        log.warning("outbox: could not enqueue message %s: %s", message_id, exc)
+
+def enqueue_delivery(message_id: int) -> None:
+    enqueue_delivery_batch([message_id])
+
+
+def enqueue_delivery_batch(message_ids: list[int]) -> None:
+    """Hand rows to the broker, BATCH_SIZE per task. A broker that is down only delays
+    delivery: the sweep re-queues every row still waiting, so this never raises."""
+    global _broker_down_until
+    from .tasks import deliver_outbox_batch
+
+    for start in range(0, len(message_ids), BATCH_SIZE):
+        chunk = message_ids[start : start + BATCH_SIZE]
+        if time.monotonic() < _broker_down_until:
+            return  # the rows stay queued; the sweep hands them over once the broker is back
+        try:
+            deliver_outbox_batch.apply_async(
+                (chunk,), retry=False, connection=_publisher_connection()
+            )
+        except Exception as exc:  # any broker failure; the rows stay queued for the sweep
+            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            _drop_publisher_connection()
+            log.warning("outbox: could not enqueue messages %s…: %s", chunk[:3], exc)
 
 
 def _publisher_connection() -> Any:

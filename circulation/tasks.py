@@ -18,6 +18,13 @@ def deliver_outbox_message(message_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
+def deliver_outbox_batch(message_ids: list[int]) -> dict[int, str]:
+    from .delivery import deliver_batch
+
+    return deliver_batch(message_ids)
+
+
+@shared_task(ignore_result=True)
 def run_due_work() -> None:
     from .due_work import run_due_work as run
 

@@ -35,5 +35,5 @@ def smtp(settings) -> type[ScriptedBackend]:
 def broker(monkeypatch) -> list[int]:
     """Ids handed to the broker after commit (nothing runs: tests call deliver themselves)."""
     handed: list[int] = []
-    monkeypatch.setattr(outbox, "enqueue_delivery", handed.append)
+    monkeypatch.setattr(outbox, "enqueue_delivery_batch", handed.extend)
     return handed
