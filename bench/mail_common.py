@@ -133,6 +133,8 @@ def distribution(values: list[float]) -> dict[str, float]:
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
+        # Other work on the machine (e.g. other test runs) shows here and skews every figure.
+        "load_average_1_5_15": [round(v, 2) for v in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
