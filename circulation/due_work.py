@@ -128,8 +128,8 @@ def _close_due(now: dt.datetime, report: DueWorkReport) -> None:
 
     for pk in due:
         try:
-            close_circulation(pk, now=now)
-            report.closed.append(pk)
+            if close_circulation(pk, now=now):  # False: another run closed it first
+                report.closed.append(pk)
         except Exception:  # one broken circulation must not keep the others open
             report.errors += 1
             log.exception("due work: closing circulation %s failed", pk)
