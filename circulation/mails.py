@@ -63,7 +63,10 @@ def send_closing_summary(circulation: Circulation, to: User, *, decides: bool) -
             "circulation": circulation,
             "tally": tally(circulation),
             "decides": decides,
-            "url": circulation_url(circulation),
+            # The decider goes straight to the decision page (開催の要否).
+            "url": settings.SITE_URL + reverse("circulation_decision", args=[circulation.pk])
+            if decides
+            else circulation_url(circulation),
         },
         circulation=circulation,
         deadline_version=circulation.deadline_version,

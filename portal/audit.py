@@ -19,6 +19,7 @@ from .models import AuditEntry, Committee, User
 class Origin:
     ip: str | None = None
     user_agent: str = ""
+    path: str = ""  # the request's path (no query string), for refusals
 
 
 _NO_ORIGIN = Origin()  # frozen, so a shared default is safe
@@ -46,8 +47,13 @@ def record(
     result: str = AuditEntry.Result.OK,
     actor_label: str = "",
     data: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
 ) -> AuditEntry:
-    """Append one entry. `action` is a dotted name such as `circulation.reply.submitted`."""
+    """Append one entry. `action` is a dotted name such as `circulation.reply.submitted`.
+
+    `object_type`/`object_id` name an object that is not at hand (e.g. a refused id that
+    does not exist); `obj` wins when given."""
     origin = current_origin()
     if committee is None and obj is not None:
         committee = _committee_of(obj)
@@ -58,8 +64,8 @@ def record(
         actor_label=actor_label or (actor.email if actor else ""),
         action=action,
         committee=committee,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=obj._meta.label_lower if obj is not None else object_type[:100],
+        object_id=str(obj.pk) if obj is not None else str(object_id)[:64],
         object_repr=str(obj)[:300] if obj is not None else "",
         ip=origin.ip,
         user_agent=origin.user_agent[:300],

@@ -9,12 +9,14 @@ worker that was down): the next tick does the same work.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("kairan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["portal.auditlog"])  # portal.auditlog.tasks (not an app of its own)
 
 
 @app.on_after_finalize.connect
@@ -33,5 +35,11 @@ def _install_beat_schedule(sender: Celery, **_: object) -> None:
             "task": "circulation.tasks.sweep_outbox",
             "schedule": sweep,
             "options": {"expires": sweep * 2},
+        },
+        # Audit retention, the only deletion of audit entries: daily at 03:17 Japan time
+        # (Celery's clock is UTC here: 18:17 UTC).
+        "audit-retention": {
+            "task": "portal.auditlog.tasks.expire_audit_log",
+            "schedule": crontab(hour=18, minute=17),
         },
     }

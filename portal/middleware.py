@@ -1,13 +1,19 @@
-"""Request-wide concerns: the audit origin, and sending secretariat users to MFA set-up."""
+"""Request-wide concerns: the audit origin, the language, and sending secretariat users to
+MFA set-up."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from . import audit
 from .permissions import needs_mfa_setup
@@ -38,9 +44,50 @@ class AuditContextMiddleware:
             audit.reset_origin(token)
 
 
-# Paths a secretariat user without MFA may still reach: MFA set-up itself, logging out,
-# static files and the language switch.
-_MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/privacy/")
+def chosen_language(request: HttpRequest) -> str:
+    """The language chosen with the switch (cookie), else the person's saved language,
+    else Japanese. The browser's Accept-Language is deliberately ignored: the portal is
+    Japanese unless someone asks for English."""
+    supported = dict(settings.LANGUAGES)
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if cookie in supported:
+        return cookie
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.language in supported:
+        return user.language
+    return settings.LANGUAGE_CODE
+
+
+class PortalLocaleMiddleware:
+    """Stands in for Django's LocaleMiddleware; placed after AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.activate(chosen_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+@functools.cache
+def mfa_exempt_prefixes() -> tuple[str, ...]:
+    """Paths a secretariat user without MFA may still reach: allauth's MFA pages (set-up,
+    recovery codes, authenticate), re-authentication (TOTP activation asks for it),
+    logging in and out, the language switch, static files and the privacy notice.
+    Nothing else: not even the account's e-mail or password pages."""
+    return (
+        reverse("mfa_index"),  # /accounts/2fa/ and everything under it
+        reverse("account_reauthenticate"),
+        reverse("account_login"),  # also login/code/ and login/code/confirm/
+        reverse("account_logout"),
+        reverse("set_language"),
+        settings.STATIC_URL,
+        "/privacy/",
+    )
 
 
 class RequireSecretariatMFAMiddleware:
@@ -51,8 +98,21 @@ class RequireSecretariatMFAMiddleware:
         if (
             settings.KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT
             and request.user.is_authenticated
-            and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
+            and not request.path.startswith(mfa_exempt_prefixes())
             and needs_mfa_setup(request.user)
         ):
+            _explain_once(
+                request,
+                _("事務局の方は、ほかの操作の前に2段階認証(認証アプリ)を設定してください。"),
+            )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+def _explain_once(request: HttpRequest, text: str) -> None:
+    """Say why the person lands on MFA set-up, without repeating it for every redirect."""
+    storage = messages.get_messages(request)
+    already = any(str(message) == text for message in storage)
+    storage.used = False  # looking must not consume the messages
+    if not already:
+        messages.warning(request, text)

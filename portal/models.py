@@ -40,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the person first opened the privacy notice (操作記録について); until then a
+    # banner on every page asks them to read it.
+    privacy_notice_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -175,3 +178,35 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class LogReview(models.Model):
+    """The secretariat's periodic review of a committee's audit log (ログ確認): who
+    reviewed which period, when, and what they found."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("問題なし")
+        ISSUES = "issues", _("要対応事項あり")
+
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="log_reviews")
+    period_start = models.DateField(_("確認した期間の開始日"))
+    period_end = models.DateField(_("確認した期間の終了日"))
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(_("確認の結果"), max_length=10, choices=Result.choices)
+    findings = models.TextField(_("所見"), blank=True)
+
+    class Meta:
+        ordering = ["-period_end", "-reviewed_at"]
+        indexes = [models.Index(fields=["committee", "period_end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="logreview_period_end_after_start",
+            )
+        ]
+        verbose_name = _("ログ確認")
+        verbose_name_plural = _("ログ確認")
+
+    def __str__(self) -> str:
+        return f"{self.committee} {self.period_start}〜{self.period_end}"

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Committee, Membership, Role, User
+from . import audit
+from .models import AuditEntry, Committee, Membership, Role, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -29,6 +31,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_CIRCULATIONS = "manage_circulations"  # create, edit, send, extend, discard
     VIEW_AUDIT_LOG = "view_audit_log"
+    REVIEW_AUDIT_LOG = "review_audit_log"  # record a ログ確認
     # circulation level
     VIEW_CIRCULATION = "view_circulation"
     DOWNLOAD_MATERIAL = "download_material"
@@ -37,6 +40,9 @@ class Action(StrEnum):
     ANSWER_QUESTION = "answer_question"
     TRACK_CIRCULATION = "track_circulation"  # every reply, who opened what
     DECIDE = "decide"
+    # The decision page (tally, every named opinion): the decider, and the secretariat
+    # read-only; members are sent to the decision record once it exists.
+    VIEW_DECISION_PAGE = "view_decision_page"
     VIEW_DECISION_RECORD = "view_decision_record"
 
 
@@ -90,6 +96,7 @@ _COMMITTEE_ACTIONS: dict[Action, set[str]] = {
     Action.MANAGE_MEMBERS: {Role.SECRETARIAT},
     Action.MANAGE_CIRCULATIONS: {Role.SECRETARIAT},
     Action.VIEW_AUDIT_LOG: {Role.SECRETARIAT},
+    Action.REVIEW_AUDIT_LOG: {Role.SECRETARIAT},
 }
 
 
@@ -115,7 +122,15 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
         return False
     if Role.IMPLEMENTING_BODY in roles:
         return True
-    return is_recipient(user, circulation)
+    if is_recipient(user, circulation):
+        return True
+    # A chair (or acting chair) appointed after sending must still see what they decide.
+    S = circulation.State
+    return (
+        circulation.state in (S.CLOSED, S.DECIDED, S.ARCHIVED)
+        and bool(roles & {Role.CHAIR, Role.ACTING_CHAIR})
+        and acting_decider_role(circulation.committee) in roles
+    )
 
 
 def may_on_circulation(
@@ -142,20 +157,86 @@ def may_on_circulation(
         case Action.DECIDE:
             decider = acting_decider_role(circulation.committee)
             return state == S.CLOSED and decider in roles
+        case Action.VIEW_DECISION_PAGE:
+            return secretariat or _decides_or_decided(user, roles, circulation)
         case Action.VIEW_DECISION_RECORD:
             return secretariat or (recipient and state in (S.DECIDED, S.ARCHIVED))
     raise ValueError(f"{action} is not a circulation-level action")
 
 
+def _decides_or_decided(user: User, roles: set[str], circulation: Circulation) -> bool:
+    """The person who decides once the circulation is closed, and afterwards also the
+    person who did decide (the chair may be marked absent or present again later)."""
+    S = circulation.State
+    if circulation.state not in (S.CLOSED, S.DECIDED, S.ARCHIVED):
+        return False
+    if acting_decider_role(circulation.committee) in roles:
+        return True
+    if circulation.state == S.CLOSED:
+        return False
+    from circulation.models import Decision
+
+    return Decision.objects.filter(circulation=circulation, decided_by=user).exists()
+
+
+def may_see_member_names(user: User | AnonymousUser, circulation: Circulation) -> bool:
+    """Whether replies and questions are shown with members' names (else 「委員」): the
+    secretariat, the chair and the acting chair always; members only when the committee
+    shows names. Callers check first that the person may see the page at all."""
+    if circulation.committee.show_member_names:
+        return True
+    roles = roles_on(user, circulation.committee)
+    return bool(roles & {Role.SECRETARIAT, Role.CHAIR, Role.ACTING_CHAIR})
+
+
+def refuse(
+    user: User | AnonymousUser,
+    action: Action | str,
+    status: int,
+    *,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: object = "",
+) -> NoReturn:
+    """Log the refusal (`access.refused`), then raise 404 or 403. Every gate refuses
+    through here, so each 403/404 on an object names the object in the log; the entry
+    carries the object's committee, so that committee's secretariat sees the attempt."""
+    audit.record(
+        "access.refused",
+        actor=user if user.is_authenticated else None,
+        obj=obj,
+        object_type=object_type,
+        object_id=str(object_id),
+        result=AuditEntry.Result.REFUSED,
+        data={"url": audit.current_origin().path, "permission": str(action), "status": status},
+    )
+    exc: Exception = Http404() if status == 404 else PermissionDenied()
+    exc.audit_logged = True  # type: ignore[attr-defined]  # the fallback logger skips it
+    raise exc
+
+
 def committee_or_404(user: User | AnonymousUser, committee_id: int, action: Action) -> Committee:
     """The committee, if the person may do the action there; 404 if they are not on it at
-    all, 403 if they are but may not."""
+    all, 403 if they are but may not. Refusals are logged."""
     committee = Committee.objects.filter(pk=committee_id).first()
-    if committee is None or not roles_on(user, committee):
-        raise Http404
+    if committee is None:
+        refuse(user, action, 404, object_type="portal.committee", object_id=committee_id)
+    if not roles_on(user, committee):
+        refuse(user, action, 404, obj=committee)
     if not may_on_committee(user, action, committee):
-        raise PermissionDenied
+        refuse(user, action, 403, obj=committee)
     return committee
+
+
+def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Committee]:
+    """Every committee where the person may do the action today (for pages that span the
+    person's committees, such as the audit log); 404 for someone on no committee, 403 for
+    someone on committees who may do the action on none of them. Refusals are logged."""
+    committees = committees_of(user)
+    allowed = [c for c in committees if may_on_committee(user, action, c)]
+    if allowed:
+        return allowed
+    refuse(user, action, 403 if committees else 404)
 
 
 def circulation_or_404(
@@ -164,8 +245,10 @@ def circulation_or_404(
     from circulation.models import Circulation
 
     circulation = Circulation.objects.select_related("committee").filter(pk=circulation_id).first()
-    if circulation is None or not may_see_circulation(user, circulation):
-        raise Http404
+    if circulation is None:
+        refuse(user, action, 404, object_type="circulation.circulation", object_id=circulation_id)
+    if not may_see_circulation(user, circulation):
+        refuse(user, action, 404, obj=circulation)
     if not may_on_circulation(user, action, circulation):
-        raise PermissionDenied
+        refuse(user, action, 403, obj=circulation)
     return circulation

@@ -86,22 +86,27 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "portal",
     "circulation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the language is the chosen one (cookie), else the person's
+    # saved one, else Japanese; the browser's Accept-Language is not consulted.
+    "portal.middleware.PortalLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    "portal.auditlog.middleware.RefusalAuditMiddleware",  # after AuditContextMiddleware
     "portal.middleware.RequireSecretariatMFAMiddleware",
 ]
 
@@ -121,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "portal.auditlog.context_processors.audit_review",
             ],
         },
     },
@@ -178,11 +184,17 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kairan] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_PREVENT_ENUMERATION = True
+# No mail to unknown addresses: it would invite strangers to a sign-up that is closed, and
+# would let anyone make the portal mail any address.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kairan"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# How long an invitation link works (days). Expired links: the secretariat resends.
+KAIRAN_INVITATION_SECONDS = env_int("KAIRAN_INVITATION_DAYS", 14, minimum=1) * 24 * 60 * 60
 
 # Anyone holding a secretariat role must have TOTP before anything else (off only in the demo).
 KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT = env_bool("KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT", not DEMO)
@@ -216,6 +228,29 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp 4) --------------------------------------------------
+# Everything is served from this host; no inline script or style anywhere (templates use
+# static/css and, if ever needed, static JS files). data: images only for allauth's TOTP QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# --- Audit log (操作記録) ---------------------------------------------------------------------
+# Entries older than this are deleted by the daily retention job, the only deletion path.
+# At least 30 days, so that a typo cannot wipe the log. Default: five years.
+KAIRAN_AUDIT_RETENTION_DAYS = env_int("KAIRAN_AUDIT_RETENTION_DAYS", 5 * 365, minimum=30)
+# The secretariat reviews each committee's log (ログ確認) at least this often.
+KAIRAN_AUDIT_REVIEW_INTERVAL_DAYS = env_int("KAIRAN_AUDIT_REVIEW_INTERVAL_DAYS", 30, minimum=1)
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

@@ -3,7 +3,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import account_views, views
+from .auditlog import views as auditlog_views
 
 admin.autodiscover()
 # The admin logs in through allauth: rate limits and MFA apply there too.
@@ -11,10 +12,13 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("invitation/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("committees/", include("portal.committee_urls")),
     path("c/", include("circulation.urls")),
+    path("audit/", include("portal.auditlog.urls")),
+    path("privacy/", auditlog_views.privacy_notice, name="privacy_notice"),
     path("admin/", admin.site.urls),
 ]
 

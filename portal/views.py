@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .models import Membership
-from .permissions import Action, committee_or_404
+from .permissions import Action, committee_or_404, may_on_committee
 
 
 @login_required
@@ -22,5 +22,9 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
     return render(
         request,
         "portal/committee_detail.html",
-        {"committee": committee, "memberships": memberships},
+        {
+            "committee": committee,
+            "memberships": memberships,
+            "may_manage_members": may_on_committee(request.user, Action.MANAGE_MEMBERS, committee),
+        },
     )

@@ -42,6 +42,10 @@ def _media_and_mail_in_tmp(settings, tmp_path):
     settings.KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT = False
     # Fast hashing: the personas are created for almost every test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # allauth's rate-limit counters live in the cache: no test inherits another's.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,34 @@
+"""Mail of the chair's decision: one function per mail, each writes one outbox row."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from portal.models import User
+
+from .models import Decision, OutboxMessage
+from .outbox import queue_mail
+
+
+def decision_record_url(circulation_id: int) -> str:
+    return settings.SITE_URL + reverse("decision_record", args=[circulation_id])
+
+
+def send_decision_notice(decision: Decision, to: User) -> OutboxMessage | None:
+    """The decision notice (開催の要否のお知らせ) to one recipient or secretariat member:
+    開催する / 開催しない, the reason, who decided and in which role."""
+    circulation = decision.circulation
+    return queue_mail(
+        purpose="circulation.decision",
+        to=to,
+        template="decision_notice",
+        context={
+            "circulation": circulation,
+            "committee": circulation.committee,
+            "decision": decision,
+            "url": decision_record_url(circulation.pk),
+        },
+        circulation=circulation,
+        deadline_version=circulation.deadline_version,
+    )

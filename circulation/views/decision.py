@@ -1,0 +1,154 @@
+"""The decision page (開催の要否): the decider sees the tally, every named opinion, the Q&A
+and who did not reply, and decides; the secretariat sees it read-only and may mark the
+chair absent and archive a decided circulation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from portal.models import Membership, Role
+from portal.permissions import (
+    Action,
+    acting_decider_role,
+    circulation_or_404,
+    may_on_circulation,
+    may_on_committee,
+)
+from portal.services.membership import set_chair_absent
+
+from ..models import Circulation
+from ..records import build_record
+from ..services.decisions import (
+    REASON_MAX_LENGTH,
+    REASON_REQUIRED,
+    ArchiveRefused,
+    DecisionInvalid,
+    DecisionRefused,
+    archive_circulation,
+    decide,
+)
+
+
+class DecisionForm(forms.Form):
+    convene = forms.ChoiceField(
+        choices=[("yes", gettext_lazy("開催する")), ("no", gettext_lazy("開催しない"))],
+        error_messages={
+            "required": gettext_lazy("「開催する」か「開催しない」のボタンを押してください。"),
+            "invalid_choice": gettext_lazy(
+                "「開催する」か「開催しない」のボタンを押してください。"
+            ),
+        },
+    )
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        error_messages={
+            "required": REASON_REQUIRED,
+            "max_length": gettext_lazy("理由は%(limit_value)d文字以内で入力してください。"),
+        },
+    )
+
+
+@login_required
+def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    try:
+        circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_PAGE)
+    except PermissionDenied:
+        # Members read the decision in the record once it exists; before that, 403.
+        circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_RECORD)
+        return redirect("decision_record", circulation_id)
+    form = DecisionForm()
+    refusal: DecisionRefused | None = None
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                decide(
+                    circulation.pk,
+                    convene=form.cleaned_data["convene"] == "yes",
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except DecisionInvalid as invalid:
+                form.add_error("reason", str(invalid))
+            except DecisionRefused as refused:
+                refusal = refused
+            else:
+                messages.success(request, _("開催の要否を決定しました。委員と事務局に通知します。"))
+                return redirect("circulation_decision", circulation.pk)
+        # Someone may have decided meanwhile: show the page as it is now.
+        circulation = Circulation.objects.select_related("committee").get(pk=circulation.pk)
+    status = 200
+    if refusal is not None:
+        status = 403 if refusal.code == "not_decider" else 409
+    return render(
+        request,
+        "circulation/decision/decision_page.html",
+        _page_context(request, circulation, form, refusal),
+        status=status,
+    )
+
+
+def _page_context(
+    request: HttpRequest,
+    circulation: Circulation,
+    form: DecisionForm,
+    refusal: DecisionRefused | None,
+) -> dict[str, Any]:
+    committee = circulation.committee
+    decider_role = acting_decider_role(committee)
+    return {
+        "circulation": circulation,
+        "record": build_record(circulation, masked=False),
+        "form": form,
+        "refusal": refusal,
+        # The reason typed before a refusal, shown back so that nothing is lost.
+        "typed_reason": request.POST.get("reason", "") if refusal else "",
+        "may_decide": circulation.state == Circulation.State.CLOSED
+        and may_on_circulation(request.user, Action.DECIDE, circulation),
+        "is_secretariat": may_on_committee(request.user, Action.MANAGE_CIRCULATIONS, committee),
+        "may_manage_members": may_on_committee(request.user, Action.MANAGE_MEMBERS, committee),
+        "decider_role_label": Role(decider_role).label,
+        "decider": Membership.objects.current()
+        .filter(committee=committee, role=decider_role)
+        .select_related("user")
+        .first(),
+        "States": Circulation.State,
+    }
+
+
+@login_required
+@require_POST
+def archive(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
+    try:
+        archive_circulation(circulation.pk, by=request.user)
+    except ArchiveRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("書面照会を完了にしました。"))
+    return redirect("circulation_decision", circulation.pk)
+
+
+@login_required
+@require_POST
+def chair_absence(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    if not may_on_committee(request.user, Action.MANAGE_MEMBERS, circulation.committee):
+        raise PermissionDenied
+    absent = request.POST.get("absent") == "1"
+    set_chair_absent(circulation.committee, absent, by=request.user)
+    if absent:
+        messages.success(request, _("会長を不在にしました。職務代理者が開催の要否を決定します。"))
+    else:
+        messages.success(request, _("会長の不在を解除しました。会長が開催の要否を決定します。"))
+    return redirect("circulation_decision", circulation.pk)

@@ -1,0 +1,162 @@
+"""Forms of the portal's own pages: membership management and invitation acceptance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Membership, Role, User
+from .services.errors import Refused
+from .services.membership import default_term_end
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class PortalForm(forms.Form):
+    """Labels without Django's trailing colon, which reads oddly in Japanese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def show_refusal(form: forms.Form, refusal: Refused) -> None:
+    """Put a service's refusal next to the field it concerns (or above the form)."""
+    field = refusal.field if refusal.field in form.fields else None
+    form.add_error(field, str(refusal.message))
+
+
+def _check_term(form: forms.Form, start_field: str = "term_start") -> None:
+    start = form.cleaned_data.get(start_field)
+    end = form.cleaned_data.get("term_end")
+    if start and end and end < start:
+        form.add_error("term_end", _("任期終了日は任期開始日より後の日付にしてください。"))
+
+
+class InviteMemberForm(PortalForm):
+    full_name = forms.CharField(label=_("氏名"), max_length=100)
+    email = forms.EmailField(label=_("メールアドレス"), max_length=254)
+    role = forms.ChoiceField(label=_("役割"), choices=Role.choices, initial=Role.MEMBER)
+    term_start = forms.DateField(label=_("任期開始"), widget=DateInput())
+    term_end = forms.DateField(
+        label=_("任期終了"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("任期は通常2年間です。空欄にすると終了日を定めません(事務局の職員など)。"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["term_start"].initial = today
+        self.fields["term_end"].initial = default_term_end(today)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        _check_term(self)
+        return data
+
+
+class ChangeRoleForm(PortalForm):
+    prefix = "role"
+    role = forms.ChoiceField(label=_("新しい役割"), choices=Role.choices)
+    effective = forms.DateField(
+        label=_("変更日"),
+        widget=DateInput(),
+        help_text=_("この日から新しい役割になります。それまでの記録は元の役割のまま残ります。"),
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].initial = membership.role
+        self.fields["effective"].initial = max(timezone.localdate(), membership.term_start)
+
+
+class EndTermForm(PortalForm):
+    prefix = "end"
+    term_end = forms.DateField(
+        label=_("任期終了日(最後の在任日)"),
+        widget=DateInput(),
+        help_text=_("この日の翌日からは、書面照会の送付先に含まれません。"),
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["term_end"].initial = max(timezone.localdate(), membership.term_start)
+
+
+class ReappointForm(PortalForm):
+    prefix = "reappoint"
+    role = forms.ChoiceField(label=_("役割"), choices=Role.choices)
+    term_start = forms.DateField(label=_("新しい任期の開始日"), widget=DateInput())
+    term_end = forms.DateField(label=_("新しい任期の終了日"), widget=DateInput())
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        start = (membership.term_end or timezone.localdate()) + dt.timedelta(days=1)
+        self.fields["role"].initial = membership.role
+        self.fields["term_start"].initial = start
+        self.fields["term_end"].initial = default_term_end(start)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        _check_term(self)
+        return data
+
+
+class ChairAbsenceForm(PortalForm):
+    absent = forms.TypedChoiceField(
+        choices=[("1", _("不在")), ("0", _("在任"))], coerce=lambda value: value == "1"
+    )
+
+
+class AcceptInvitationForm(PortalForm):
+    full_name = forms.CharField(
+        label=_("氏名"),
+        max_length=100,
+        help_text=_("書面照会や通知で表示されるお名前です。違っていれば直してください。"),
+    )
+    password1 = forms.CharField(
+        label=_("パスワード(任意)"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "設定しなくても、ログインのたびにメールで届くログインコードでログインできます。"
+            "設定する場合は10文字以上にしてください。"
+        ),
+    )
+    password2 = forms.CharField(
+        label=_("パスワード(確認)"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["full_name"].initial = user.full_name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1", ""), data.get("password2", "")
+        if first or second:
+            if first != second:
+                self.add_error("password2", _("確認用のパスワードが一致しません。"))
+            else:
+                try:
+                    validate_password(first, self.user)
+                except forms.ValidationError as error:
+                    self.add_error("password1", error)
+        return data
