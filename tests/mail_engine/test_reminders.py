@@ -85,7 +85,9 @@ def test_the_reminder_mail_names_the_deadline_in_japan_time_with_the_weekday(cou
     OutboxMessage.objects.filter(purpose=REMINDER).delete()
     run(DEADLINE - 72 * H)
     row = OutboxMessage.objects.get(purpose=REMINDER, to_email=council.members[2].email)
-    assert "Thu 10 Sep 17:00 JST" in row.subject
+    assert row.subject.startswith("[Reminder] ")
+    assert "(reply by Thu 10 Sep 17:00 JST)" in row.subject
+    assert "We have not yet received your reply" in row.body_text
 
 
 def test_after_beat_was_down_a_member_gets_one_reminder_not_two(council, circulation):
