@@ -90,10 +90,11 @@ class SmtpSink:
         with self.handler.lock:
             return len(self.handler.received)
 
-    def per_recipient(self, subject_contains: str = "") -> Counter[str]:
+    def per_recipient(self, references: str = "") -> Counter[str]:
+        """Messages accepted per recipient (only those of one thread, given its root)."""
         counts: Counter[str] = Counter()
         for item in self.messages():
-            if item.message is None or subject_contains in str(item.message["Subject"]):
+            if not references or (item.message and item.message["References"] == references):
                 counts.update(address.lower() for address in item.to)
         return counts
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from circulation.delivery import outbox_pk_from_message_id, undelivered
 from circulation.models import Circulation, OutboxMessage, Reply
+from circulation.services.decisions import decide
 from circulation.services.replies import submit_reply
 from portal.models import Membership, Role, User
 from tests.circulation.helpers import draft_circulation, sent_circulation
@@ -90,7 +91,7 @@ def reply(circulation: Circulation, user: User) -> None:
     )
 
 
-def test_notice_reminders_close_and_summary_flow_through_worker_beat_and_smtp(
+def test_notice_reminders_close_summary_and_decision_flow_through_worker_beat_and_smtp(
     council, sink, worker
 ):
     # Reminder offsets of 12 s and 6 s before a deadline 20 s away: real beat, real time.
@@ -134,8 +135,13 @@ def test_notice_reminders_close_and_summary_flow_through_worker_beat_and_smtp(
         assert item.message["References"] == root
         ids.add(item.message["Message-ID"])
     assert len(ids) == len(sink.messages())
-    # The decision notice: the decision service (issue 3, chair's decision) is not in main
-    # yet, so the chain stops at the closing summary here.
+
+    # The chair decides; every recipient and the secretariat get the decision notice.
+    decide(circulation.pk, convene=False, reason="重要な意見がないため", by=council.chair)
+    told = sorted({*recipients, council.secretariat.email})
+    sink.wait_for(lambda: got(sink, "circulation.decision") == told, 20, "the decision notices")
+    for item in sink.messages():
+        assert item.message["References"] == root  # still the same conversation
 
 
 def _add_members(council, count: int) -> None:
@@ -183,6 +189,7 @@ def test_with_redis_down_sending_answers_fast_and_the_mail_goes_out_once_redis_i
 ):
     _add_members(council, 195)
     draft = draft_circulation(council)
+    baseline = draft_circulation(council, title="比較用(ブローカーなし)")
     # The web process: Redis unreachable (nothing listens on that port).
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{free_port()}/13", KAIRAN_TESTING="1")
     env["DATABASE_URL"] = database_url_of(settings.DATABASES["default"])
@@ -207,26 +214,37 @@ outbox._publisher_connection()
 by = User.objects.get(pk={council.secretariat.pk})
 started = time.monotonic()
 send_circulation({draft.pk}, by=by)
-print(f"{{time.monotonic() - started:.3f}} {{sum(handing_over):.3f}}")
+down = time.monotonic() - started
+# The same request without any broker hand-over: what the request costs by itself.
+outbox.enqueue_delivery_batch = lambda ids: None
+started = time.monotonic()
+send_circulation({baseline.pk}, by=by)
+print(f"{{down:.3f}} {{sum(handing_over):.3f}} {{time.monotonic() - started:.3f}}")
 """
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, timeout=60
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
-    elapsed, handing_over = map(float, done.stdout.decode().split()[-2:])
-    print(f"send with Redis down: {elapsed:.3f} s, of which broker hand-over {handing_over:.3f} s")
-    # The broker's share of the request: one refused connection, then nothing.
+    elapsed, handing_over, without_broker = map(float, done.stdout.decode().split()[-3:])
+    print(
+        f"send with Redis down: {elapsed:.3f} s, of which broker hand-over {handing_over:.3f} s;"
+        f" the same send without any broker: {without_broker:.3f} s"
+    )
+    # Redis being down adds one refused connection to the request, then nothing.
     assert handing_over < 0.5
-    # The whole request (render and write 200 notices); 2 s is the issue's bound, with
-    # room for a machine shared with other test runs.
-    assert elapsed < 2.0 * float(os.environ.get("KAIRAN_SLOW_MACHINE_FACTOR", "1"))
+    assert elapsed < without_broker + 0.5
+    # The issue's bound for the whole request, on a machine not busy with other work (on
+    # a shared, overloaded machine rendering 200 notices alone can take longer).
+    if os.getloadavg()[0] <= (os.cpu_count() or 1):
+        assert elapsed < 2.0
     assert OutboxMessage.objects.filter(circulation=draft).count() == 200
 
     # The worker (on the real Redis) finds them through the sweep: each delivered once.
+    root = f"<circulation-{draft.pk}@city.example.jp>"
     expected = set(draft.recipients.values_list("user__email", flat=True))
-    sink.wait_for(lambda: set(sink.per_recipient()) >= expected, 60, "every notice")
+    sink.wait_for(lambda: set(sink.per_recipient(references=root)) >= expected, 60, "notices")
     time.sleep(2)
-    assert set(sink.per_recipient().values()) == {1}
+    assert set(sink.per_recipient(references=root).values()) == {1}
 
 
 def test_a_server_answering_451_for_a_while_gets_every_message_later(council, sink, worker):
