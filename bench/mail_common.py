@@ -33,6 +33,8 @@ def require_real_parts(name: str) -> None:
     os.environ.setdefault("KAIRAN_TESTING", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("KAIRAN_VAR_DIR", tempfile.mkdtemp(prefix="kairan-bench-"))
+    # The same as the workers' (tests/mail_engine/realparts.py): Message-IDs map back to rows.
+    os.environ.setdefault("DEFAULT_FROM_EMAIL", "Kairan <kairan@city.example.jp>")
     sys.path.insert(0, str(ROOT))
     import logging
 
