@@ -10,6 +10,7 @@ from portal.models import User
 from .models import Circulation, OutboxMessage, Recipient, Reply
 from .outbox import queue_mail
 from .queries import tally
+from .tokens import reply_links
 
 
 def circulation_url(circulation: Circulation) -> str:
@@ -17,8 +18,10 @@ def circulation_url(circulation: Circulation) -> str:
 
 
 def send_notice(recipient: Recipient) -> OutboxMessage | None:
-    """The circulation notice (書面照会のお知らせ) with the member's personal link."""
+    """The circulation notice (書面照会のお知らせ) with the member's personal link, the
+    one-click links and the personal Reply-To address (issue: mail replies)."""
     circulation = recipient.circulation
+    links = reply_links(recipient)
     return queue_mail(
         purpose="circulation.notice",
         to=recipient.user,
@@ -29,9 +32,11 @@ def send_notice(recipient: Recipient) -> OutboxMessage | None:
             "committee": circulation.committee,
             "materials": list(circulation.materials.filter(is_current=True)),
             "url": circulation_url(circulation),
+            "links": links,
         },
         circulation=circulation,
         deadline_version=1,
+        reply_to=links["reply_to"],
     )
 
 
