@@ -75,7 +75,8 @@ def store_raw_message(
                 sha256=digest,
                 size=len(raw),
                 source=source[:20],
-                envelope_sender=(envelope_sender or "")[:254],
+                # "<>": the MTA said the envelope sender is empty (bounces, auto-replies).
+                envelope_sender="<>" if envelope_sender == "" else (envelope_sender or "")[:254],
                 envelope_recipient=(envelope_recipient or "")[:254],
                 received_at=now or timezone.now(),
             )
@@ -125,7 +126,7 @@ def process_message(message_id: int, *, now: dt.datetime | None = None) -> Inbou
             return message  # processed already: idempotent
         parsed = parse_message(
             bytes(message.raw),
-            envelope_sender=message.envelope_sender if message.envelope_sender else None,
+            envelope_sender=_envelope_sender(message),
             envelope_recipient=message.envelope_recipient,
         )
         _fill_from_headers(message, parsed)
@@ -146,6 +147,12 @@ def process_message(message_id: int, *, now: dt.datetime | None = None) -> Inbou
             },
         )
     return message
+
+
+def _envelope_sender(message: InboundMessage) -> str | None:
+    if message.envelope_sender == "<>":
+        return ""
+    return message.envelope_sender or None
 
 
 def _fill_from_headers(message: InboundMessage, parsed: ParsedMail) -> None:

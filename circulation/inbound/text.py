@@ -139,19 +139,24 @@ _CONTACT = re.compile(r"(TEL|FAX|電話|〒|E-?mail|Mail|@|https?://)", re.IGNOR
 
 
 def strip_quotes(text: str) -> str:
-    """The member's own words: everything before the quoted mail, without "> " lines and
-    without the signature."""
+    """The member's own words: what comes before the quoted mail (or, when the member wrote
+    below the quote as Thunderbird invites, after it), without "> " lines and signature."""
     lines = text.replace("\r\n", "\n").split("\n")
     kept: list[str] = []
-    for i, line in enumerate(lines):
-        if _starts_quote(lines, i):
-            break
+    i = 0
+    while i < len(lines):
+        kind, span = _quote_header(lines, i)
+        if kind == "block" or (kind and any(line.strip() for line in kept)):
+            break  # the original mail follows: everything from here is quoted
+        if kind:  # "wrote:" above a "> " quote with nothing written yet: bottom-posting
+            i += span
+            continue
+        line = lines[i]
         stripped = line.strip()
+        i += 1
         if stripped.startswith((">", "＞")):
             continue
-        if stripped in ("--", "-- ") or line == "-- ":
-            break
-        if _SENT_FROM.match(stripped):
+        if stripped == "--" or line == "-- " or _SENT_FROM.match(stripped):
             break
         kept.append(line.rstrip())
     kept = _drop_ruled_signature(kept)
@@ -162,19 +167,20 @@ def strip_quotes(text: str) -> str:
     return "\n".join(kept)
 
 
-def _starts_quote(lines: list[str], i: int) -> bool:
+def _quote_header(lines: list[str], i: int) -> tuple[str, int]:
+    """("block", n) for a forwarded/original-message separator or an Outlook header block
+    (the original follows unquoted); ("attribution", n) for a "… wrote:" line over n lines;
+    ("", 0) otherwise."""
     stripped = lines[i].strip()
-    if not stripped:
-        return False
+    if not stripped or stripped.startswith((">", "＞")):
+        return "", 0
     if _SEPARATOR_TITLE.match(stripped):
-        return True
+        return "block", 1
     if _HEADER_START.match(stripped):
         following = [line.strip() for line in lines[i + 1 : i + 6] if line.strip()][:4]
-        return any(_HEADER_NEXT.match(line) for line in following)
-    if stripped.startswith((">", "＞")):
-        return False
+        return ("block", 1) if any(_HEADER_NEXT.match(line) for line in following) else ("", 0)
     if _ADDRESS_WROTE.search(stripped):
-        return True
+        return "attribution", 1
     # A "wrote:" line, possibly wrapped over up to three lines by the client.
     for span in (1, 2, 3):
         chunk = lines[i : i + span]
@@ -182,10 +188,10 @@ def _starts_quote(lines: list[str], i: int) -> bool:
             break
         joined = " ".join(line.strip() for line in chunk)
         if _EN_WROTE.match(joined):
-            return True
+            return "attribution", span
         if _DATED.match(stripped) and _TIME.search(joined) and joined.endswith((":", "：")):
-            return True
-    return False
+            return "attribution", span
+    return "", 0
 
 
 def _drop_ruled_signature(lines: list[str]) -> list[str]:
@@ -251,7 +257,7 @@ def interpret(text: str, *, has_attachments: bool = False) -> Interpretation:
         return Interpretation("no_opinion", "", meeting, extra)
     if content and _OPINION_MARK.match(normalise_line(content[0])):
         lines = lines[lines.index(content[0]) + 1 :]
-    opinion = "\n".join(lines).strip("\n").strip()
+    opinion = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not opinion and has_attachments:
         opinion = "(添付ファイルのとおり)"
     if not opinion:
