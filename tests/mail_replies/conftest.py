@@ -40,6 +40,13 @@ def when() -> dict[str, dt.datetime]:
 
 
 @pytest.fixture
+def during(when):
+    """The whole test happens during the reply period."""
+    with time_machine.travel(when["during"], tick=False):
+        yield
+
+
+@pytest.fixture
 def circulation(council, when) -> Circulation:
     with time_machine.travel(when["sent"], tick=False):
         return sent_circulation(council, deadline=when["deadline"])

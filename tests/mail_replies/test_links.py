@@ -30,12 +30,6 @@ def links(notice) -> dict[str, str]:
     return links_in(notice)
 
 
-@pytest.fixture
-def during(when):
-    with time_machine.travel(when["during"], tick=False):
-        yield
-
-
 def test_the_notice_carries_both_links_and_the_personal_reply_address(notice, tanaka):
     assert "「意見なし」と回答できます" in notice.body_text
     assert "意見なし</a>" in notice.body_html and "回答する</a>" in notice.body_html
@@ -52,7 +46,7 @@ def test_opening_the_no_opinion_link_changes_nothing(client, links, tanaka, duri
         assert page.status_code == 200
         client.head(links["no_opinion"])
     assert "「意見なし」と回答します" in page.content.decode()
-    assert "<button type=\"submit\">意見なし</button>" in page.content.decode()
+    assert '<button type="submit">意見なし</button>' in page.content.decode()
     assert not tanaka.replies.exists()
     assert not OutboxMessage.objects.filter(purpose="circulation.reply_receipt").exists()
 
@@ -210,8 +204,9 @@ def test_reply_link_opens_a_form_without_login_and_records_an_opinion(
     assert '<label for="opinion">意見</label>' in html
     assert "回答を送信" in html
     assert not tanaka.replies.exists()
-    page = client.post(links["reply"], {"kind": "opinion", "opinion": "第2項の数字を確認してください。",
-                                        "meeting": "yes", "base_version": "0"})  # fmt: skip
+    answer = {"kind": "opinion", "opinion": "第2項の数字を確認してください。", "meeting": "yes",
+              "base_version": "0"}  # fmt: skip
+    page = client.post(links["reply"], answer)
     assert page.status_code == 200
     reply = tanaka.replies.get()
     assert (reply.kind, reply.meeting_needed, reply.channel) == ("opinion", True, "link")

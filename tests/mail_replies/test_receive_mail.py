@@ -34,7 +34,8 @@ def answers_sent():
 RECORDED = [
     # file, kind, words that must be in the opinion, meeting_needed
     ("outlook_iso2022jp_original_message.eml", "opinion",
-     ["資料①の3ページ目、「原則として」の表現は削除すべきと考えます。", "㈱の表記も統一してください。"], True),
+     ["資料①の3ページ目、「原則として」の表現は削除すべきと考えます。",
+      "㈱の表記も統一してください。"], True),
     ("sjis_outlook_sashidashinin.eml", "no_opinion", [], None),
     ("gmail_utf8_on_wrote.eml", "opinion",
      ["監査報告書の記載と議事録の記載が一致していません。", "確認をお願いします。"], False),
@@ -81,14 +82,12 @@ def test_the_member_gets_exactly_one_receipt_quoting_what_was_recorded(feed, tan
     assert receipt.reply_to != f"reply+{token}@reply.localhost"  # a fresh address
 
 
-def test_no_opinion_with_more_text_tells_the_member_what_was_not_recorded(
-    tanaka, token, when
-):
+def test_no_opinion_with_more_text_tells_the_member_what_was_not_recorded(tanaka, token, when):
     raw = (
-        "From: tanaka@example.jp\nTo: reply+{t}@reply.localhost\nSubject: Re\n"
+        f"From: tanaka@example.jp\nTo: reply+{token}@reply.localhost\nSubject: Re\n"
         "Message-ID: <extra-1@example.jp>\nContent-Type: text/plain; charset=utf-8\n\n"
         "意見なし\nただ、第3項の書き方は少し気になりました。\n"
-    ).format(t=token)
+    )
     with time_machine.travel(when["during"], tick=False):
         message = receive_via_mta(raw.encode())
     assert message.reply.kind == Reply.Kind.NO_OPINION
@@ -226,10 +225,10 @@ def test_a_revoked_reply_address_is_held_and_the_member_told(feed, tanaka, counc
 
 def test_an_empty_mail_is_held_and_the_member_asked_to_write_again(tanaka, token, when):
     raw = (
-        "From: tanaka@example.jp\nTo: reply+{t}@reply.localhost\nSubject: Re\n"
+        f"From: tanaka@example.jp\nTo: reply+{token}@reply.localhost\nSubject: Re\n"
         "Message-ID: <empty-1@example.jp>\nContent-Type: text/plain; charset=utf-8\n\n"
         "\n> 田中 委員 様\n> ご意見がない場合も「意見なし」とご回答ください。\n"
-    ).format(t=token)
+    )
     with time_machine.travel(when["during"], tick=False):
         message = receive_via_mta(raw.encode())
     assert (message.state, message.reason) == (S.HELD, InboundMessage.Reason.EMPTY)

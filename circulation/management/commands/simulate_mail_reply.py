@@ -91,4 +91,3 @@ def build_reply(recipient: Recipient, *, text: str, sender: str, plain: bool = F
     quoted = quote(notice.body_text.strip()) if notice else ""
     mail.set_content(f"{text}\n\n{header}\n{quoted}\n", charset="utf-8")
     return mail.as_bytes()
-
