@@ -282,3 +282,31 @@ def test_the_reply_refused_at_the_deadline_by_the_service_keeps_the_text(
     assert "回答を受け付けられません" in html and "ぎりぎりの意見" in html
     assert AuditEntry.objects.filter(action="circulation.reply.refused").exists()
     assert not Reply.objects.exists()
+
+
+def test_two_presses_of_the_button_at_the_same_moment_record_once(tanaka, during):
+    """Both requests passed the link check before either saved: the version decides."""
+    from circulation.services.link_replies import reply_no_opinion_by_link
+    from circulation.services.replies import ReplyConflict
+    from circulation.tokens import Purpose, check_token, make_token
+
+    token = make_token(tanaka, Purpose.NO_OPINION)
+    first, _ = check_token(token, purposes=(Purpose.NO_OPINION,))
+    second, _ = check_token(token, purposes=(Purpose.NO_OPINION,))
+    reply_no_opinion_by_link(tanaka, first, by=None)
+    with pytest.raises(ReplyConflict):
+        reply_no_opinion_by_link(tanaka, second, by=None)
+    assert tanaka.replies.count() == 1
+    assert OutboxMessage.objects.filter(purpose="circulation.reply_receipt").count() == 1
+
+
+def test_the_confirmation_button_is_protected_against_cross_site_posts(links, tanaka, during):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(links["no_opinion"])
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert browser.post(links["no_opinion"]).status_code == 403  # a forged cross-site POST
+    assert not tanaka.replies.exists()
+    assert browser.post(links["no_opinion"], {"csrfmiddlewaretoken": csrf[1]}).status_code == 200
+    assert tanaka.replies.count() == 1
