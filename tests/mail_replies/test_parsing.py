@@ -29,6 +29,9 @@ def test_headers_split_inside_a_multibyte_character_are_joined():
     assert decode_header_value(encoded) == "意見なし"
     raw_jis = "Re: \x1b$B=qLL>H2q\x1b(B"
     assert decode_header_value(raw_jis) == "Re: 書面照会"
+    # Raw 8-bit Shift_JIS in a header (old clients), kept by the parser as surrogates.
+    raw_sjis = "Re: 書面照会".encode("cp932").decode("ascii", "surrogateescape")
+    assert decode_header_value(raw_sjis) == "Re: 書面照会"
 
 
 @pytest.mark.parametrize(
