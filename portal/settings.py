@@ -285,6 +285,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kairan <kairan@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 KAIRAN_REPLY_DOMAIN = env_str("KAIRAN_REPLY_DOMAIN", "reply.localhost")
+# Replies by mail (docs/mail-replies.md): personal addresses are <localpart>+<token>@domain.
+KAIRAN_REPLY_LOCALPART = env_str("KAIRAN_REPLY_LOCALPART", "reply")
+if not KAIRAN_REPLY_LOCALPART.replace("-", "").replace(".", "").isalnum():
+    raise ImproperlyConfigured("KAIRAN_REPLY_LOCALPART may hold only letters, digits, '-' and '.'")
+# A link or reply address older than this stops working even if the deadline is later.
+KAIRAN_TOKEN_MAX_AGE_DAYS = env_int("KAIRAN_TOKEN_MAX_AGE_DAYS", 400, minimum=1)
+# Polling an IMAP mailbox instead of (or besides) an MTA pipe: `manage.py poll_imap`.
+KAIRAN_IMAP_HOST = env_str("KAIRAN_IMAP_HOST")
+KAIRAN_IMAP_SSL = env_bool("KAIRAN_IMAP_SSL", True)
+KAIRAN_IMAP_PORT = env_int("KAIRAN_IMAP_PORT", 993 if KAIRAN_IMAP_SSL else 143, minimum=1)
+KAIRAN_IMAP_USER = env_str("KAIRAN_IMAP_USER")
+KAIRAN_IMAP_PASSWORD = env_str("KAIRAN_IMAP_PASSWORD")
+KAIRAN_IMAP_FOLDER = env_str("KAIRAN_IMAP_FOLDER", "INBOX")
+# Where stored messages are moved; empty: they stay in the folder, marked \Seen.
+KAIRAN_IMAP_DONE_FOLDER = env_str("KAIRAN_IMAP_DONE_FOLDER")
 KAIRAN_MAIL_DIR = VAR_DIR / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
