@@ -9,6 +9,7 @@ SIGKILL for what is left. If one child dies, the others are stopped and the run 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -122,10 +123,8 @@ class Supervisor:
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
         os.killpg(pgid, sig)
-    except ProcessLookupError:  # the whole group is gone already
-        pass
 
 
 def _group_alive(child: Child) -> bool:
