@@ -69,7 +69,7 @@ def list_mail(limit: int = LIST_LIMIT) -> list[MailSummary]:
     folder = mail_dir()
     if not folder.is_dir():
         return []
-    paths = [path for path in folder.iterdir() if _NAME.fullmatch(path.name) and path.is_file()]
+    paths = [path for path in folder.iterdir() if mail_file(path.name) is not None]
     paths.sort(key=lambda path: (path.stat().st_mtime, path.name), reverse=True)
     return [_summary(path) for path in paths[:limit]]
 
@@ -119,9 +119,11 @@ def _date(message: EmailMessage) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        return parsedate_to_datetime(str(raw))
+        value = parsedate_to_datetime(str(raw))
     except (TypeError, ValueError):
         return None
+    # "-0000" (Python's formatdate in UTC) parses as naive: it means UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _content(part: EmailMessage | None) -> str:
