@@ -218,9 +218,12 @@ SECURE_HSTS_SECONDS = env_int("KAIRAN_HSTS_SECONDS", 0)
 # the header alone does not put the site on the browsers' preload list.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAIRAN_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
 SECURE_HSTS_PRELOAD = env_bool("KAIRAN_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAIRAN_BEHIND_PROXY", False) else None
-)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto and appends to X-Forwarded-For.
+BEHIND_PROXY = env_bool("KAIRAN_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# How many proxies' X-Forwarded-For entries to trust for the client's IP (rate limits and
+# the audit log); with none, every request would seem to come from the proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("KAIRAN_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -91,6 +91,8 @@ def test_the_demo_needs_no_variables_at_all(tmp_path):
         ("KAIRAN_SSL_REDIRECT", "please"),
         ("EMAIL_PORT", "smtp"),
         ("LOG_LEVEL", "LOUD"),
+        ("KAIRAN_BEHIND_PROXY", "perhaps"),
+        ("KAIRAN_TRUSTED_PROXY_COUNT", "two"),
     ],
 )
 def test_a_bad_value_stops_start_up_and_names_the_variable(production_env, variable, value):
