@@ -33,9 +33,12 @@ def connection(folder: Path) -> Connection:
 
 
 def test_the_settings_use_this_transport_for_the_embedded_broker(settings):
-    if settings.REDIS_URL:
-        pytest.skip("REDIS_URL is set: the broker is Redis")
-    assert settings.CELERY_BROKER_TRANSPORT == TRANSPORT
+    if settings.REDIS_URL:  # CI: Redis is the broker, and no transport is forced on it
+        assert settings.CELERY_BROKER_URL == settings.REDIS_URL
+        assert not hasattr(settings, "CELERY_BROKER_TRANSPORT")
+    else:
+        assert settings.CELERY_BROKER_URL.startswith("filesystem://")
+        assert settings.CELERY_BROKER_TRANSPORT == TRANSPORT
 
 
 def publisher(folder: Path, count: int) -> subprocess.Popen[bytes]:

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from portal.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 from portal.staticcheck import static_files_stale
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             self._say("loaded the demo council.")
         if static_files_stale():
             call_command("collectstatic", interactive=False, verbosity=1)
+        connections.close_all()  # this process only watches from now on
 
     def _say(self, text: str) -> None:
         self.stdout.write(f"[rundemo] {text}")
