@@ -89,9 +89,15 @@ def demo_is_loaded() -> bool:
 
 @transaction.atomic
 def load_demo() -> DemoCouncil | None:
-    """Everything the demo shows; None when it was already loaded (and left untouched).
-    Later demo content is added here, after the council, using its people."""
-    return load_demo_council()
+    """Everything the demo shows; None when it was already loaded (and left untouched):
+    the council and its people, then one open circulation with replies and one closed
+    circulation awaiting the chair's decision."""
+    from circulation.demo import load_demo_circulations
+
+    council = load_demo_council()
+    if council is not None:
+        load_demo_circulations(council.committee)
+    return council
 
 
 @transaction.atomic

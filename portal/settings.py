@@ -380,5 +380,7 @@ if not REDIS_URL:  # the filesystem broker lists its folders and fails when one 
     _folders += [
         Path(CELERY_BROKER_TRANSPORT_OPTIONS[key]) for key in ("data_folder_in", "control_folder")
     ]
+if DEBUG or DEMO or TESTING:  # whitenoise warns about a missing static root
+    _folders.append(STATIC_ROOT)
 for _folder in _folders:
     _folder.mkdir(parents=True, exist_ok=True)
