@@ -7,9 +7,19 @@ from django.urls import reverse
 
 from portal.models import User
 
-from .models import Circulation, OutboxMessage, Recipient, Reply
+from .models import (
+    Answer,
+    Circulation,
+    DeadlineExtension,
+    Material,
+    OutboxMessage,
+    Question,
+    Recipient,
+    Reply,
+)
 from .outbox import queue_mail
 from .queries import tally
+from .tokens import reply_links
 
 
 def circulation_url(circulation: Circulation) -> str:
@@ -17,8 +27,10 @@ def circulation_url(circulation: Circulation) -> str:
 
 
 def send_notice(recipient: Recipient) -> OutboxMessage | None:
-    """The circulation notice (書面照会のお知らせ) with the member's personal link."""
+    """The circulation notice (書面照会のお知らせ) with the member's personal link, the
+    one-click links and the personal Reply-To address (issue: mail replies)."""
     circulation = recipient.circulation
+    links = reply_links(recipient)
     return queue_mail(
         purpose="circulation.notice",
         to=recipient.user,
@@ -29,9 +41,11 @@ def send_notice(recipient: Recipient) -> OutboxMessage | None:
             "committee": circulation.committee,
             "materials": list(circulation.materials.filter(is_current=True)),
             "url": circulation_url(circulation),
+            "links": links,
         },
         circulation=circulation,
         deadline_version=1,
+        reply_to=links["reply_to"],
     )
 
 
@@ -70,4 +84,82 @@ def send_closing_summary(circulation: Circulation, to: User, *, decides: bool) -
         },
         circulation=circulation,
         deadline_version=circulation.deadline_version,
+    )
+
+
+def send_material_corrected(recipient: Recipient, material: Material) -> OutboxMessage | None:
+    """A sent material was replaced by a corrected version: what changed, and the link."""
+    circulation = recipient.circulation
+    return queue_mail(
+        purpose="circulation.material_corrected",
+        to=recipient.user,
+        template="material_corrected",
+        context={
+            "circulation": circulation,
+            "recipient": recipient,
+            "material": material,
+            "previous": material.replaces,
+            "url": circulation_url(circulation),
+        },
+        circulation=circulation,
+        deadline_version=circulation.deadline_version,
+        key=f"material-{material.pk}",
+    )
+
+
+def send_deadline_extended(
+    recipient: Recipient, extension: DeadlineExtension
+) -> OutboxMessage | None:
+    """The deadline moved: old and new deadline (Japan time) and the reason."""
+    circulation = recipient.circulation
+    return queue_mail(
+        purpose="circulation.deadline_extended",
+        to=recipient.user,
+        template="deadline_extended",
+        context={
+            "circulation": circulation,
+            "recipient": recipient,
+            "extension": extension,
+            "replied": recipient.current_reply_id is not None,
+            "url": circulation_url(circulation),
+        },
+        circulation=circulation,
+        deadline_version=extension.deadline_version,
+    )
+
+
+def send_question_received(to: User, question: Question) -> OutboxMessage | None:
+    """Tells the secretariat (and implementing body) that a member asked a question."""
+    circulation = question.circulation
+    return queue_mail(
+        purpose="circulation.question",
+        to=to,
+        template="question_received",
+        context={
+            "circulation": circulation,
+            "question": question,
+            "url": settings.SITE_URL + reverse("circulation_questions", args=[circulation.pk]),
+        },
+        circulation=circulation,
+        key=f"question-{question.pk}",
+    )
+
+
+def send_answer(recipient: Recipient, question: Question, answer: Answer) -> OutboxMessage | None:
+    """An answer to a question, sent to every recipient (the asker is not named)."""
+    circulation = recipient.circulation
+    return queue_mail(
+        purpose="circulation.answer",
+        to=recipient.user,
+        template="question_answered",
+        context={
+            "circulation": circulation,
+            "recipient": recipient,
+            "question": question,
+            "answer": answer,
+            "asked_by_you": question.asked_by_id == recipient.user_id,
+            "url": circulation_url(circulation) + "#qa",
+        },
+        circulation=circulation,
+        key=f"question-{question.pk}",
     )

@@ -3,7 +3,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import account_views, views
+from circulation.views.home import home
+
+from . import account_views
 from .auditlog import views as auditlog_views
 
 admin.autodiscover()
@@ -11,7 +13,7 @@ admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),  # the circulations of the logged-in person
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("invitation/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),

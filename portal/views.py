@@ -11,11 +11,6 @@ from .permissions import Action, committee_or_404, may_on_committee
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {})
-
-
-@login_required
 def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
     committee = committee_or_404(request.user, committee_id, Action.VIEW_COMMITTEE)
     memberships = Membership.objects.current().filter(committee=committee).select_related("user")

@@ -1,28 +1,203 @@
-"""The member's side: the circulation page."""
+"""The member's side: the circulation page, the reply (回答) and questions (質問する).
+
+The page template is also the secretariat's preview (`preview=True`: no reply form)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from portal.permissions import Action, circulation_or_404
+from portal.models import Role
+from portal.permissions import Action, circulation_or_404, may_on_circulation, roles_on
 
+from ..forms.member import QuestionForm, ReplyForm
+from ..models import Circulation, Material, Recipient, Reply
+from ..qa import qa_items
+from ..services.questions import QuestionRefused, ask_question
+from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
+from ..templatetags.kairan import format_jst
 from ..text import render_markdown
+from ..uploads import is_viewable, kind_label
+
+DETAIL_TEMPLATE = "circulation/member/circulation_detail.html"
+
+
+@dataclass
+class MaterialEntry:
+    material: Material
+    label: str
+    viewable: bool
+    earlier: list[Material]
+
+
+def material_entries(circulation: Circulation) -> list[MaterialEntry]:
+    """Current materials in order, each with its earlier versions (newest first)."""
+    materials = list(circulation.materials.order_by("order", "id"))
+    by_id = {m.pk: m for m in materials}
+    entries = []
+    for material in materials:
+        if not material.is_current:
+            continue
+        earlier, previous = [], by_id.get(material.replaces_id)
+        while previous is not None:
+            earlier.append(previous)
+            previous = by_id.get(previous.replaces_id)
+        entries.append(
+            MaterialEntry(
+                material=material,
+                label=kind_label(material.content_type),
+                viewable=is_viewable(material.content_type),
+                earlier=earlier,
+            )
+        )
+    return entries
+
+
+def page_context(
+    request: HttpRequest,
+    circulation: Circulation,
+    *,
+    preview: bool = False,
+    reply_form: ReplyForm | None = None,
+    question_form: QuestionForm | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Everything the circulation page shows to this viewer."""
+    user = request.user
+    recipient = None
+    if not preview:
+        recipient = circulation.recipients.filter(user=user).select_related("current_reply").first()
+    reply = recipient.current_reply if recipient else None
+    accepting = recipient is not None and circulation.accepts_replies_at(timezone.now())
+    if accepting and reply_form is None:
+        reply_form = ReplyForm.for_reply(reply)
+    if accepting and question_form is None:
+        question_form = QuestionForm()
+    secretariat = Role.SECRETARIAT in roles_on(user, circulation.committee)
+    return {
+        "circulation": circulation,
+        "committee": circulation.committee,
+        "explanation_html": render_markdown(circulation.explanation),
+        "materials": material_entries(circulation),
+        "extensions": list(circulation.extensions.all()),
+        "preview": preview,
+        "recipient": recipient,
+        "reply": reply,
+        "accepting": accepting,
+        "reply_form": reply_form if accepting else None,
+        "question_form": question_form if accepting else None,
+        "qa": qa_items(circulation, viewer=user, names_visible=secretariat and not preview),
+        "is_secretariat": secretariat and not preview,
+        "may_answer": not preview and may_on_circulation(user, Action.ANSWER_QUESTION, circulation),
+        **extra,
+    }
 
 
 @login_required
 def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    return render(request, DETAIL_TEMPLATE, page_context(request, circulation))
+
+
+def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
     recipient = circulation.recipients.filter(user=request.user).first()
+    if recipient is None:
+        raise PermissionDenied
+    return recipient
+
+
+@login_required
+@require_POST
+def circulation_reply(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    # Viewing is enough to post: the deadline is the service's to refuse (and to log), so
+    # a late member still sees what they typed.
+    circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    recipient = _recipient_or_403(request, circulation)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _reply_page(request, circulation, form)
+    try:
+        submit_reply(
+            recipient=recipient,
+            channel=Reply.Channel.WEB,
+            submitted_by=request.user,
+            **form.reply_arguments(),
+        )
+    except ReplyConflict as conflict:
+        current = conflict.current
+        return _reply_page(
+            request,
+            circulation,
+            form.rebased(current.version if current else 0),
+            conflict_reply=current,
+        )
+    except ReplyRefused as refused:
+        return _reply_page(
+            request, circulation, None, refused_message=str(refused), typed=form.cleaned_data
+        )
+    except ReplyInvalid as invalid:
+        field = "opinion" if form.cleaned_data["kind"] == Reply.Kind.OPINION else "kind"
+        form.add_field_error(field, str(invalid))
+        return _reply_page(request, circulation, form)
+    return redirect("circulation_reply_done", circulation.pk)
+
+
+def _reply_page(
+    request: HttpRequest, circulation: Circulation, form: ReplyForm | None, **extra: Any
+) -> HttpResponse:
+    context = page_context(request, circulation, reply_form=form, **extra)
+    if form is not None and not context["accepting"]:
+        # Incomplete *and* too late: the form is gone, so say why and show what was typed.
+        context["refused_message"] = _(
+            "回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。"
+        ) % {"deadline": format_jst(circulation.deadline)}
+        context["typed"] = {"opinion": form.data.get("opinion", "")}
+    return render(request, DETAIL_TEMPLATE, context)
+
+
+@login_required
+def circulation_reply_done(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    recipient = _recipient_or_403(request, circulation)
+    reply = recipient.current_reply
+    if reply is None:
+        return redirect("circulation_detail", circulation.pk)
     return render(
         request,
-        "circulation/member/circulation_detail.html",
-        {
-            "circulation": circulation,
-            "explanation_html": render_markdown(circulation.explanation),
-            "materials": circulation.materials.filter(is_current=True),
-            "recipient": recipient,
-            "reply": recipient.current_reply if recipient else None,
-        },
+        "circulation/member/reply_done.html",
+        {"circulation": circulation, "reply": reply, "recipient": recipient},
     )
+
+
+@login_required
+@require_POST
+def question_ask(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    _recipient_or_403(request, circulation)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            ask_question(circulation.pk, by=request.user, text=form.cleaned_data["text"])
+        except QuestionRefused as refused:
+            form.add_field_error("text", str(refused))
+        else:
+            messages.success(
+                request, _("質問を送信しました。事務局から回答があるとメールでお知らせします。")
+            )
+            return redirect(reverse("circulation_detail", args=[circulation.pk]) + "#qa")
+    context = page_context(request, circulation, question_form=form)
+    if not context["accepting"]:
+        # The form is no longer shown after the deadline: keep the text on the page.
+        context["question_refused"] = form.errors.get("text")
+        context["typed_question"] = form.data.get("text", "")
+    return render(request, DETAIL_TEMPLATE, context)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('circulation', '0002_initial'),
+        ('circulation', '0003_mail_replies_inbound'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""Forms of the circulation pages: they parse and check input; services decide."""

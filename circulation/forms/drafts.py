@@ -1,0 +1,243 @@
+"""The secretariat's draft form: 件名, 説明, 回答期限, 送付先 and the materials (資料)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Committee, User
+
+from ..models import Circulation, Material
+from ..services.drafts import DraftContent, MaterialEdit, sitting_memberships
+from ..services.materials import NewMaterial
+from ..upload_stash import describe, stash, unstash
+from ..uploads import CheckedUpload, UploadRefused, check_upload, clean_original_name
+from .base import AccessibleForm, date_field, japan_moment, japan_parts, time_field
+
+
+class RecipientChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, *args: Any, role_labels: dict[int, str], **kwargs: Any) -> None:
+        self.role_labels = role_labels
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: User) -> str:
+        role = self.role_labels.get(obj.pk)
+        return f"{obj.full_name}({role})" if role else obj.full_name
+
+
+class DraftForm(AccessibleForm):
+    title = forms.CharField(label=_("件名"), max_length=200)
+    explanation = forms.CharField(
+        label=_("説明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Markdown 形式で書けます(段落、箇条書き、表、リンク)。"),
+    )
+    deadline_date = date_field()
+    deadline_time = time_field()
+    recipients = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False
+    )  # replaced in __init__ with the sitting members
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(
+        self,
+        *args: Any,
+        committee: Committee,
+        circulation: Circulation | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if circulation is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_for(circulation)
+        super().__init__(*args, **kwargs)
+        seats = sitting_memberships(committee, timezone.localdate())
+        self.fields["recipients"] = RecipientChoiceField(
+            label=_("送付先"),
+            queryset=User.objects.filter(pk__in=[m.user_id for m in seats]),
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            role_labels={m.user_id: m.get_role_display() for m in seats},
+            help_text=_("本日時点で任期中の委員です。送付するまで変更できます。"),
+        )
+        if circulation is None and not self.is_bound:
+            self.initial.setdefault("recipients", [m.user_id for m in seats])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        day, time = data.get("deadline_date"), data.get("deadline_time")
+        if day and time:
+            deadline = japan_moment(day, time)
+            if deadline <= timezone.now():
+                self.add_error("deadline_date", _("回答期限は現在より後の日時にしてください。"))
+            data["deadline"] = deadline
+        return data
+
+    def content(self) -> DraftContent:
+        data = self.cleaned_data
+        return DraftContent(
+            title=data["title"],
+            explanation=data["explanation"],
+            deadline=data["deadline"],
+            recipient_ids=[user.pk for user in data["recipients"]],
+        )
+
+
+def initial_for(circulation: Circulation) -> dict[str, Any]:
+    day, time = japan_parts(circulation.deadline)
+    return {
+        "title": circulation.title,
+        "explanation": circulation.explanation,
+        "deadline_date": day,
+        "deadline_time": time,
+        "recipients": list(circulation.recipients.values_list("user_id", flat=True)),
+        "revision": circulation.revision,
+    }
+
+
+class NewMaterialForm(AccessibleForm):
+    """One row for a new material. An accepted file is kept between submissions."""
+
+    file = forms.FileField(label=_("資料ファイル"), required=False)
+    title = forms.CharField(
+        label=_("資料名"),
+        max_length=200,
+        required=False,
+        help_text=_("空欄ならファイル名を使います。"),
+    )
+    order = forms.IntegerField(label=_("表示順"), required=False, min_value=0, max_value=999)
+    kept = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.checked: CheckedUpload | None = None
+        self.kept_token = ""
+        self.kept_name = ""
+        self.kept_size = 0
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        upload, token = data.get("file"), data.get("kept")
+        if upload:
+            try:
+                self.checked = check_upload(upload)
+            except UploadRefused as refused:
+                self.add_error("file", str(refused))
+                return data
+            self.kept_name, self.kept_size = self.checked.original_name, self.checked.size
+        elif token:
+            info = describe(token, self.user)
+            if info is None:
+                self.add_error(
+                    "file", _("前回選んだファイルを確認できません。もう一度選んでください。")
+                )
+                return data
+            self.kept_token, self.kept_name, self.kept_size = token, info["name"], info["size"]
+        elif data.get("title"):
+            self.add_error("file", _("「%(title)s」のファイルを選んでください。") % data)
+        return data
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.checked or self.kept_token)
+
+    def keep(self) -> None:
+        """Stash a freshly uploaded, accepted file so the re-shown form still holds it."""
+        if self.checked is not None and not self.kept_token:
+            self.kept_token = stash(self.checked, self.user)
+
+    def new_material(self, position: int) -> NewMaterial:
+        upload = self.checked or unstash(self.kept_token, self.user)
+        if upload is None:  # expired between clean() and now; clean() reported it
+            raise ValueError("kept file disappeared")
+        title = self.cleaned_data.get("title") or _stem(upload.original_name)
+        order = self.cleaned_data.get("order")
+        return NewMaterial(title=title, order=position if order is None else order, upload=upload)
+
+
+class ExistingMaterialForm(AccessibleForm):
+    material_id = forms.IntegerField(widget=forms.HiddenInput)
+    # Blank title or order keeps what is stored.
+    title = forms.CharField(label=_("資料名"), max_length=200, required=False)
+    order = forms.IntegerField(label=_("表示順"), min_value=0, max_value=999, required=False)
+    remove = forms.BooleanField(label=_("この資料を外す"), required=False)
+
+    material: Material | None = None
+
+    def edit(self) -> MaterialEdit:
+        data = self.cleaned_data
+        return MaterialEdit(
+            material_id=data["material_id"],
+            title=data["title"],
+            order=data["order"],
+            remove=data["remove"],
+        )
+
+
+class NewMaterialFormSetBase(forms.BaseFormSet):
+    def keep_accepted_files(self) -> None:
+        for form in self.forms:
+            if not form.errors.get("file"):
+                form.keep()
+
+    def new_materials(self, first_position: int) -> list[NewMaterial]:
+        rows = [form for form in self.forms if form.has_file]
+        return [form.new_material(first_position + i) for i, form in enumerate(rows)]
+
+    def count(self) -> int:
+        return sum(1 for form in self.forms if form.has_file)
+
+
+def new_material_formset(
+    data: Any = None, files: Any = None, *, user: User, extra: int = 3
+) -> NewMaterialFormSetBase:
+    limit = settings.KAIRAN_MAX_MATERIALS
+    formset_class = forms.formset_factory(
+        NewMaterialForm,
+        formset=NewMaterialFormSetBase,
+        extra=extra,
+        max_num=limit,
+        absolute_max=limit,
+        validate_max=True,
+    )
+    return formset_class(data, files, prefix="new", form_kwargs={"user": user})
+
+
+def existing_material_formset(circulation: Circulation, data: Any = None) -> forms.BaseFormSet:
+    materials = list(circulation.materials.filter(is_current=True))
+    formset_class = forms.formset_factory(ExistingMaterialForm, extra=0, max_num=len(materials))
+    formset = formset_class(
+        data,
+        prefix="existing",
+        initial=[{"material_id": m.pk, "title": m.title, "order": m.order} for m in materials],
+    )
+    # Rows are matched by the posted id: the draft may have changed since the page loaded.
+    by_id = {m.pk: m for m in circulation.materials.all()}
+    for form, material in zip(formset.forms, materials, strict=False):
+        form.material = by_id.get(_posted_id(form)) or material
+    return formset
+
+
+def _posted_id(form: forms.Form) -> int | None:
+    raw = form.data.get(form.add_prefix("material_id")) if form.is_bound else None
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _stem(name: str) -> str:
+    name = clean_original_name(name)
+    stem, dot, _ext = name.rpartition(".")
+    return stem if dot and stem else name
+
+
+def upcoming_default_deadline() -> dt.datetime:
+    """A week from today at 17:00 Japan time: the usual deadline, offered on a new draft."""
+    day = timezone.localdate() + dt.timedelta(days=7)
+    return japan_moment(day, dt.time(17, 0))

@@ -1,0 +1,121 @@
+"""Lists of circulations: a person's home page across committees, and a committee's
+circulations for its secretariat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from portal.models import Committee, Membership, Role, User
+
+from .models import Circulation, Recipient
+
+
+@dataclass
+class HomeItem:
+    circulation: Circulation
+    recipient: Recipient | None
+    awaiting_reply: bool
+
+
+@dataclass
+class StaffCommittee:
+    committee: Committee
+    role: str
+    counts: dict[str, int]
+    open_circulations: list[Circulation] = field(default_factory=list)
+
+
+@dataclass
+class Home:
+    awaiting: list[HomeItem] = field(default_factory=list)
+    others: list[HomeItem] = field(default_factory=list)
+    staff: list[StaffCommittee] = field(default_factory=list)
+
+
+_VISIBLE = (
+    Circulation.State.OPEN,
+    Circulation.State.CLOSED,
+    Circulation.State.DECIDED,
+    Circulation.State.ARCHIVED,
+)
+
+
+def home_for(user: User, now: dt.datetime | None = None) -> Home:
+    """未回答 first (soonest deadline first), then everything else, newest first."""
+    now = now or timezone.now()
+    home = Home()
+    receipts = (
+        Recipient.objects.filter(user=user, circulation__state__in=_VISIBLE)
+        .select_related("circulation__committee", "current_reply")
+        .order_by("circulation__deadline")
+    )
+    for recipient in receipts:
+        circulation = recipient.circulation
+        awaiting = recipient.current_reply_id is None and circulation.accepts_replies_at(now)
+        item = HomeItem(circulation=circulation, recipient=recipient, awaiting_reply=awaiting)
+        (home.awaiting if awaiting else home.others).append(item)
+    home.others.sort(key=lambda item: item.circulation.deadline, reverse=True)
+    home.staff = _staff_committees(user, now)
+    return home
+
+
+def _staff_committees(user: User, now: dt.datetime) -> list[StaffCommittee]:
+    seats = (
+        Membership.objects.on(timezone.localdate(now))
+        .filter(user=user, role__in=[Role.SECRETARIAT, Role.IMPLEMENTING_BODY])
+        .select_related("committee")
+        .order_by("committee__name")
+    )
+    result = []
+    for seat in seats:
+        counts = state_counts(seat.committee)
+        entry = StaffCommittee(committee=seat.committee, role=seat.role, counts=counts)
+        if seat.role == Role.IMPLEMENTING_BODY:
+            entry.open_circulations = list(
+                seat.committee.circulations.filter(state=Circulation.State.OPEN).annotate(
+                    unanswered=Count("questions", filter=Q(questions__answer__isnull=True))
+                )
+            )
+        result.append(entry)
+    return result
+
+
+def state_counts(committee: Committee) -> dict[str, int]:
+    rows = committee.circulations.values("state").annotate(n=Count("id"))
+    counts = {state: 0 for state in Circulation.State.values}
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+@dataclass
+class StateGroup:
+    state: str
+    label: str
+    circulations: list[Circulation]
+
+
+def committee_circulations(committee: Committee) -> list[StateGroup]:
+    """The committee's circulations grouped by state, drafts and open ones first."""
+    order = [
+        Circulation.State.DRAFT,
+        Circulation.State.OPEN,
+        Circulation.State.CLOSED,
+        Circulation.State.DECIDED,
+        Circulation.State.ARCHIVED,
+        Circulation.State.DISCARDED,
+    ]
+    circulations = committee.circulations.annotate(
+        recipient_count=Count("recipients", distinct=True),
+        replied_count=Count(
+            "recipients", filter=Q(recipients__current_reply__isnull=False), distinct=True
+        ),
+        unanswered=Count("questions", filter=Q(questions__answer__isnull=True), distinct=True),
+    ).order_by("deadline", "id")
+    grouped: dict[str, list[Circulation]] = {state: [] for state in order}
+    for circulation in circulations:
+        grouped[circulation.state].append(circulation)
+    return [StateGroup(state, state.label, grouped[state]) for state in order]

@@ -1,0 +1,50 @@
+"""Questions and answers as each viewer may see them: the asker is named to the
+secretariat; to everyone else 「委員」 unless the committee shows names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from portal.models import User
+
+from .models import Answer, Circulation, Question
+
+
+@dataclass
+class QAItem:
+    question: Question
+    asker: str
+    answer: Answer | None
+    mine: bool
+
+
+def asker_label(question: Question, *, show_names: bool, viewer: User | None = None) -> str:
+    if show_names:
+        return question.asked_by.full_name
+    if viewer is not None and question.asked_by_id == viewer.pk:
+        return _("委員(あなた)")
+    return _("委員")
+
+
+def qa_items(circulation: Circulation, *, viewer: User, names_visible: bool) -> list[QAItem]:
+    """All questions with their answers in one query. `names_visible` is True for the
+    secretariat; for others the committee's show_member_names setting decides."""
+    show = names_visible or circulation.committee.show_member_names
+    questions = circulation.questions.select_related(
+        "asked_by", "answer", "answer__answered_by"
+    ).order_by("asked_at", "id")
+    items = []
+    for question in questions:
+        # The reverse one-to-one raises an AttributeError subclass when there is no answer.
+        answer = getattr(question, "answer", None)
+        items.append(
+            QAItem(
+                question=question,
+                asker=asker_label(question, show_names=show, viewer=viewer),
+                answer=answer,
+                mine=question.asked_by_id == viewer.pk,
+            )
+        )
+    return items

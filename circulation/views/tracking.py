@@ -1,0 +1,160 @@
+"""After sending: the tracking page, deadline extension, material correction, and the
+questions page where the secretariat or the implementing body answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.models import Role
+from portal.permissions import Action, circulation_or_404, roles_on
+
+from ..forms.base import japan_parts
+from ..forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
+from ..models import Circulation, Material, Question
+from ..qa import QAItem, qa_items
+from ..services.deadlines import ExtensionRefused, extend_deadline
+from ..services.materials import CorrectionRefused, correct_material
+from ..services.questions import QuestionRefused, answer_question
+from ..tracking import tracking
+
+_RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
+
+
+def _with_answer_forms(
+    items: list[QAItem], bound: tuple[int, AnswerForm] | None = None
+) -> list[QAItem]:
+    for item in items:
+        if item.answer is None:
+            form = bound[1] if bound and bound[0] == item.question.pk else None
+            item.form = form or AnswerForm(prefix=f"answer-{item.question.pk}")
+    return items
+
+
+@login_required
+def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.TRACK_CIRCULATION)
+    if circulation.state == Circulation.State.DRAFT:
+        return redirect("circulation_edit", circulation.pk)
+    items = qa_items(circulation, viewer=request.user, names_visible=True)
+    return render(
+        request,
+        "circulation/secretariat/tracking.html",
+        {
+            "circulation": circulation,
+            "committee": circulation.committee,
+            "tracking": tracking(circulation),
+            "qa": _with_answer_forms(items),
+            "extensions": list(circulation.extensions.select_related("extended_by")),
+            "return_to": "tracking",
+        },
+    )
+
+
+@login_required
+def circulation_extend(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
+    if request.method == "POST":
+        form = ExtendDeadlineForm(request.POST)
+        if form.is_valid():
+            try:
+                extend_deadline(
+                    circulation.pk,
+                    by=request.user,
+                    new_deadline=form.cleaned_data["deadline"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ExtensionRefused as refused:
+                form.add_field_error("deadline_date", str(refused))
+            else:
+                messages.success(
+                    request, _("回答期限を延長し、送付先の委員全員にお知らせしました。")
+                )
+                return redirect("circulation_tracking", circulation.pk)
+    else:
+        day, time = japan_parts(circulation.deadline)
+        form = ExtendDeadlineForm(initial={"deadline_date": day, "deadline_time": time})
+    return render(
+        request,
+        "circulation/secretariat/extend.html",
+        {"circulation": circulation, "form": form},
+    )
+
+
+@login_required
+def material_correct(request: HttpRequest, circulation_id: int, material_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
+    material = get_object_or_404(Material, pk=material_id, circulation=circulation)
+    if request.method == "POST":
+        form = CorrectMaterialForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                new = correct_material(
+                    material.pk,
+                    by=request.user,
+                    upload=form.checked,
+                    title=form.cleaned_data["title"],
+                    change_note=form.cleaned_data["change_note"],
+                )
+            except CorrectionRefused as refused:
+                form.add_field_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("「%(title)s」を第%(version)s版に訂正しました。")
+                    % {"title": new.title, "version": new.version},
+                )
+                return redirect("circulation_tracking", circulation.pk)
+    else:
+        form = CorrectMaterialForm(initial={"title": material.title})
+    return render(
+        request,
+        "circulation/secretariat/correct_material.html",
+        {"circulation": circulation, "material": material, "form": form},
+    )
+
+
+def _questions_page(
+    request: HttpRequest,
+    circulation: Circulation,
+    bound: tuple[int, AnswerForm] | None = None,
+) -> HttpResponse:
+    secretariat = Role.SECRETARIAT in roles_on(request.user, circulation.committee)
+    items = qa_items(circulation, viewer=request.user, names_visible=secretariat)
+    context: dict[str, Any] = {
+        "circulation": circulation,
+        "qa": _with_answer_forms(items, bound),
+        "is_secretariat": secretariat,
+        "return_to": "questions",
+    }
+    return render(request, "circulation/secretariat/questions.html", context)
+
+
+@login_required
+def circulation_questions(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.ANSWER_QUESTION)
+    return _questions_page(request, circulation)
+
+
+@login_required
+@require_POST
+def question_answer(request: HttpRequest, circulation_id: int, question_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.ANSWER_QUESTION)
+    question = get_object_or_404(Question, pk=question_id, circulation=circulation)
+    form = AnswerForm(request.POST, prefix=f"answer-{question.pk}")
+    if form.is_valid():
+        try:
+            answer_question(question.pk, by=request.user, text=form.cleaned_data["text"])
+        except QuestionRefused as refused:
+            form.add_field_error("text", str(refused))
+        else:
+            messages.success(request, _("回答を登録し、送付先の委員全員にお知らせしました。"))
+            target = _RETURN_TO.get(request.POST.get("return_to", ""), "circulation_questions")
+            return redirect(target, circulation.pk)
+    return _questions_page(request, circulation, bound=(question.pk, form))
