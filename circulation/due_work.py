@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -88,9 +89,9 @@ def run_due_work(now: dt.datetime | None = None) -> DueWorkReport:
     return report
 
 
-def _safely(report: DueWorkReport, what: str, work: object) -> None:
+def _safely(report: DueWorkReport, what: str, work: Callable[[], None]) -> None:
     try:
-        work()  # type: ignore[operator]
+        work()
     except Exception:  # logged; the other parts and the next run go on
         report.errors += 1
         log.exception("due work: %s failed", what)
@@ -205,7 +206,9 @@ def _version_start() -> Coalesce:
     )
 
 
-def _queue_reminders(now: dt.datetime, rules: dict[int, CommitteeRules], report: DueWorkReport):
+def _queue_reminders(
+    now: dt.datetime, rules: dict[int, CommitteeRules], report: DueWorkReport
+) -> None:
     owed = list(due_reminders(now, rules))
     if not owed:
         return
