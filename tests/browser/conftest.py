@@ -150,6 +150,8 @@ def new_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
         context.set_default_timeout(10_000)
         watch = watch_network(context, allowed_origin=live_server.url)
         page = context.new_page()
+        # A confirm() before sending or deciding: the person who clicked means it.
+        page.on("dialog", lambda dialog: dialog.accept())
         opened.append((page, watch))
         return page
 

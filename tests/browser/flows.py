@@ -121,7 +121,7 @@ def start_new_circulation(page: Page, committee: str) -> None:
 
 def fill_deadline(page: Page, moment: dt.datetime) -> None:
     """回答期限 in Japan time, whatever the widget: one datetime-local field, a date and a
-    time field, or a group labelled 回答期限 holding them."""
+    time field (Django's split widget: name_0 and name_1), or a group labelled 回答期限."""
     jst = moment.astimezone(JST)
     values = {
         "datetime-local": jst.strftime("%Y-%m-%dT%H:%M"),
@@ -129,11 +129,16 @@ def fill_deadline(page: Page, moment: dt.datetime) -> None:
         "time": jst.strftime("%H:%M"),
         "text": jst.strftime("%Y-%m-%d %H:%M"),
     }
-    names = loose(r"回答期限|reply deadline|deadline")
+    names = loose(r"回答期限|deadline")
     inputs = page.get_by_label(names)
     if inputs.count() == 0:
         inputs = page.get_by_role("group", name=names).locator("input")
     assert inputs.count(), f"no 回答期限 field:\n{page_text(page)}"
+    if inputs.count() == 1 and (inputs.first.get_attribute("name") or "").endswith("_0"):
+        time_part = page.locator(f"input[name='{inputs.first.get_attribute('name')[:-2]}_1']")
+        inputs.first.fill(values["date"])
+        time_part.fill(values["time"])
+        return
     kinds = set()
     for index in range(inputs.count()):
         control = inputs.nth(index)
@@ -144,31 +149,62 @@ def fill_deadline(page: Page, moment: dt.datetime) -> None:
         page.locator("input[type=time]").first.fill(values["time"])
 
 
-def attach_materials(page: Page, materials: list[dict[str, object]]) -> None:
-    """Upload each material through 資料ファイル and give it its 資料名: several file fields,
-    one field taking several files, or one material at a time."""
+def material_fields(page: Page) -> tuple[Locator, Locator]:
+    """The 資料ファイル and 資料名 fields on the page."""
     lang = current_language(page)
     files = page.get_by_label(loose("|".join(map(re.escape, words("資料ファイル", lang)))))
     titles = page.get_by_label(loose("|".join(map(re.escape, words("資料名", lang)))))
-    payloads = [
-        {"name": m["filename"], "mimeType": m["mime"], "buffer": m["content"]} for m in materials
-    ]
+    return files, titles
+
+
+def _payload(material: dict[str, object]) -> dict[str, object]:
+    return {
+        "name": material["filename"],
+        "mimeType": material["mime"],
+        "buffer": material["content"],
+    }
+
+
+def _add_material_control(page: Page) -> None:
+    add = visible(page.get_by_role("button", name=ADD_MATERIAL)) or visible(
+        page.get_by_role("link", name=ADD_MATERIAL)
+    )
+    assert add is not None, f"no way to add another material:\n{page_text(page)}"
+    add.click()
+    page.wait_for_load_state()
+
+
+def attach_materials(page: Page, materials: list[dict[str, object]]) -> None:
+    """On the circulation's form: each material through 資料ファイル with its 資料名 — several
+    file fields, one field taking several files, or a field added for each."""
+    files, titles = material_fields(page)
     if files.count() == 1 and files.first.get_attribute("multiple") is not None:
-        files.first.set_input_files(payloads)
+        files.first.set_input_files([_payload(m) for m in materials])
         for index in range(min(titles.count(), len(materials))):
             titles.nth(index).fill(str(materials[index]["title"]))
         return
-    for index, payload in enumerate(payloads):  # one field each, adding fields if needed
+    for index, material in enumerate(materials):
         if index >= files.count():
-            add = visible(page.get_by_role("button", name=ADD_MATERIAL)) or visible(
-                page.get_by_role("link", name=ADD_MATERIAL)
-            )
-            assert add is not None, f"no way to add a second material:\n{page_text(page)}"
-            add.click()
-            page.wait_for_load_state()
-        files.nth(index).set_input_files(payload)
+            _add_material_control(page)
+        files.nth(index).set_input_files(_payload(material))
         if titles.count() > index:
-            titles.nth(index).fill(str(materials[index]["title"]))
+            titles.nth(index).fill(str(material["title"]))
+
+
+def upload_materials_separately(page: Page, materials: list[dict[str, object]]) -> None:
+    """On the draft's page: each material through its own small form, one after another."""
+    for material in materials:
+        files, _ = material_fields(page)
+        if files.count() == 0:
+            _add_material_control(page)
+            files, _ = material_fields(page)
+        upload = files.first
+        upload.set_input_files(_payload(material))
+        form = page.locator("form").filter(has=upload)
+        title = form.get_by_label(loose("|".join(words("資料名", current_language(page)))))
+        if title.count():
+            title.first.fill(str(material["title"]))
+        submit_form_of(page, upload)
 
 
 def create_circulation(
@@ -181,23 +217,27 @@ def create_circulation(
     materials: list[dict[str, object]],
     check: Callable[[Page], None] | None = None,
 ) -> None:
-    """The secretariat fills in a new 書面照会 and saves it as a draft."""
+    """The secretariat fills in a new 書面照会 and saves it as a draft, with its materials
+    on the same form or uploaded on the draft's page after saving."""
     start_new_circulation(page, committee)
     if check is not None:
         check(page)
     field(page, "件名").fill(title)
     field(page, "説明").fill(explanation)
     fill_deadline(page, deadline)
-    attach_materials(page, materials)
+    on_the_form = material_fields(page)[0].count() > 0
+    if on_the_form:
+        attach_materials(page, materials)
     save = visible(page.get_by_role("button", name=SAVE_DRAFT))
     assert save is not None, f"no button to save the draft:\n{page_text(page)}"
     save.click()
     settle(page)
+    if not on_the_form:
+        upload_materials_separately(page, materials)
 
 
 def send(page: Page, *, title: str, committee: str, is_open: Callable[[], bool]) -> None:
     """送付する (perhaps confirmed on a second page with the same button)."""
-    page.on("dialog", lambda dialog: dialog.accept())
     if not button(page, "送付する").count():
         open_circulation(page, title, committee)
     for _ in range(3):
@@ -298,7 +338,6 @@ def open_decision(page: Page) -> None:
 
 def decide(page: Page, *, convene: bool, reason: str, is_decided: Callable[[], bool]) -> None:
     """開催する / 開催しない with a 理由 (perhaps confirmed on a second page)."""
-    page.on("dialog", lambda dialog: dialog.accept())
     label = "開催する" if convene else "開催しない"
     field(page, "理由").fill(reason)
     for _ in range(3):
