@@ -120,42 +120,73 @@ def assert_headings(page: Page) -> None:
     assert h1.inner_text().strip(), f"the <h1> on {where(page)} is empty"
 
 
-def assert_visible_focus(page: Page, *, stops: int = 8) -> None:
-    """Tab through the first stops: each element the keyboard reaches shows a focus ring
-    (an outline of at least 2px or a box shadow) that it does not show without focus."""
-    page.evaluate("() => { document.activeElement && document.activeElement.blur();"
-                  " window.scrollTo(0, 0); }")  # fmt: skip
-    focused: list[dict[str, str]] = []
-    for index in range(stops):
+_PROBE = """index => { const a = document.activeElement;
+  if (!a || a === document.body) return null;
+  const marks = (a.getAttribute('data-focus-probe') || '').split(' ').filter(Boolean);
+  a.setAttribute('data-focus-probe', marks.concat([String(index)]).join(' '));
+  const s = getComputedStyle(a);
+  return {what: a.outerHTML.slice(0, 100), outlineStyle: s.outlineStyle,
+          outlineWidth: s.outlineWidth, boxShadow: s.boxShadow,
+          matches: a.matches(':focus-visible')}; }"""
+_RESTING = """index => { const el = document.querySelector(`[data-focus-probe~="${index}"]`);
+  const s = getComputedStyle(el);
+  return {outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth, boxShadow: s.boxShadow}; }"""
+
+
+_IS_FIRST_STOP = """() => { const a = document.activeElement;
+  return !!a && (a.getAttribute('data-focus-probe') || '').split(' ').includes('0'); }"""
+
+
+def _tab_and_probe(page: Page, stops: int, first_index: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for index in range(first_index, first_index + stops):
         page.keyboard.press("Tab")
-        style = page.evaluate(
-            """index => { const a = document.activeElement;
-              if (!a || a === document.body) return null;
-              a.setAttribute('data-focus-probe', index);
-              const s = getComputedStyle(a);
-              return {what: a.outerHTML.slice(0, 100), outlineStyle: s.outlineStyle,
-                      outlineWidth: s.outlineWidth, boxShadow: s.boxShadow,
-                      matches: a.matches(':focus-visible')}; }""",
-            index,
-        )
+        style = page.evaluate(_PROBE, index)
         if style is None:
             break
-        focused.append({"index": str(index), **style})
-    # Back with Shift+Tab to the first stop, then let go: the next Tab (a keyboard walk after
-    # this check) starts from the top of the page again, as on arrival.
-    for _ in focused[1:]:
+        found.append({"index": index, **style})
+    return found
+
+
+def assert_visible_focus(page: Page, *, stops: int = 5) -> None:
+    """Keyboard focus is always visible, and the skip link leads to the content.
+
+    From the top: the first Tab stops; back with Shift+Tab to the first, which must be the
+    skip link; Enter (the focus moves to <main>), and the first stops of the page's content.
+    Each element reached shows a focus ring (an outline of at least 2px or a box shadow)
+    under :focus-visible that it does not show without focus. The focus is let go after."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur();"
+                  " window.scrollTo(0, 0); }")  # fmt: skip
+    probes = _tab_and_probe(page, stops, 0)
+    assert probes, f"the Tab key reaches nothing on {where(page)}"
+    for _ in range(len(probes) + 1):  # back to the first stop
+        if page.evaluate(_IS_FIRST_STOP):
+            break
         page.keyboard.press("Shift+Tab")
+    skip = page.evaluate(
+        "() => { const a = document.activeElement; return a && a.tagName === 'A' "
+        "&& (a.getAttribute('href') || '').startsWith('#') ? a.getAttribute('href') : null; }"
+    )
+    assert skip, (
+        f"the first Tab stop on {where(page)} is not a skip link to the content: "
+        + page.evaluate("() => (document.activeElement || document.body).outerHTML.slice(0, 100)")
+        + f" (stops: {[p['what'] for p in probes]})"
+    )
+    page.keyboard.press("Enter")
+    inside = page.evaluate(
+        "target => { const t = document.querySelector(target); const a = document.activeElement;"
+        " return !!t && (a === t || t.contains(a)); }",
+        skip,
+    )
+    assert inside, f"the skip link {skip} on {where(page)} does not move the focus there"
+    # The skip link put #main in the address; a form posted from here would carry it on.
+    page.evaluate("() => location.protocol.startsWith('http') && history.replaceState("
+                  "history.state, '', location.pathname + location.search)")  # fmt: skip
+    probes += _tab_and_probe(page, stops, len(probes))
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    assert focused, f"the Tab key reaches nothing on {where(page)}"
     problems = []
-    for item in focused:
-        resting = page.evaluate(
-            """index => { const el = document.querySelector(`[data-focus-probe="${index}"]`);
-              const s = getComputedStyle(el); el.removeAttribute('data-focus-probe');
-              return {outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth,
-                      boxShadow: s.boxShadow}; }""",
-            int(item["index"]),
-        )
+    for item in probes:
+        resting = page.evaluate(_RESTING, item["index"])
         ring = (item["outlineStyle"] != "none" and float(item["outlineWidth"][:-2]) >= 2) or (
             item["boxShadow"] != "none"
         )
@@ -166,6 +197,10 @@ def assert_visible_focus(page: Page, *, stops: int = 8) -> None:
         )
         if not (item["matches"] and ring and changed):
             problems.append(f"{item['what']} focused={item} resting={resting}")
+    page.evaluate(
+        "() => document.querySelectorAll('[data-focus-probe]')"
+        ".forEach(el => el.removeAttribute('data-focus-probe'))"
+    )
     assert not problems, f"no visible focus indicator on {where(page)}:\n  " + "\n  ".join(problems)
 
 

@@ -293,7 +293,9 @@ def reply_by_keyboard(
 ) -> None:
     """The member's reply with the keyboard alone: Tab to each choice, Space to choose,
     type the opinion, Enter on 回答を送信. Focus is checked at every step, and the Tab key
-    must meet them in this order."""
+    must meet them in this order. It starts as the member opens the page: at its top."""
+    page.goto(page.url.split("#")[0])
+    settle(page)
     choose_by_keyboard(page, kind)
     if opinion:
         opinion_field = field(page, "意見")

@@ -56,11 +56,23 @@ def test_axe_loads_under_a_policy_that_forbids_inline_scripts(desktop, live_serv
     assert_axe_clean(desktop)
 
 
+FOCUSABLE = '<a href="#c">本文へ</a><div id="c" tabindex="-1"><a href="#x">リンク</a></div>'
+
+
+def test_a_visible_focus_ring_and_a_skip_link_pass(desktop):
+    desktop.set_content(PAGE.format(body=FOCUSABLE))
+    assert_visible_focus(desktop)
+
+
 def test_a_missing_focus_ring_is_caught(desktop):
-    desktop.set_content(
-        PAGE.format(body='<a href="#x">リンク</a>').replace("3px solid #000", "none")
-    )
+    desktop.set_content(PAGE.format(body=FOCUSABLE).replace("3px solid #000", "none"))
     with pytest.raises(AssertionError, match="no visible focus indicator"):
+        assert_visible_focus(desktop)
+
+
+def test_a_page_without_a_skip_link_is_caught(desktop):
+    desktop.set_content(PAGE.format(body='<a href="/elsewhere">リンク</a>'))
+    with pytest.raises(AssertionError, match="not a skip link"):
         assert_visible_focus(desktop)
 
 
