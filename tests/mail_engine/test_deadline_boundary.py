@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from circulation.models import Reply
 from circulation.services.replies import ReplyRefused, submit_reply
@@ -45,6 +46,6 @@ def test_a_reply_in_the_last_millisecond_of_the_deadline_day_is_accepted(
 def test_a_reply_at_midnight_after_the_deadline_day_is_refused(council, broker, server_zone):
     with time_machine.travel(dt.datetime(2026, 9, 1, 10, 0, tzinfo=JST), tick=False):
         circulation = sent_circulation(council, deadline=DEADLINE)
-    with pytest.raises(ReplyRefused, match="回答期限"):
+    with translation.override("ja"), pytest.raises(ReplyRefused, match="回答期限"):
         reply_at(circulation, council.members[0], dt.datetime(2026, 9, 11, 0, 0, tzinfo=JST))
     assert not Reply.objects.exists()
