@@ -21,7 +21,7 @@ from portal.models import Role
 from portal.permissions import Action, circulation_or_404, may_on_circulation, roles_on
 
 from ..forms.member import QuestionForm, ReplyForm
-from ..models import Circulation, Material, Recipient, Reply
+from ..models import Circulation, Decision, Material, Recipient, Reply
 from ..qa import qa_items
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
@@ -99,6 +99,10 @@ def page_context(
         "qa": qa_items(circulation, viewer=user, names_visible=secretariat and not preview),
         "is_secretariat": secretariat and not preview,
         "may_answer": not preview and may_on_circulation(user, Action.ANSWER_QUESTION, circulation),
+        "may_decide": not preview and may_on_circulation(user, Action.DECIDE, circulation),
+        "decision": None if preview else Decision.objects.filter(circulation=circulation).first(),
+        "may_view_record": not preview
+        and may_on_circulation(user, Action.VIEW_DECISION_RECORD, circulation),
         **extra,
     }
 

@@ -155,8 +155,12 @@ def assert_visible_focus(page: Page, *, stops: int = 5) -> None:
     skip link; Enter (the focus moves to <main>), and the first stops of the page's content.
     Each element reached shows a focus ring (an outline of at least 2px or a box shadow)
     under :focus-visible that it does not show without focus. The focus is let go after."""
-    page.evaluate("() => { document.activeElement && document.activeElement.blur();"
-                  " window.scrollTo(0, 0); }")  # fmt: skip
+    # Blurring alone keeps the browser's sequential-focus starting point (e.g. at a #fragment
+    # after a redirect): focus a throw-away element at the very top, then remove it.
+    page.evaluate(
+        "() => { const t = document.createElement('span'); t.tabIndex = -1;"
+        " document.body.prepend(t); t.focus(); t.blur(); t.remove(); window.scrollTo(0, 0); }"
+    )
     probes = _tab_and_probe(page, stops, 0)
     assert probes, f"the Tab key reaches nothing on {where(page)}"
     for _ in range(len(probes) + 1):  # back to the first stop

@@ -103,6 +103,9 @@ def open_circulation(page: Page, title: str, committee: str) -> None:
     assert click_link(page, by_title), f"{title!r} is not listed:\n{page_text(page)}"
 
 
+PREVIEW = re.compile("プレビュー|Preview")
+
+
 # --- the secretariat ----------------------------------------------------------------------
 
 
@@ -237,7 +240,10 @@ def create_circulation(
 
 
 def send(page: Page, *, title: str, committee: str, is_open: Callable[[], bool]) -> None:
-    """送付する (perhaps confirmed on a second page with the same button)."""
+    """送付する (perhaps confirmed on a second page with the same button, perhaps only
+    after a preview — a secretariat checks what members will see before sending)."""
+    if not button(page, "送付する").count():
+        click_link(page, PREVIEW)
     if not button(page, "送付する").count():
         open_circulation(page, title, committee)
     for _ in range(3):

@@ -38,8 +38,6 @@ from tests.browser.helpers import (
 )
 from tests.circulation.helpers import sent_circulation
 
-needs_pages = pytest.mark.xfail(reason="needs the merged circulation pages", strict=False)
-
 TITLE = "第46回 管理運用会議の議事録について"
 EXPLANATION = "第46回 管理運用会議の議事録(案)とシステム構成図です。ご確認ください。"
 MATERIALS = [
@@ -114,7 +112,6 @@ def reply_of(user) -> object:
     )
 
 
-@needs_pages
 @pytest.mark.parametrize(("device", "lang"), VARIANTS)
 def test_a_circulation_from_sending_to_the_decision(
     clock, new_page, council, settings, device, lang
@@ -265,7 +262,6 @@ def test_a_circulation_from_sending_to_the_decision(
     assert {m.email for m in council.members} <= told
 
 
-@needs_pages
 def test_an_empty_reply_is_refused_with_the_error_tied_to_the_choice(clock, phone, council):
     circulation = sent_circulation(council, deadline=DEADLINE)
     login(phone, council.members[0].email)
