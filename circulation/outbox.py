@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject, text body and HTML body of `templates/emails/<template>_*`."""
     with translation.override(language):
-        full = {"site_url": settings.SITE_URL, **context}
+        full = {"site_url": settings.SITE_URL, "LANGUAGE_CODE": language, **context}
         subject = render_to_string(f"emails/{template}_subject.txt", full)
         body_text = render_to_string(f"emails/{template}_body.txt", full)
         body_html = render_to_string(f"emails/{template}_body.html", full)

@@ -7,18 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
-
 from circulation.due_work import run_due_work
 from circulation.models import Decision, OutboxMessage
 from circulation.services.closing import close_circulation
 from tests.browser import flows
 from tests.browser.helpers import DEADLINE, login, network_of, screenshot
 from tests.circulation.helpers import sent_circulation
-
-needs_mail_engine = pytest.mark.xfail(
-    reason="needs the mail engine's reminders (circulation.reminder)", strict=False
-)
 
 DEADLINE_AS_WRITTEN = "9月10日(金) 17:00"  # DEADLINE, in Japan time, with the weekday
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -97,7 +91,6 @@ def test_the_closing_summary_mail_reads_well_as_html_and_as_text(clock, new_page
     )
 
 
-@needs_mail_engine
 def test_the_reminder_mail_reads_well_as_html_and_as_text(clock, new_page, council):
     circulation = sent_circulation(council, deadline=DEADLINE)
     clock.move_to(DEADLINE - dt.timedelta(days=1) + dt.timedelta(minutes=1))
