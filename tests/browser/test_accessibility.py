@@ -41,11 +41,6 @@ def test_empty_login_shows_errors_tied_to_the_fields(desktop, live_server):
     assert field(desktop, "メールアドレス").get_attribute("aria-invalid") == "true"
 
 
-@pytest.mark.xfail(
-    reason="allauth's login template shows the wrong-password error as a form-level list "
-    "that no field references (needs templates/account/login.html; accounts helper)",
-    strict=False,
-)
 def test_wrong_password_error_is_tied_to_the_fields(desktop, council):
     desktop.goto("/accounts/login/")
     field(desktop, "メールアドレス").fill(council.members[0].email)

@@ -135,7 +135,7 @@ def test_the_login_page_in_english_has_no_japanese(client):
     assert '<html lang="en">' in body
     leftovers = JAPANESE.findall(visible_chrome(body))
     assert leftovers == [], "".join(leftovers)
-    assert "Send me a sign-in code" in body
+    assert "Send me a login code by mail" in body
 
 
 @pytest.mark.django_db
