@@ -21,6 +21,7 @@ from portal.permissions import (
     Action,
     acting_decider_role,
     circulation_or_404,
+    committee_or_404,
     may_on_circulation,
     may_on_committee,
 )
@@ -143,8 +144,7 @@ def archive(request: HttpRequest, circulation_id: int) -> HttpResponse:
 @require_POST
 def chair_absence(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
-    if not may_on_committee(request.user, Action.MANAGE_MEMBERS, circulation.committee):
-        raise PermissionDenied
+    committee_or_404(request.user, circulation.committee_id, Action.MANAGE_MEMBERS)
     absent = request.POST.get("absent") == "1"
     set_chair_absent(circulation.committee, absent, by=request.user)
     if absent:

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import Role
-from portal.permissions import Action, circulation_or_404, may_on_circulation, roles_on
+from portal.permissions import Action, circulation_or_404, may_on_circulation, refuse, roles_on
 
 from ..forms.member import QuestionForm, ReplyForm
 from ..models import Circulation, Material, Recipient, Reply
@@ -111,8 +110,8 @@ def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpRespons
 
 def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
     recipient = circulation.recipients.filter(user=request.user).first()
-    if recipient is None:
-        raise PermissionDenied
+    if recipient is None:  # sees the circulation (secretariat, implementing body), not asked
+        refuse(request.user, Action.REPLY, 403, obj=circulation)
     return recipient
 
 
