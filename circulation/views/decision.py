@@ -38,6 +38,7 @@ from ..services.decisions import (
     archive_circulation,
     decide,
 )
+from ..services.viewing import record_circulation_view
 
 
 class DecisionForm(forms.Form):
@@ -69,6 +70,8 @@ def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
         return redirect("decision_record", circulation_id)
     form = DecisionForm()
     refusal: DecisionRefused | None = None
+    if request.method != "POST":
+        record_circulation_view(circulation, user=request.user, page="decision")
     if request.method == "POST":
         form = DecisionForm(request.POST)
         if form.is_valid():

@@ -24,6 +24,7 @@ from ..models import Circulation, Material, Recipient, Reply
 from ..qa import qa_items
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
+from ..services.viewing import record_circulation_view
 from ..templatetags.kairan import format_jst
 from ..text import render_markdown
 from ..uploads import is_viewable, kind_label
@@ -105,6 +106,7 @@ def page_context(
 @login_required
 def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    record_circulation_view(circulation, user=request.user, page="member")
     return render(request, DETAIL_TEMPLATE, page_context(request, circulation))
 
 

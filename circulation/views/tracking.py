@@ -22,6 +22,7 @@ from ..qa import QAItem, qa_items
 from ..services.deadlines import ExtensionRefused, extend_deadline
 from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
+from ..services.viewing import record_circulation_view
 from ..tracking import tracking
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
@@ -42,6 +43,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
     circulation = circulation_or_404(request.user, circulation_id, Action.TRACK_CIRCULATION)
     if circulation.state == Circulation.State.DRAFT:
         return redirect("circulation_edit", circulation.pk)
+    record_circulation_view(circulation, user=request.user, page="tracking")
     items = qa_items(circulation, viewer=request.user, names_visible=True)
     return render(
         request,
