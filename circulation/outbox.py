@@ -10,7 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from portal.models import User
@@ -24,10 +25,16 @@ def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[
     """Subject, text body and HTML body of `templates/emails/<template>_*`."""
     with translation.override(language):
         full = {"site_url": settings.SITE_URL, "LANGUAGE_CODE": language, **context}
-        subject = render_to_string(f"emails/{template}_subject.txt", full)
-        body_text = render_to_string(f"emails/{template}_body.txt", full)
+        subject = _render_plain(f"emails/{template}_subject.txt", full)
+        body_text = _render_plain(f"emails/{template}_body.txt", full)
         body_html = render_to_string(f"emails/{template}_body.html", full)
     return " ".join(subject.split()), body_text, body_html
+
+
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """A plain-text part is not HTML: a title "A&B <案>" must not arrive as "A&amp;B &lt;案&gt;".
+    (Only the HTML part is escaped; a subject is shown as text by every mail client.)"""
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def queue_mail(

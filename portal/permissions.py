@@ -197,6 +197,7 @@ def refuse(
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: object = "",
+    committee: Committee | None = None,
 ) -> NoReturn:
     """Log the refusal (`access.refused`), then raise 404 or 403. Every gate refuses
     through here, so each 403/404 on an object names the object in the log; the entry
@@ -207,6 +208,7 @@ def refuse(
         obj=obj,
         object_type=object_type,
         object_id=str(object_id),
+        committee=committee,
         result=AuditEntry.Result.REFUSED,
         data={"url": audit.current_origin().path, "permission": str(action), "status": status},
     )
@@ -252,3 +254,26 @@ def circulation_or_404(
     if not may_on_circulation(user, action, circulation):
         refuse(user, action, 403, obj=circulation)
     return circulation
+
+
+def object_or_404(
+    user: User | AnonymousUser, queryset: models.QuerySet, pk: int, action: Action
+) -> models.Model:
+    """One object of `queryset`, which the caller has narrowed to what the person may reach
+    (the materials of a circulation that passed its gate, the memberships of a committee…).
+    Anything else is a 404 logged with the type and id asked for, and, when the object
+    exists elsewhere, with that object's committee, so that its secretariat sees the
+    attempt; its title is not copied into the entry."""
+    found = queryset.filter(pk=pk).first()
+    if found is not None:
+        return found
+    model = queryset.model
+    elsewhere = model._default_manager.filter(pk=pk).first()
+    refuse(
+        user,
+        action,
+        404,
+        object_type=model._meta.label_lower,
+        object_id=pk,
+        committee=audit.committee_of(elsewhere) if elsewhere is not None else None,
+    )

@@ -227,10 +227,23 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("KAIRAN_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("KAIRAN_HSTS_SECONDS", 0)
-# Once HSTS is on, cover subdomains and allow preloading (Django's deployment checklist);
-# the header alone does not put the site on the browsers' preload list.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAIRAN_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
-SECURE_HSTS_PRELOAD = env_bool("KAIRAN_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+# Whether HSTS also covers every subdomain, and whether the domain may go on the browsers'
+# preload list, is the deployment's decision (a municipality's other hosts must all be
+# HTTPS first; preloading is hard to undo): off unless set. Left unset, `check --deploy`
+# keeps warning (security.W005/W021) until somebody decides; set to 0, the decision "no"
+# is recorded and the warning silenced. See docs/security.md.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAIRAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("KAIRAN_HSTS_PRELOAD", False)
+if SECURE_HSTS_PRELOAD and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    raise ImproperlyConfigured(
+        "KAIRAN_HSTS_PRELOAD needs KAIRAN_HSTS_INCLUDE_SUBDOMAINS=1 (the preload list requires it)"
+    )
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, name in (("security.W005", "KAIRAN_HSTS_INCLUDE_SUBDOMAINS"),
+                        ("security.W021", "KAIRAN_HSTS_PRELOAD"))
+    if os.environ.get(name, "") != "" and not env_bool(name, False)
+]  # fmt: skip
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto and appends to X-Forwarded-For.
 BEHIND_PROXY = env_bool("KAIRAN_BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None

@@ -21,6 +21,7 @@ from portal.permissions import (
     Action,
     acting_decider_role,
     circulation_or_404,
+    committee_or_404,
     may_on_circulation,
     may_on_committee,
 )
@@ -37,6 +38,7 @@ from ..services.decisions import (
     archive_circulation,
     decide,
 )
+from ..services.viewing import record_circulation_view
 
 
 class DecisionForm(forms.Form):
@@ -68,6 +70,8 @@ def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
         return redirect("decision_record", circulation_id)
     form = DecisionForm()
     refusal: DecisionRefused | None = None
+    if request.method != "POST":
+        record_circulation_view(circulation, user=request.user, page="decision")
     if request.method == "POST":
         form = DecisionForm(request.POST)
         if form.is_valid():
@@ -143,8 +147,7 @@ def archive(request: HttpRequest, circulation_id: int) -> HttpResponse:
 @require_POST
 def chair_absence(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
-    if not may_on_committee(request.user, Action.MANAGE_MEMBERS, circulation.committee):
-        raise PermissionDenied
+    committee_or_404(request.user, circulation.committee_id, Action.MANAGE_MEMBERS)
     absent = request.POST.get("absent") == "1"
     set_chair_absent(circulation.committee, absent, by=request.user)
     if absent:

@@ -6,13 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.models import Committee
-from portal.permissions import Action, committee_or_404
+from portal.permissions import Action, committee_or_404, object_or_404
 
 from ..inbound.parsing import parse_message
 from ..inbound.secretariat import (
@@ -57,6 +57,11 @@ def _committee(request: HttpRequest, committee_id: int) -> Committee:
     return committee_or_404(request.user, committee_id, Action.MANAGE_CIRCULATIONS)
 
 
+def _message(request: HttpRequest, committee: Committee, message_id: int) -> InboundMessage:
+    messages_here = visible_to(committee)
+    return object_or_404(request.user, messages_here, message_id, Action.MANAGE_CIRCULATIONS)
+
+
 @login_required
 def inbound_list(request: HttpRequest, committee_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
@@ -76,7 +81,7 @@ def inbound_list(request: HttpRequest, committee_id: int) -> HttpResponse:
 @login_required
 def inbound_detail(request: HttpRequest, committee_id: int, message_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    message = get_object_or_404(visible_to(committee), pk=message_id)
+    message = _message(request, committee, message_id)
     return _render_detail(request, committee, message, form=_prefilled_form(committee, message))
 
 
@@ -122,7 +127,7 @@ def _render_detail(
 @require_POST
 def inbound_assign(request: HttpRequest, committee_id: int, message_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    message = get_object_or_404(visible_to(committee), pk=message_id)
+    message = _message(request, committee, message_id)
     form = AssignForm(request.POST, committee=committee)
     if not form.is_valid():
         return _render_detail(request, committee, message, form=form, status=400)
@@ -150,7 +155,7 @@ def inbound_assign(request: HttpRequest, committee_id: int, message_id: int) -> 
 @require_POST
 def inbound_discard(request: HttpRequest, committee_id: int, message_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    message = get_object_or_404(visible_to(committee), pk=message_id)
+    message = _message(request, committee, message_id)
     try:
         discard_message(message.pk, committee=committee, by=request.user)
     except AlreadyHandled:
@@ -163,11 +168,10 @@ def inbound_discard(request: HttpRequest, committee_id: int, message_id: int) ->
 @login_required
 def inbound_attachment(request: HttpRequest, committee_id: int, attachment_id: int) -> FileResponse:
     committee = _committee(request, committee_id)
-    attachment = get_object_or_404(
-        InboundAttachment.objects.select_related("message"),
-        pk=attachment_id,
-        message__in=visible_to(committee),
+    attachments = InboundAttachment.objects.select_related("message").filter(
+        message__in=visible_to(committee)
     )
+    attachment = object_or_404(request.user, attachments, attachment_id, Action.MANAGE_CIRCULATIONS)
     handle = open_attachment(attachment, by=request.user, committee=committee)
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name,

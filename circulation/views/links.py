@@ -15,13 +15,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.permissions import Action, circulation_or_404
+from portal.permissions import Action, circulation_or_404, object_or_404
 
 from ..models import Recipient, Reply
 from ..services.link_replies import reply_by_link, reply_no_opinion_by_link
@@ -193,7 +193,8 @@ def circulation_links(request: HttpRequest, circulation_id: int) -> HttpResponse
 @require_POST
 def revoke_links(request: HttpRequest, circulation_id: int, recipient_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
-    recipient = get_object_or_404(Recipient, pk=recipient_id, circulation=circulation)
+    recipients = Recipient.objects.filter(circulation=circulation)
+    recipient = object_or_404(request.user, recipients, recipient_id, Action.MANAGE_CIRCULATIONS)
     revoke_tokens(recipient.pk, by=request.user, now=timezone.now())
     messages.success(
         request,

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import Role
-from portal.permissions import Action, circulation_or_404, may_on_circulation, roles_on
+from portal.permissions import Action, circulation_or_404, may_on_circulation, refuse, roles_on
 
 from ..forms.member import QuestionForm, ReplyForm
 from ..models import Circulation, Decision, Material, Recipient, Reply
 from ..qa import qa_items
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
+from ..services.viewing import record_circulation_view
 from ..templatetags.kairan import format_jst
 from ..text import render_markdown
 from ..uploads import is_viewable, kind_label
@@ -110,13 +110,14 @@ def page_context(
 @login_required
 def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    record_circulation_view(circulation, user=request.user, page="member")
     return render(request, DETAIL_TEMPLATE, page_context(request, circulation))
 
 
 def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
     recipient = circulation.recipients.filter(user=request.user).first()
-    if recipient is None:
-        raise PermissionDenied
+    if recipient is None:  # sees the circulation (secretariat, implementing body), not asked
+        refuse(request.user, Action.REPLY, 403, obj=circulation)
     return recipient
 
 

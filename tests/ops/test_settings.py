@@ -1,5 +1,5 @@
 """Settings come from the environment and fail loudly, naming the variable, on a bad value;
-production settings pass Django's deployment checklist without a warning.
+production settings load (the deployment checklist itself: tests/security/test_deploy_check.py).
 
 Each case starts Python afresh with exactly the environment given, as an operator's shell
 or a container would."""
@@ -123,24 +123,6 @@ def test_both_tls_and_ssl_for_mail_is_refused(production_env):
 
     assert result.returncode != 0
     assert "EMAIL_USE_TLS" in result.stderr.strip().splitlines()[-1]
-
-
-def test_the_deployment_checklist_passes_without_a_warning(production_env):
-    production_env.update(KAIRAN_HSTS_SECONDS="31536000", KAIRAN_SSL_REDIRECT="1")
-
-    result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], production_env)
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
-
-
-def test_the_deployment_checklist_fails_when_https_is_left_out(production_env):
-    # The check is real: without HSTS and the redirect, it warns and fails.
-    result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], production_env)
-
-    assert result.returncode != 0
-    assert "security.W004" in result.stderr
-    assert "security.W008" in result.stderr
 
 
 def test_production_settings_have_no_demo_pages(production_env):
