@@ -102,6 +102,13 @@ def _draft(
     return circulation
 
 
+def _at_five_pm_jst(day_offset: int, now: dt.datetime) -> dt.datetime:
+    """Councils set deadlines like 「9月10日(木) 17:00まで」: 17:00 Japan time."""
+    jst = dt.timezone(dt.timedelta(hours=9))
+    day = now.astimezone(jst).date() + dt.timedelta(days=day_offset)
+    return dt.datetime.combine(day, dt.time(17, 0), tzinfo=jst)
+
+
 def load_demo_circulations(committee: Committee) -> None:
     """Idempotent: does nothing when the demo circulations already exist."""
     if Circulation.objects.filter(committee=committee, title=OPEN_TITLE).exists():
@@ -119,10 +126,10 @@ def load_demo_circulations(committee: Committee) -> None:
             committee,
             CLOSED_TITLE,
             "令和8年度の内部監査報告書をお送りします。\n\n**審議すべき重要事項**の有無についてご意見ください。",
-            deadline=now - dt.timedelta(days=1),
-            created_at=now - dt.timedelta(days=9),
+            deadline=_at_five_pm_jst(-2, now),
+            created_at=now - dt.timedelta(days=10),
         )
-        send_circulation(closed.pk, by=secretariat, now=now - dt.timedelta(days=8))
+        send_circulation(closed.pk, by=secretariat, now=now - dt.timedelta(days=9))
         recipients = list(closed.recipients.select_related("user").order_by("id"))
         answers = [
             (Reply.Kind.NO_OPINION, "", False),
@@ -136,9 +143,9 @@ def load_demo_circulations(committee: Committee) -> None:
                 opinion=opinion,
                 meeting_needed=meeting,
                 submitted_by=recipient.user,
-                now=now - dt.timedelta(days=3),
+                now=now - dt.timedelta(days=4),
             )
-        close_circulation(closed.pk, now=now - dt.timedelta(days=1))
+        close_circulation(closed.pk, now=_at_five_pm_jst(-2, now) + dt.timedelta(seconds=30))
 
         # Open, with a week to go and two replies so far.
         open_one = _draft(
@@ -146,7 +153,7 @@ def load_demo_circulations(committee: Committee) -> None:
             OPEN_TITLE,
             "第45回管理運用会議の議事録(案)を送付します。\n\n"
             "- 内容をご確認ください\n- 修正のご意見があればお寄せください",
-            deadline=now + dt.timedelta(days=7),
+            deadline=_at_five_pm_jst(7, now),
             created_at=now - dt.timedelta(days=1),
         )
         send_circulation(open_one.pk, by=secretariat, now=now - dt.timedelta(hours=20))

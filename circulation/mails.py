@@ -19,6 +19,7 @@ from .models import (
 )
 from .outbox import queue_mail
 from .queries import tally
+from .tokens import reply_links
 
 
 def circulation_url(circulation: Circulation) -> str:
@@ -26,8 +27,10 @@ def circulation_url(circulation: Circulation) -> str:
 
 
 def send_notice(recipient: Recipient) -> OutboxMessage | None:
-    """The circulation notice (書面照会のお知らせ) with the member's personal link."""
+    """The circulation notice (書面照会のお知らせ) with the member's personal link, the
+    one-click links and the personal Reply-To address (issue: mail replies)."""
     circulation = recipient.circulation
+    links = reply_links(recipient)
     return queue_mail(
         purpose="circulation.notice",
         to=recipient.user,
@@ -38,9 +41,11 @@ def send_notice(recipient: Recipient) -> OutboxMessage | None:
             "committee": circulation.committee,
             "materials": list(circulation.materials.filter(is_current=True)),
             "url": circulation_url(circulation),
+            "links": links,
         },
         circulation=circulation,
         deadline_version=1,
+        reply_to=links["reply_to"],
     )
 
 

@@ -4,11 +4,14 @@ transaction; after commit a Celery task delivers it (circulation/delivery.py).""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from portal.models import User
@@ -21,11 +24,17 @@ log = logging.getLogger(__name__)
 def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject, text body and HTML body of `templates/emails/<template>_*`."""
     with translation.override(language):
-        full = {"site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"emails/{template}_subject.txt", full)
-        body_text = render_to_string(f"emails/{template}_body.txt", full)
+        full = {"site_url": settings.SITE_URL, "LANGUAGE_CODE": language, **context}
+        subject = _render_plain(f"emails/{template}_subject.txt", full)
+        body_text = _render_plain(f"emails/{template}_body.txt", full)
         body_html = render_to_string(f"emails/{template}_body.html", full)
     return " ".join(subject.split()), body_text, body_html
+
+
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """A plain-text part is not HTML: a title "A&B <案>" must not arrive as "A&amp;B &lt;案&gt;".
+    (Only the HTML part is escaped; a subject is shown as text by every mail client.)"""
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def queue_mail(
@@ -98,16 +107,104 @@ def queue_rendered_mail(
     except IntegrityError:
         log.info("outbox: %s to %s already queued", purpose, to_email)
         return None
-    transaction.on_commit(lambda: enqueue_delivery(message.pk))
+    _enqueue_after_commit(message.pk)
     return message
 
 
-def enqueue_delivery(message_id: int) -> None:
-    """Hand one row to the broker. A broker that is down only delays delivery: the sweep
-    re-queues every row still waiting, so this never raises into the request."""
-    from .tasks import deliver_outbox_message
+class _Pending:
+    """The rows queued by one transaction, handed to the broker together at its commit."""
 
-    try:
-        deliver_outbox_message.apply_async((message_id,), retry=False)
-    except Exception as exc:  # any broker failure; the row stays queued for the sweep
-        log.warning("outbox: could not enqueue message %s: %s", message_id, exc)
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def flush(self) -> None:
+        enqueue_delivery_batch(self.ids)
+
+
+_local = threading.local()
+
+
+def _enqueue_after_commit(message_id: int) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        enqueue_delivery_batch([message_id])
+        return
+    # One hand-over per transaction and savepoint level: rows queued inside a savepoint that
+    # is rolled back leave with their callback. Still registered means: the same live block.
+    level = tuple(connection.savepoint_ids)
+    registered = {entry[1] for entry in connection.run_on_commit}
+    pendings = {
+        key: pending
+        for key, pending in getattr(_local, "pendings", {}).items()
+        if pending.flush in registered  # forget those of finished transactions
+    }
+    pending = pendings.get(level)
+    if pending is None:
+        pending = pendings[level] = _Pending()
+        transaction.on_commit(pending.flush)
+    _local.pendings = pendings
+    pending.ids.append(message_id)
+
+
+# After one failed publish the process stops trying for a few seconds: a transaction that
+# queued 200 messages must not wait 200 times for a broker that is down.
+BROKER_PAUSE_SECONDS = 5.0
+# Publishing from a request gives up after this long (connect, or a Redis that hangs).
+PUBLISH_TIMEOUT_SECONDS = 1.0
+_broker_down_until = 0.0
+_publisher = threading.local()
+
+
+# One task delivers up to this many rows over one SMTP connection (one claim transaction).
+BATCH_SIZE = 20
+
+
+def enqueue_delivery(message_id: int) -> None:
+    enqueue_delivery_batch([message_id])
+
+
+def enqueue_delivery_batch(message_ids: list[int]) -> None:
+    """Hand rows to the broker, BATCH_SIZE per task. A broker that is down only delays
+    delivery: the sweep re-queues every row still waiting, so this never raises."""
+    global _broker_down_until
+    from .tasks import deliver_outbox_batch
+
+    for start in range(0, len(message_ids), BATCH_SIZE):
+        chunk = message_ids[start : start + BATCH_SIZE]
+        if time.monotonic() < _broker_down_until:
+            return  # the rows stay queued; the sweep hands them over once the broker is back
+        try:
+            deliver_outbox_batch.apply_async(
+                (chunk,), retry=False, connection=_publisher_connection()
+            )
+        except Exception as exc:  # any broker failure; the rows stay queued for the sweep
+            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            _drop_publisher_connection()
+            log.warning("outbox: could not enqueue messages %s…: %s", chunk[:3], exc)
+
+
+def _publisher_connection() -> Any:
+    """One broker connection per thread for publishing, which tries once and gives up fast
+    (the worker's and beat's own connections keep retrying for ever)."""
+    connection = getattr(_publisher, "connection", None)
+    if connection is None:
+        from portal.celery import app
+
+        options = dict(app.conf.broker_transport_options or {})
+        options["max_retries"] = 0  # kombu: one connection attempt, no retry loop
+        if app.conf.broker_url.startswith(("redis://", "rediss://")):
+            options["socket_connect_timeout"] = PUBLISH_TIMEOUT_SECONDS
+            options["socket_timeout"] = PUBLISH_TIMEOUT_SECONDS
+        connection = app.connection_for_write(transport_options=options)
+        _publisher.connection = connection
+    return connection
+
+
+def _drop_publisher_connection() -> None:
+    connection = getattr(_publisher, "connection", None)
+    _publisher.connection = None
+    if connection is not None:
+        try:
+            connection.release()
+        except Exception:  # a dead connection may fail to close; it is dropped either way
+            log.debug("outbox: releasing the broker connection failed", exc_info=True)

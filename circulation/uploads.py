@@ -1,8 +1,9 @@
 """Checking an uploaded material (資料) by its content, never by its name.
 
 Accepted: PDF, Word, Excel, PowerPoint (legacy OLE2 and OOXML), plain text, PNG and JPEG.
-Everything else — HTML, executables, archives, macro-enabled Office files, zip bombs — is
-refused with a message that names the file and the reason, so the secretariat can fix it.
+Everything else — HTML, executables, archives, macro-enabled Office files, PDFs with
+JavaScript or Launch actions, zip bombs — is refused with a message that names the file and
+the reason, so the secretariat can fix it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from .pdfscan import PdfUninspectable, active_content
 
 CHUNK = 64 * 1024
 # OOXML files are zips: refuse archives that would expand to absurd sizes when opened.
@@ -161,6 +164,7 @@ def _refuse(name: str, reason: str) -> UploadRefused:
 
 def _detect(head: bytes, file: File, name: str) -> tuple[Kind, str]:
     if head.startswith(b"%PDF-"):
+        _check_pdf(file, name)
         return PDF, PDF.content_type
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG, PNG.content_type
@@ -192,6 +196,22 @@ def _detect(head: bytes, file: File, name: str) -> tuple[Kind, str]:
         )
         % {"detected": detected},
     )
+
+
+def _check_pdf(file: File, name: str) -> None:
+    """Active content is refused like macros in Office files (docs/security.md)."""
+    remedy = _("印刷機能で PDF に保存し直す(「Microsoft Print to PDF」など)と取り除けます。")
+    try:
+        found = active_content(file)
+    except PdfUninspectable as exc:
+        if exc.reason == "bomb":
+            raise _refuse(name, _("展開すると極端に大きくなるファイルです。")) from None
+        raise _refuse(name, _("内容を確認できない形式の PDF です。") + remedy) from None
+    if "launch" in found:
+        launch = _("ほかのプログラムを起動する命令を含む PDF は添付できません。")
+        raise _refuse(name, launch + remedy)
+    if "javascript" in found:
+        raise _refuse(name, _("JavaScript を含む PDF は添付できません。") + remedy)
 
 
 def _ole2_kind(file: File) -> Kind | None:

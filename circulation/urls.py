@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import materials, member, secretariat, tracking
+from .views import inbound, links, materials, member, secretariat, tracking
 
 urlpatterns = [
     # The member's side
@@ -71,4 +71,33 @@ urlpatterns = [
         name="question_answer",
     ),
     path("", include("circulation.decision_urls")),
+    # Replies by link and by mail (issue: mail replies).
+    path("l/<str:token>/", links.reply_link, name="reply_link"),
+    path("<int:circulation_id>/links/", links.circulation_links, name="circulation_links"),
+    path(
+        "<int:circulation_id>/links/<int:recipient_id>/revoke/",
+        links.revoke_links,
+        name="revoke_links",
+    ),
+    path("committee/<int:committee_id>/mail/", inbound.inbound_list, name="inbound_list"),
+    path(
+        "committee/<int:committee_id>/mail/<int:message_id>/",
+        inbound.inbound_detail,
+        name="inbound_detail",
+    ),
+    path(
+        "committee/<int:committee_id>/mail/<int:message_id>/assign/",
+        inbound.inbound_assign,
+        name="inbound_assign",
+    ),
+    path(
+        "committee/<int:committee_id>/mail/<int:message_id>/discard/",
+        inbound.inbound_discard,
+        name="inbound_discard",
+    ),
+    path(
+        "committee/<int:committee_id>/mail/attachment/<int:attachment_id>/",
+        inbound.inbound_attachment,
+        name="inbound_attachment",
+    ),
 ]

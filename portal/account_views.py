@@ -13,7 +13,12 @@ from django.views.i18n import set_language as django_set_language
 from .forms import AcceptInvitationForm
 from .services.accounts import set_language_preference
 from .services.errors import Refused
-from .services.invitations import InvitationStatus, accept_invitation, read_invitation
+from .services.invitations import (
+    InvitationStatus,
+    accept_invitation,
+    read_invitation,
+    record_refused_invitation,
+)
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -23,10 +28,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation.status is InvitationStatus.ACCEPTED:
         return render(request, "portal/invitation/accepted.html", {})
     if invitation.status is not InvitationStatus.VALID or invitation.membership is None:
+        record_refused_invitation(invitation, user=request.user, reason=invitation.status.value)
         return _unusable(request, invitation.status)
     membership = invitation.membership
     user = membership.user
     if request.user.is_authenticated and request.user.pk != user.pk:
+        record_refused_invitation(invitation, user=request.user, reason="other_account")
         return render(request, "portal/invitation/other_account.html", {}, status=403)
     form = AcceptInvitationForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():

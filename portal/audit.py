@@ -56,7 +56,7 @@ def record(
     does not exist); `obj` wins when given."""
     origin = current_origin()
     if committee is None and obj is not None:
-        committee = _committee_of(obj)
+        committee = committee_of(obj)
     if actor is not None and not actor.is_authenticated:
         actor = None
     return AuditEntry.objects.create(
@@ -74,7 +74,8 @@ def record(
     )
 
 
-def _committee_of(obj: models.Model) -> Committee | None:
+def committee_of(obj: models.Model) -> Committee | None:
+    """The committee an object belongs to (itself, its committee, its circulation's)."""
     if isinstance(obj, Committee):
         return obj
     committee = getattr(obj, "committee", None)

@@ -1,4 +1,10 @@
-"""The Celery app. Beat's schedule is static and lives here, in code."""
+"""The Celery app. Beat's schedule is static and lives here, in code.
+
+Beat only ever runs two short periodic queries; nothing is scheduled ahead as an ETA task
+(a reminder due in three days would sit in Redis past its visibility timeout and come back
+twice). `expires` drops ticks that waited in the queue longer than their own period (a
+worker that was down): the next tick does the same work.
+"""
 
 import os
 
@@ -17,14 +23,18 @@ app.autodiscover_tasks(["portal.auditlog"])  # portal.auditlog.tasks (not an app
 def _install_beat_schedule(sender: Celery, **_: object) -> None:
     from django.conf import settings
 
+    due_work = float(settings.KAIRAN_DUE_WORK_SECONDS)
+    sweep = float(settings.KAIRAN_SWEEP_SECONDS)
     sender.conf.beat_schedule = {
         "due-work": {
             "task": "circulation.tasks.run_due_work",
-            "schedule": float(settings.KAIRAN_DUE_WORK_SECONDS),
+            "schedule": due_work,
+            "options": {"expires": due_work * 2},
         },
         "outbox-sweep": {
             "task": "circulation.tasks.sweep_outbox",
-            "schedule": 60.0,
+            "schedule": sweep,
+            "options": {"expires": sweep * 2},
         },
         # Audit retention, the only deletion of audit entries: daily at 03:17 Japan time
         # (Celery's clock is UTC here: 18:17 UTC).

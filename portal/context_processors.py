@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .permissions import committees_of
+from .permissions import committees_of, is_secretariat_anywhere
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +16,15 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         # the request's permission checks already read (portal.permissions memoises them).
         "my_committees": SimpleLazyObject(lambda: committees_of(user) if user is not None else []),
         "kairan_demo": settings.DEMO,
+        "beat_stale": _beat_stale_for(user),
     }
+
+
+def _beat_stale_for(user: Any) -> bool:
+    """Only the secretariat is told (and only for them is it computed) that beat is silent:
+    without it no circulation closes and no reminder goes out."""
+    if user is None or not user.is_authenticated or not is_secretariat_anywhere(user):
+        return False
+    from circulation.due_work import beat_is_stale
+
+    return beat_is_stale()

@@ -1,3 +1,11 @@
 """Pages that only exist in the demo (DEBUG or KAIRAN_DEMO): reading the mail it sent."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import demo_views
+
+urlpatterns = [
+    path("mail/", demo_views.mail_list, name="demo_mail_list"),
+    path("mail/<str:name>/", demo_views.mail_detail, name="demo_mail_detail"),
+    path("mail/<str:name>/html/", demo_views.mail_html, name="demo_mail_html"),
+]

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,7 +27,7 @@ from .forms import (
     show_refusal,
 )
 from .models import Committee, Membership, User
-from .permissions import Action, acting_decider_role, committee_or_404
+from .permissions import Action, acting_decider_role, committee_or_404, object_or_404
 from .queries import member_rows, person_history, term_status
 from .services import invitations
 from .services import membership as membership_services
@@ -38,13 +38,10 @@ def _committee(request: HttpRequest, committee_id: int) -> Committee:
     return committee_or_404(request.user, committee_id, Action.MANAGE_MEMBERS)
 
 
-def _membership(committee: Committee, membership_id: int) -> Membership:
-    # Another committee's membership is a 404, like everything of another committee.
-    return get_object_or_404(
-        Membership.objects.select_related("user", "committee"),
-        pk=membership_id,
-        committee=committee,
-    )
+def _membership(request: HttpRequest, committee: Committee, membership_id: int) -> Membership:
+    # Another committee's membership is a 404 (logged), like everything of another committee.
+    memberships = Membership.objects.select_related("user", "committee").filter(committee=committee)
+    return object_or_404(request.user, memberships, membership_id, Action.MANAGE_MEMBERS)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -135,14 +132,14 @@ def _detail(
 @login_required
 def member_detail(request: HttpRequest, committee_id: int, membership_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    return _detail(request, committee, _membership(committee, membership_id))
+    return _detail(request, committee, _membership(request, committee, membership_id))
 
 
 @login_required
 @require_POST
 def member_change_role(request: HttpRequest, committee_id: int, membership_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    membership = _membership(committee, membership_id)
+    membership = _membership(request, committee, membership_id)
     form = ChangeRoleForm(request.POST, membership=membership)
     if form.is_valid():
         try:
@@ -168,7 +165,7 @@ def member_change_role(request: HttpRequest, committee_id: int, membership_id: i
 @require_POST
 def member_end_term(request: HttpRequest, committee_id: int, membership_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    membership = _membership(committee, membership_id)
+    membership = _membership(request, committee, membership_id)
     form = EndTermForm(request.POST, membership=membership)
     if form.is_valid():
         try:
@@ -191,7 +188,7 @@ def member_end_term(request: HttpRequest, committee_id: int, membership_id: int)
 @require_POST
 def member_reappoint(request: HttpRequest, committee_id: int, membership_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
-    membership = _membership(committee, membership_id)
+    membership = _membership(request, committee, membership_id)
     form = ReappointForm(request.POST, membership=membership)
     if form.is_valid():
         try:
@@ -224,7 +221,7 @@ def member_resend_invitation(
     request: HttpRequest, committee_id: int, membership_id: int
 ) -> HttpResponse:
     committee = _committee(request, committee_id)
-    membership = _membership(committee, membership_id)
+    membership = _membership(request, committee, membership_id)
     try:
         invitations.resend_invitation(membership, _actor(request))
     except Refused as refusal:

@@ -158,6 +158,22 @@ def acting_decider_role(committee: Committee, day: dt.date | None = None) -> str
     return Role.CHAIR if _chair_sitting(committee, day) else Role.ACTING_CHAIR
 
 
+def decider_of(committee: Committee, day: dt.date | None = None) -> tuple[str, Membership | None]:
+    """Who decides (acting_decider_role) and that person's membership, from one query."""
+    day = day or timezone.localdate()
+    seats = list(
+        Membership.objects.on(day)
+        .filter(committee=committee, role__in=(Role.CHAIR, Role.ACTING_CHAIR))
+        .select_related("user")
+    )  # in Membership's order, as .first() would pick
+    chair_sitting = any(m.role == Role.CHAIR for m in seats)
+    memo = _memo.get()
+    if memo is not None:
+        memo.chair_sitting[(committee.pk, day)] = chair_sitting
+    role = Role.CHAIR if chair_sitting and not committee.chair_absent else Role.ACTING_CHAIR
+    return role, next((m for m in seats if m.role == role), None)
+
+
 def _chair_sitting(committee: Committee, day: dt.date) -> bool:
     memo = _memo.get()
     key = (committee.pk, day)
@@ -254,8 +270,8 @@ def may_on_circulation(
         case Action.TRACK_CIRCULATION | Action.MANAGE_CIRCULATIONS:
             return secretariat
         case Action.DECIDE:
-            decider = acting_decider_role(circulation.committee)
-            return state == S.CLOSED and decider in roles
+            # The state first: only a closed circulation is decided (no query otherwise).
+            return state == S.CLOSED and acting_decider_role(circulation.committee) in roles
         case Action.VIEW_DECISION_PAGE:
             return secretariat or _decides_or_decided(user, roles, circulation)
         case Action.VIEW_DECISION_RECORD:
@@ -296,6 +312,7 @@ def refuse(
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: object = "",
+    committee: Committee | None = None,
 ) -> NoReturn:
     """Log the refusal (`access.refused`), then raise 404 or 403. Every gate refuses
     through here, so each 403/404 on an object names the object in the log; the entry
@@ -306,6 +323,7 @@ def refuse(
         obj=obj,
         object_type=object_type,
         object_id=str(object_id),
+        committee=committee,
         result=AuditEntry.Result.REFUSED,
         data={"url": audit.current_origin().path, "permission": str(action), "status": status},
     )
@@ -368,3 +386,26 @@ def circulation_or_404(
     if not may_on_circulation(user, action, circulation):
         refuse(user, action, 403, obj=circulation)
     return circulation
+
+
+def object_or_404(
+    user: User | AnonymousUser, queryset: models.QuerySet, pk: int, action: Action
+) -> models.Model:
+    """One object of `queryset`, which the caller has narrowed to what the person may reach
+    (the materials of a circulation that passed its gate, the memberships of a committee…).
+    Anything else is a 404 logged with the type and id asked for, and, when the object
+    exists elsewhere, with that object's committee, so that its secretariat sees the
+    attempt; its title is not copied into the entry."""
+    found = queryset.filter(pk=pk).first()
+    if found is not None:
+        return found
+    model = queryset.model
+    elsewhere = model._default_manager.filter(pk=pk).first()
+    refuse(
+        user,
+        action,
+        404,
+        object_type=model._meta.label_lower,
+        object_id=pk,
+        committee=audit.committee_of(elsewhere) if elsewhere is not None else None,
+    )

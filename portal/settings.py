@@ -19,7 +19,9 @@ VAR_DIR = Path(os.environ.get("KAIRAN_VAR_DIR", BASE_DIR / "var"))
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    # An empty variable means "not set", as for the other env_* readers (compose files
+    # often write `NAME=` for an unset value).
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -138,6 +140,8 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 except Exception as exc:  # dj-database-url raises several types for a bad URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
+if not DATABASES["default"].get("NAME"):
+    raise ImproperlyConfigured(f"DATABASE_URL must name a database, not {DATABASE_URL!r}")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Worker, beat and web share the file: wait for locks instead of failing at once.
@@ -171,6 +175,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "portal.accounts.InvitationOnlyAccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.login_form.KairanLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -222,9 +227,29 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("KAIRAN_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("KAIRAN_HSTS_SECONDS", 0)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAIRAN_BEHIND_PROXY", False) else None
-)
+# Whether HSTS also covers every subdomain, and whether the domain may go on the browsers'
+# preload list, is the deployment's decision (a municipality's other hosts must all be
+# HTTPS first; preloading is hard to undo): off unless set. Left unset, `check --deploy`
+# keeps warning (security.W005/W021) until somebody decides; set to 0, the decision "no"
+# is recorded and the warning silenced. See docs/security.md.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAIRAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("KAIRAN_HSTS_PRELOAD", False)
+if SECURE_HSTS_PRELOAD and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    raise ImproperlyConfigured(
+        "KAIRAN_HSTS_PRELOAD needs KAIRAN_HSTS_INCLUDE_SUBDOMAINS=1 (the preload list requires it)"
+    )
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, name in (("security.W005", "KAIRAN_HSTS_INCLUDE_SUBDOMAINS"),
+                        ("security.W021", "KAIRAN_HSTS_PRELOAD"))
+    if os.environ.get(name, "") != "" and not env_bool(name, False)
+]  # fmt: skip
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto and appends to X-Forwarded-For.
+BEHIND_PROXY = env_bool("KAIRAN_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# How many proxies' X-Forwarded-For entries to trust for the client's IP (rate limits and
+# the audit log); with none, every request would seem to come from the proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("KAIRAN_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -262,7 +287,8 @@ USE_TZ = True
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# A container image collects static files at build time, outside the data volume.
+STATIC_ROOT = Path(env_str("KAIRAN_STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -285,6 +311,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kairan <kairan@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 KAIRAN_REPLY_DOMAIN = env_str("KAIRAN_REPLY_DOMAIN", "reply.localhost")
+# Replies by mail (docs/mail-replies.md): personal addresses are <localpart>+<token>@domain.
+KAIRAN_REPLY_LOCALPART = env_str("KAIRAN_REPLY_LOCALPART", "reply")
+if not KAIRAN_REPLY_LOCALPART.replace("-", "").replace(".", "").isalnum():
+    raise ImproperlyConfigured("KAIRAN_REPLY_LOCALPART may hold only letters, digits, '-' and '.'")
+# A link or reply address older than this stops working even if the deadline is later.
+KAIRAN_TOKEN_MAX_AGE_DAYS = env_int("KAIRAN_TOKEN_MAX_AGE_DAYS", 400, minimum=1)
+# Polling an IMAP mailbox instead of (or besides) an MTA pipe: `manage.py poll_imap`.
+KAIRAN_IMAP_HOST = env_str("KAIRAN_IMAP_HOST")
+KAIRAN_IMAP_SSL = env_bool("KAIRAN_IMAP_SSL", True)
+KAIRAN_IMAP_PORT = env_int("KAIRAN_IMAP_PORT", 993 if KAIRAN_IMAP_SSL else 143, minimum=1)
+KAIRAN_IMAP_USER = env_str("KAIRAN_IMAP_USER")
+KAIRAN_IMAP_PASSWORD = env_str("KAIRAN_IMAP_PASSWORD")
+KAIRAN_IMAP_FOLDER = env_str("KAIRAN_IMAP_FOLDER", "INBOX")
+# Where stored messages are moved; empty: they stay in the folder, marked \Seen.
+KAIRAN_IMAP_DONE_FOLDER = env_str("KAIRAN_IMAP_DONE_FOLDER")
 KAIRAN_MAIL_DIR = VAR_DIR / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
@@ -306,15 +347,24 @@ else:
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A Redis that is down or hangs must not hold a request: fail fast, the sweep re-queues.
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": env_int("KAIRAN_REDIS_SOCKET_TIMEOUT", 5, minimum=1),
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
+    # kombu's filesystem transport with whole-file writes (see portal/broker.py).
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # kombu's default is ./control, relative to wherever the worker was started.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -325,19 +375,43 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("KAIRAN_CELERY_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must never hold up a request when the broker is down: the sweep re-queues.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+# The worker and beat reconnect for ever after Redis comes back (0 would make them give up);
+# requests publish on their own connection that tries once (circulation/outbox.py).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
+# Mail engine (circulation/delivery.py, docs/mail-engine.md).
+KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 30, minimum=1)
+KAIRAN_MAIL_MAX_ATTEMPTS = env_int("KAIRAN_MAIL_MAX_ATTEMPTS", 10, minimum=1)
+KAIRAN_MAIL_RETRY_BASE_SECONDS = env_int("KAIRAN_MAIL_RETRY_BASE_SECONDS", 60, minimum=1)
+KAIRAN_MAIL_RETRY_CAP_SECONDS = env_int("KAIRAN_MAIL_RETRY_CAP_SECONDS", 3600, minimum=1)
+# A row claimed longer ago than this belongs to a worker that died: the sweep re-queues it.
+KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int("KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS", 600, minimum=1)
+# A queued row older than this was lost by the broker (or Redis was down): the sweep enqueues it.
+KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS", 60, minimum=1)
+KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
-for _folder in (VAR_DIR, VAR_DIR / "cache", KAIRAN_MAIL_DIR, MEDIA_ROOT):
+_folders = [VAR_DIR, VAR_DIR / "cache", KAIRAN_MAIL_DIR, MEDIA_ROOT]
+if not REDIS_URL:  # the filesystem broker lists its folders and fails when one is missing
+    _folders += [
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[key]) for key in ("data_folder_in", "control_folder")
+    ]
+if DEBUG or DEMO or TESTING:  # whitenoise warns about a missing static root
+    _folders.append(STATIC_ROOT)
+for _folder in _folders:
     _folder.mkdir(parents=True, exist_ok=True)

@@ -21,5 +21,8 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
             "committee": committee,
             "memberships": memberships,
             "may_manage_members": may_on_committee(request.user, Action.MANAGE_MEMBERS, committee),
+            "may_manage_circulations": may_on_committee(
+                request.user, Action.MANAGE_CIRCULATIONS, committee
+            ),
         },
     )

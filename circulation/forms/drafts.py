@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -180,6 +181,26 @@ class ExistingMaterialForm(AccessibleForm):
 
 
 class NewMaterialFormSetBase(forms.BaseFormSet):
+    # Django's own wording ("submit at most 2 forms") means nothing to the secretariat.
+    default_error_messages = {"too_many_forms": _("資料は1件の書面照会につき%(num)d件までです。")}
+
+    def full_clean(self) -> None:
+        """Rows beyond the cap are never read as forms: name their files in the message,
+        so that nobody believes they were attached."""
+        super().full_clean()
+        if any(e.code == "too_many_forms" for e in self._non_form_errors.as_data()):
+            dropped = sorted(
+                (int(match[1]), clean_original_name(upload.name))
+                for key, upload in (self.files or {}).items()
+                if (match := re.fullmatch(rf"{self.prefix}-(\d+)-file", key))
+                and int(match[1]) >= self.absolute_max
+            )
+            if dropped:
+                names = "、".join(f"「{name}」" for _i, name in dropped)
+                self._non_form_errors.append(
+                    _("次のファイルは添付されていません: %(names)s") % {"names": names}
+                )
+
     def keep_accepted_files(self) -> None:
         for form in self.forms:
             if not form.errors.get("file"):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..uploads import CheckedUpload, UploadRefused, check_upload
 from .base import AccessibleForm, date_field, japan_moment, time_field
@@ -51,7 +52,7 @@ class CorrectMaterialForm(AccessibleForm):
 
 class AnswerForm(AccessibleForm):
     text = forms.CharField(
-        label=_("回答"),
+        label=pgettext_lazy("Q&A", "回答"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("回答は送付先の委員全員に表示され、メールでも届きます。"),

@@ -42,11 +42,14 @@ def submit_reply(
     submitted_by: User | None = None,
     base_version: int | None = None,
     now: dt.datetime | None = None,
+    send_receipt: bool = True,
 ) -> Reply:
     """Record a new version of the recipient's reply and queue the receipt.
 
     `base_version` is the version the member's form was based on (0 for none); None skips
     the check (mail replies, which are always the member's latest word).
+    `send_receipt=False`: the caller queues its own receipt in the same transaction (mail and
+    link replies quote the mail and carry the member's links), so there is exactly one.
     """
     now = now or timezone.now()
     opinion = opinion.strip()
@@ -64,10 +67,13 @@ def submit_reply(
         )
         circulation = recipient.circulation  # read in the same statement as the locked row
         if circulation.accepts_replies_at(now):
-            return _record_reply(
+            reply = _record_reply(
                 recipient, circulation, kind, opinion, meeting_needed, channel,
                 submitted_by, base_version, now,
             )  # fmt: skip
+            if send_receipt:
+                send_reply_receipt(reply)
+            return reply
     # Refused: logged outside the (rolled-back) transaction so the refusal is kept.
     audit.record(
         "circulation.reply.refused",
@@ -124,7 +130,6 @@ def _record_reply(
             "channel": channel,
         },
     )
-    send_reply_receipt(reply)
     return reply
 
 

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.models import Membership, Role
+from portal.models import Role
 from portal.permissions import (
     Action,
-    acting_decider_role,
     circulation_or_404,
+    committee_or_404,
+    decider_of,
     may_on_circulation,
     may_on_committee,
 )
@@ -37,6 +38,7 @@ from ..services.decisions import (
     archive_circulation,
     decide,
 )
+from ..services.viewing import record_circulation_view
 
 
 class DecisionForm(forms.Form):
@@ -68,6 +70,8 @@ def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
         return redirect("decision_record", circulation_id)
     form = DecisionForm()
     refusal: DecisionRefused | None = None
+    if request.method != "POST":
+        record_circulation_view(circulation, user=request.user, page="decision")
     if request.method == "POST":
         form = DecisionForm(request.POST)
         if form.is_valid():
@@ -105,7 +109,7 @@ def _page_context(
     refusal: DecisionRefused | None,
 ) -> dict[str, Any]:
     committee = circulation.committee
-    decider_role = acting_decider_role(committee)
+    decider_role, decider = decider_of(committee)
     return {
         "circulation": circulation,
         "record": build_record(circulation, masked=False),
@@ -118,10 +122,7 @@ def _page_context(
         "is_secretariat": may_on_committee(request.user, Action.MANAGE_CIRCULATIONS, committee),
         "may_manage_members": may_on_committee(request.user, Action.MANAGE_MEMBERS, committee),
         "decider_role_label": Role(decider_role).label,
-        "decider": Membership.objects.current()
-        .filter(committee=committee, role=decider_role)
-        .select_related("user")
-        .first(),
+        "decider": decider,
         "States": Circulation.State,
     }
 
@@ -143,8 +144,7 @@ def archive(request: HttpRequest, circulation_id: int) -> HttpResponse:
 @require_POST
 def chair_absence(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
-    if not may_on_committee(request.user, Action.MANAGE_MEMBERS, circulation.committee):
-        raise PermissionDenied
+    committee_or_404(request.user, circulation.committee_id, Action.MANAGE_MEMBERS)
     absent = request.POST.get("absent") == "1"
     set_chair_absent(circulation.committee, absent, by=request.user)
     if absent:

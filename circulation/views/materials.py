@@ -9,10 +9,9 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 
 from portal.models import Role
-from portal.permissions import Action, circulation_or_404, roles_on
+from portal.permissions import Action, circulation_or_404, object_or_404, refuse, roles_on
 
 from ..models import Circulation, Material
 from ..services.materials import record_material_opening
@@ -36,9 +35,10 @@ def content_disposition(name: str, *, inline: bool) -> str:
 
 def _material(request: HttpRequest, circulation_id: int, material_id: int) -> Material:
     circulation = circulation_or_404(request.user, circulation_id, Action.DOWNLOAD_MATERIAL)
-    material = get_object_or_404(Material, pk=material_id, circulation=circulation)
+    materials = Material.objects.filter(circulation=circulation)
+    material = object_or_404(request.user, materials, material_id, Action.DOWNLOAD_MATERIAL)
     if not _part_of_circulation(material, circulation, request):
-        raise Http404
+        refuse(request.user, Action.DOWNLOAD_MATERIAL, 404, obj=material)
     return material
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,14 +22,16 @@ from portal.permissions import (
     circulation_or_404,
     may_on_circulation,
     recipient_id_of,
+    refuse,
     roles_on,
 )
 
 from ..forms.member import QuestionForm, ReplyForm
-from ..models import Circulation, DeadlineExtension, Material, Recipient, Reply
+from ..models import Circulation, DeadlineExtension, Decision, Material, Recipient, Reply
 from ..qa import qa_items
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
+from ..services.viewing import record_circulation_view
 from ..templatetags.kairan import format_jst
 from ..text import render_markdown
 from ..uploads import is_viewable, kind_label
@@ -105,8 +106,20 @@ def page_context(
         "qa": qa_items(circulation, viewer=user, names_visible=secretariat and not preview),
         "is_secretariat": secretariat and not preview,
         "may_answer": not preview and may_on_circulation(user, Action.ANSWER_QUESTION, circulation),
+        "may_decide": not preview and may_on_circulation(user, Action.DECIDE, circulation),
+        "decision": None if preview else decision_of(circulation),
+        "may_view_record": not preview
+        and may_on_circulation(user, Action.VIEW_DECISION_RECORD, circulation),
         **extra,
     }
+
+
+def decision_of(circulation: Circulation) -> Decision | None:
+    """The chair's decision. Only deciding makes a circulation 決定済み (and only from there
+    is it archived), so before that there is none to read."""
+    if circulation.state not in (Circulation.State.DECIDED, Circulation.State.ARCHIVED):
+        return None
+    return Decision.objects.filter(circulation=circulation).first()
 
 
 def extensions_of(circulation: Circulation) -> list[DeadlineExtension]:
@@ -120,12 +133,14 @@ def extensions_of(circulation: Circulation) -> list[DeadlineExtension]:
 @login_required
 def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    record_circulation_view(circulation, user=request.user, page="member")
     return render(request, DETAIL_TEMPLATE, page_context(request, circulation))
 
 
 def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
     if recipient_id_of(request.user, circulation) is None:
-        raise PermissionDenied
+        # sees the circulation (secretariat, implementing body), not asked
+        refuse(request.user, Action.REPLY, 403, obj=circulation)
     return circulation.recipients.get(user=request.user)
 
 
@@ -134,7 +149,7 @@ def _recipient_ref_or_403(request: HttpRequest, circulation: Circulation) -> Rec
     for services that lock and read the row again themselves."""
     recipient_id = recipient_id_of(request.user, circulation)
     if recipient_id is None:
-        raise PermissionDenied
+        refuse(request.user, Action.REPLY, 403, obj=circulation)
     return Recipient(pk=recipient_id, circulation=circulation, user=request.user)
 
 
@@ -206,7 +221,7 @@ def circulation_reply_done(request: HttpRequest, circulation_id: int) -> HttpRes
 def question_ask(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
     if recipient_id_of(request.user, circulation) is None:
-        raise PermissionDenied
+        refuse(request.user, Action.REPLY, 403, obj=circulation)
     form = QuestionForm(request.POST)
     if form.is_valid():
         try:

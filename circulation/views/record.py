@@ -17,6 +17,7 @@ from portal.permissions import (
 
 from ..records import build_record
 from ..services.records import export_replies_csv
+from ..services.viewing import record_circulation_view
 
 
 def _masked(request: HttpRequest, may_unmask: bool) -> bool:
@@ -30,6 +31,7 @@ def decision_record(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_RECORD)
     may_unmask = may_see_member_names(request.user, circulation)
     masked = _masked(request, may_unmask)
+    record_circulation_view(circulation, user=request.user, page="record")
     return render(
         request,
         "circulation/decision/record.html",

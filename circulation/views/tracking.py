@@ -8,12 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import Role
-from portal.permissions import Action, circulation_or_404, roles_on
+from portal.permissions import Action, circulation_or_404, object_or_404, roles_on
 
 from ..forms.base import japan_parts
 from ..forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
@@ -22,6 +22,7 @@ from ..qa import QAItem, qa_items
 from ..services.deadlines import ExtensionRefused, extend_deadline
 from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
+from ..services.viewing import record_circulation_view
 from ..tracking import tracking
 from ..tracking_html import tracking_rows_html
 from .member import extensions_of
@@ -44,6 +45,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
     circulation = circulation_or_404(request.user, circulation_id, Action.TRACK_CIRCULATION)
     if circulation.state == Circulation.State.DRAFT:
         return redirect("circulation_edit", circulation.pk)
+    record_circulation_view(circulation, user=request.user, page="tracking")
     items = qa_items(circulation, viewer=request.user, names_visible=True)
     state = tracking(circulation)
     return render(
@@ -94,7 +96,8 @@ def circulation_extend(request: HttpRequest, circulation_id: int) -> HttpRespons
 @login_required
 def material_correct(request: HttpRequest, circulation_id: int, material_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
-    material = get_object_or_404(Material, pk=material_id, circulation=circulation)
+    materials = Material.objects.filter(circulation=circulation)
+    material = object_or_404(request.user, materials, material_id, Action.MANAGE_CIRCULATIONS)
     if request.method == "POST":
         form = CorrectMaterialForm(request.POST, request.FILES)
         if form.is_valid():
@@ -150,7 +153,8 @@ def circulation_questions(request: HttpRequest, circulation_id: int) -> HttpResp
 @require_POST
 def question_answer(request: HttpRequest, circulation_id: int, question_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.ANSWER_QUESTION)
-    question = get_object_or_404(Question, pk=question_id, circulation=circulation)
+    questions = Question.objects.filter(circulation=circulation)
+    question = object_or_404(request.user, questions, question_id, Action.ANSWER_QUESTION)
     form = AnswerForm(request.POST, prefix=f"answer-{question.pk}")
     if form.is_valid():
         try:

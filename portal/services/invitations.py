@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -23,8 +24,11 @@ from circulation.models import OutboxMessage
 from circulation.outbox import queue_mail
 
 from .. import audit
-from ..models import Membership, User
+from ..models import AuditEntry, Membership, User
 from .errors import Refused
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 _SALT = "kairan.invitation"
 
@@ -158,6 +162,20 @@ def accept_invitation(token: str, full_name: str, password: str, language: str) 
             data={"password_set": bool(password)},
         )
     return user
+
+
+def record_refused_invitation(
+    invitation: Invitation, *, user: User | AnonymousUser, reason: str
+) -> None:
+    """An invitation link that did not open (forged, expired, used, or opened by someone
+    signed in as another person) is logged as refused, naming the membership when known."""
+    audit.record(
+        "account.invitation.refused",
+        actor=user if user.is_authenticated else None,
+        obj=invitation.membership,
+        result=AuditEntry.Result.REFUSED,
+        data={"reason": reason},
+    )
 
 
 def _verify_primary_address(user: User) -> None:

@@ -43,7 +43,7 @@ def test_switching_to_english_turns_the_login_page_english(client):
     assert response["Location"] == reverse("account_login")
     body = client.get(reverse("account_login")).content.decode()
     assert '<html lang="en">' in body
-    assert "Sign In" in body and "Send me a sign-in code" in body
+    assert "Log in" in body and "Send me a login code by mail" in body
     assert "invited by the secretariat" in body  # Kairan's own line, translated
     assert "ログイン" not in body
 

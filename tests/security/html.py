@@ -44,3 +44,63 @@ def inline_code(html: str) -> list[str]:
     finder = _InlineFinder()
     finder.feed(html)
     return finder.problems
+
+
+# Elements a payload would smuggle in; none of Kairan's pages uses them.
+_SMUGGLED_TAGS = {"svg", "iframe", "object", "embed", "math", "base", "frame", "frameset"}
+
+
+class _MarkupFinder(HTMLParser):
+    """Markup that would run or load something: what an XSS payload tries to add."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.text: list[str] = []
+        self._in_code = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        for name in names:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…>")
+        if tag in _SMUGGLED_TAGS:
+            self.problems.append(f"<{tag}>")
+        if tag == "script":
+            self._in_code += 1
+            kind = (names.get("type") or "").lower()
+            if not names.get("src") and kind not in DATA_SCRIPT_TYPES:
+                self.problems.append("inline <script>")
+        if tag == "style":
+            self._in_code += 1
+        if tag == "img" and not (names.get("src") or "").startswith(("/", "data:image/")):
+            self.problems.append(f"<img src={names.get('src')!r}>")
+        for name in ("href", "src", "action", "formaction", "xlink:href", "data"):
+            value = "".join((names.get(name) or "").split()).lower()
+            if value.startswith(("javascript:", "vbscript:", "data:text/html")):
+                self.problems.append(f"<{tag} {name}={value[:30]}…>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._in_code:
+            self._in_code -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_code:
+            self.text.append(data)
+
+
+def injected_markup(html: str) -> list[str]:
+    """Script, event handlers, javascript: URLs and foreign elements in the page (empty
+    when clean). Unlike `inline_code`, inline style attributes are allowed (mail bodies)."""
+    finder = _MarkupFinder()
+    finder.feed(html)
+    return finder.problems
+
+
+def visible_text(html: str) -> str:
+    """The page's text as a reader sees it (entities decoded; script and style left out):
+    an escaped payload shows up here literally, a payload that became markup does not."""
+    finder = _MarkupFinder()
+    finder.feed(html)
+    finder.close()
+    return "".join(finder.text)

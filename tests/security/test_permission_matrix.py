@@ -1,37 +1,50 @@
 """Every Kairan URL × every persona × own/other council answers as the table says, and
 every refusal is logged. The table must name every URL: a new page without a row fails.
 
-After the merge the integrator adds the rows (and argument fillers) for the new pages."""
+The personas (tests/security/urlmatrix.py) cover every role, a member who receives the
+circulation ("member") and one who does not ("late_member", appointed after it was sent),
+a former member, an outsider and another council's secretariat. Each URL is asked once
+with the objects of the persona's own council (OWN) and once with those of 情報公開審査会
+(OTHER). Each (URL, persona) runs inside a savepoint that is rolled back afterwards, so a
+POST that changes something (archive, revoke, discard) cannot change what the next persona
+sees.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from circulation.models import Circulation
-from portal.models import AuditEntry, Committee, Role, User
-from tests.circulation.helpers import sent_circulation
-from tests.conftest import Council
-from tests.factories import CirculationFactory, MembershipFactory, UserFactory
+from portal.models import AuditEntry, Role
+from tests.factories import MembershipFactory, UserFactory
 from tests.security.urlmatrix import (
     OTHER,
     OWN,
     PERSONAS,
     Expectation,
     Failure,
+    Route,
     expect,
     kairan_routes,
 )
+from tests.security.world import Side, World, build_side
 
 pytestmark = pytest.mark.django_db
 
+# --- Expectations ---------------------------------------------------------------------------
+# A tuple is (object of the persona's own council, object of the other council). Outside
+# their own council everybody gets 404 (nothing learned about what exists), except the other
+# council's secretariat, for whom the OTHER objects are their own.
+
 EVERYONE_SIGNED_IN = dict.fromkeys(PERSONAS[1:], 200)
-ON_THE_COUNCIL = {  # own council's object, other council's object
+ON_THE_COUNCIL = {
     "secretariat": (200, 404), "chair": (200, 404), "acting_chair": (200, 404),
     "member": (200, 404), "late_member": (200, 404), "implementing_body": (200, 404),
     "former_member": (404, 404), "outsider": (404, 404), "other_secretariat": (404, 200),
@@ -45,48 +58,186 @@ SECRETARIAT_ACROSS_COUNCILS = {  # pages without an object: the viewer's own cou
     "implementing_body": 403, "former_member": 404, "outsider": 404, "other_secretariat": 200,
 }  # fmt: skip
 
+
+def committee_secretariat(ok: int, method: str = "get") -> Expectation:
+    """A committee's page for its secretariat: the rest of the council 403, others 404."""
+    return expect(
+        method, **{**ON_THE_COUNCIL, **ON_THE_COUNCIL_SECRETARIAT_ONLY,
+                   "secretariat": (ok, 404), "other_secretariat": (404, ok)},
+    )  # fmt: skip
+
+
+def circulation_page(ok: dict[str, int] | None = None, method: str = "get", **others: Any):
+    """A sent circulation: the secretariat, the recipients (chair, acting chair, member) and
+    the implementing body see it; a member who is not a recipient does not know it exists."""
+    answers: dict[str, Any] = {
+        "secretariat": (200, 404), "chair": (200, 404), "acting_chair": (200, 404),
+        "member": (200, 404), "late_member": (404, 404), "implementing_body": (200, 404),
+        "former_member": (404, 404), "outsider": (404, 404), "other_secretariat": (404, 200),
+    }  # fmt: skip
+    for persona, status in (ok or {}).items():
+        answers[persona] = (status, 404) if persona != "other_secretariat" else (404, status)
+    answers.update(others)
+    return expect(method, **answers)
+
+
+def circulation_secretariat(ok: int, method: str = "get", **others: Any) -> Expectation:
+    """A sent circulation's page for the secretariat: those who see the circulation 403."""
+    return circulation_page(
+        {"secretariat": ok, "chair": 403, "acting_chair": 403, "member": 403,
+         "implementing_body": 403, "other_secretariat": ok},
+        method, **others,
+    )  # fmt: skip
+
+
+def draft_page(ok: int, method: str = "get") -> Expectation:
+    """A draft exists for its committee's secretariat only."""
+    answers = {persona: (404, 404) for persona in PERSONAS[1:]}
+    answers.update({"secretariat": (ok, 404), "other_secretariat": (404, ok)})
+    return expect(method, **answers)
+
+
+def recipients_only(ok_member: int, ok_chairs: int, method: str = "get") -> Expectation:
+    """Pages of a recipient's own reply: those who see the circulation but did not receive
+    it (the secretariat, the implementing body) get 403."""
+    return circulation_page(
+        {"secretariat": 403, "chair": ok_chairs, "acting_chair": ok_chairs,
+         "member": ok_member, "implementing_body": 403},
+        method, other_secretariat=(404, 403),
+    )  # fmt: skip
+
+
+def token_page(refusal: str, *, owner: tuple[int, int]) -> Expectation:
+    """A page authorised by a token in the URL: anyone holding the link (not signed in)
+    opens it; signed in as somebody else it is refused, and logged as `refusal`."""
+    answers: dict[str, Any] = dict.fromkeys(PERSONAS[1:], (403, 403))
+    answers.update({"anonymous": (200, 200), "member": owner})
+    return expect(refusal=refusal, **answers)
+
+
 EXPECTED: dict[str, Expectation] = {
+    # Everyone
     "home": expect(**EVERYONE_SIGNED_IN),
     "privacy_notice": expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    # The member "invited" is nobody of the personas: signed in, it is somebody else's.
+    "invitation_accept": token_page("account.invitation.refused", owner=(403, 403)),
     "committee_detail": expect(**ON_THE_COUNCIL),
-    "circulation_detail": expect(**{**ON_THE_COUNCIL, "late_member": (404, 404)}),
+    # Members pages (the secretariat of the committee only)
+    "committee_members": committee_secretariat(200),
+    "committee_member_add": committee_secretariat(200),
+    "committee_chair_absence": committee_secretariat(302, "post"),
+    "committee_member_detail": committee_secretariat(200),
+    "committee_member_change_role": committee_secretariat(400, "post"),
+    "committee_member_end_term": committee_secretariat(400, "post"),
+    "committee_member_reappoint": committee_secretariat(400, "post"),
+    "committee_member_resend_invitation": committee_secretariat(302, "post"),
+    # The member's side of an open circulation
+    "circulation_detail": circulation_page(),
+    "circulation_reply": recipients_only(200, 200, "post"),  # an empty form comes back
+    "circulation_reply_done": recipients_only(200, 302),  # the chairs have not replied
+    "question_ask": recipients_only(200, 200, "post"),
+    "material_download": circulation_page(),
+    "material_view": circulation_page(),
+    # The secretariat's drafts
+    "committee_circulations": committee_secretariat(200),
+    "circulation_create": committee_secretariat(200),
+    "circulation_edit": draft_page(200),
+    "circulation_preview": draft_page(200),
+    "circulation_send": draft_page(302, "post"),  # no revision posted: back to the preview
+    "circulation_discard": draft_page(200),
+    # After sending
+    "circulation_tracking": circulation_secretariat(200),
+    "circulation_extend": circulation_secretariat(200),
+    "material_correct": circulation_secretariat(200),
+    "circulation_questions": circulation_secretariat(200, implementing_body=(200, 404)),
+    "question_answer": circulation_secretariat(200, "post", implementing_body=(200, 404)),
+    "circulation_links": circulation_secretariat(200),
+    "revoke_links": circulation_secretariat(302, "post"),
+    # A decided circulation: the chair decided; members read the record instead.
+    "circulation_decision": circulation_page(
+        {"acting_chair": 302, "member": 302, "implementing_body": 403}
+    ),
+    "circulation_archive": circulation_secretariat(302, "post"),
+    "circulation_chair_absence": circulation_secretariat(302, "post"),
+    "decision_record": circulation_page({"implementing_body": 403}),
+    "decision_record_csv": circulation_page({"implementing_body": 403}),
+    # One-click links: the member's own link works for them and for whoever is not signed in.
+    "reply_link": token_page("circulation.link.refused", owner=(200, 403)),
+    # Mail that needs the secretariat
+    "inbound_list": committee_secretariat(200),
+    "inbound_detail": committee_secretariat(200),
+    "inbound_assign": committee_secretariat(400, "post"),  # an empty form comes back
+    "inbound_discard": committee_secretariat(302, "post"),
+    "inbound_attachment": committee_secretariat(200),
+    # The operation log
     "audit_log": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_export": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_reviews": expect(**{**ON_THE_COUNCIL, **ON_THE_COUNCIL_SECRETARIAT_ONLY}),
 }
 
+# --- Filling the URL arguments --------------------------------------------------------------
 
-@dataclass
-class World:
-    """The council of the fixtures (OWN) and 情報公開審査会 (OTHER), one open circulation in
-    each, and every persona."""
+Filler = Callable[[Side], Any]
 
-    council: Council
-    circulations: dict[str, Circulation]
-    people: dict[str, User | None]
-
-    def committee(self, side: str) -> Committee:
-        return self.council.committee if side == OWN else self.council.other_committee
-
-    def circulation(self, side: str) -> Circulation:
-        return self.circulations[side]
-
-
-FILLERS = {
-    "committee_id": lambda world, side: world.committee(side).pk,
-    "circulation_id": lambda world, side: world.circulation(side).pk,
+FILLERS: dict[str, Filler] = {
+    "committee_id": lambda side: side.committee.pk,
+    "circulation_id": lambda side: side.open.pk,
+    "material_id": lambda side: side.material.pk,
+    "question_id": lambda side: side.open_question.pk,
+    "recipient_id": lambda side: side.recipient.pk,
+    "membership_id": lambda side: side.membership.pk,
+    "message_id": lambda side: side.message.pk,
+    "attachment_id": lambda side: side.attachment.pk,
+    # "token" has no general filler: each token URL names its own kind of token below.
 }
+DRAFT = {"circulation_id": lambda side: side.draft.pk}
+DECIDED = {"circulation_id": lambda side: side.decided.pk}
+ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
+    "invitation_accept": {"token": lambda side: side.invitation_token},
+    "reply_link": {"token": lambda side: side.link_token},
+    "circulation_edit": DRAFT,
+    "circulation_preview": DRAFT,
+    "circulation_send": DRAFT,
+    "circulation_discard": DRAFT,
+    "circulation_decision": DECIDED,
+    "circulation_archive": DECIDED,
+    "circulation_chair_absence": DECIDED,
+    "decision_record": DECIDED,
+    "decision_record_csv": DECIDED,
+}
+
+
+def filler(route: Route, kwarg: str) -> Filler | None:
+    return ROUTE_FILLERS.get(route.name, {}).get(kwarg) or FILLERS.get(kwarg)
+
+
+def url_for(world: World, route: Route, side: str, *, children: str | None = None) -> str:
+    """The route's URL with objects of `side`; `children` gives every argument after the
+    first one from another side (to ask for another council's object under one's own)."""
+    values = {}
+    for position, kwarg in enumerate(route.kwargs):
+        which = children if children and position > 0 else side
+        values[kwarg] = filler(route, kwarg)(world.side(which))
+    return route.url(**values)
+
+
+# --- The world ------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def world(council) -> World:
-    own = sent_circulation(council)
-    other = CirculationFactory(
-        committee=council.other_committee,
-        state=Circulation.State.OPEN,
-        created_by=council.other_secretariat,
-        sent_at=timezone.now(),
-    )
+    other_chair = UserFactory(email="kondo@example.jp", full_name="近藤 会長")
+    other_member = UserFactory(email="endo@example.jp", full_name="遠藤 委員")
+    MembershipFactory(user=other_chair, committee=council.other_committee, role=Role.CHAIR)
+    MembershipFactory(user=other_member, committee=council.other_committee, role=Role.MEMBER)
+    sides = {
+        OWN: build_side(council.committee, secretariat=council.secretariat, chair=council.chair,
+                        member=council.members[0], invitee_email="arai@example.jp"),
+        OTHER: build_side(council.other_committee, secretariat=council.other_secretariat,
+                          chair=other_chair, member=other_member,
+                          invitee_email="okada@example.jp"),
+    }  # fmt: skip
+    # Appointed today, after every circulation was sent: on the council, not a recipient.
     today = timezone.localdate()
     late = UserFactory(email="kato@example.jp", full_name="加藤 新委員")
     MembershipFactory(user=late, committee=council.committee, role=Role.MEMBER,
@@ -105,11 +256,14 @@ def world(council) -> World:
         "outsider": council.outsider,
         "other_secretariat": council.other_secretariat,
     }
-    return World(council=council, circulations={OWN: own, OTHER: other}, people=people)
+    return World(sides=sides, people=people)
 
 
-def routes_by_name():
+def routes_by_name() -> dict[str, Route]:
     return {route.name: route for route in kairan_routes()}
+
+
+# --- The table is complete ------------------------------------------------------------------
 
 
 def test_every_kairan_url_has_a_row_in_the_matrix():
@@ -121,64 +275,127 @@ def test_every_kairan_url_has_a_row_in_the_matrix():
 
 
 def test_every_url_argument_can_be_filled():
-    needed = {kwarg for route in kairan_routes() for kwarg in route.kwargs}
-    assert sorted(needed - FILLERS.keys()) == [], "add FILLERS for these URL arguments"
-
-
-def _refusal_logged(user: User, url: str, *, names_object: bool) -> bool:
-    """A refusal of a page about an object must name the object: only the permission gates
-    do that (the fallback logger in the middleware knows the URL only)."""
-    entries = AuditEntry.objects.filter(
-        action="access.refused",
-        actor=user,
-        result=AuditEntry.Result.REFUSED,
-        data__url=urlsplit(url).path,
+    missing = sorted(
+        f"{route.name}: {kwarg}"
+        for route in kairan_routes()
+        for kwarg in route.kwargs
+        if filler(route, kwarg) is None
     )
+    assert missing == [], "add FILLERS (or ROUTE_FILLERS) for these URL arguments"
+
+
+# --- The answers ----------------------------------------------------------------------------
+
+
+def _ask(client: Client, expectation: Expectation, url: str, method: str | None = None):
+    return getattr(client, method or expectation.method)(url, expectation.query)
+
+
+def _last_entry_id() -> int:
+    return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _refusal_logged(
+    user, url: str, expectation: Expectation, *, since: int, names_object: bool
+) -> bool:
+    """A refusal must be logged by this very request. A refusal of a page about an object
+    must name the object: only the permission gates do that (the fallback logger in the
+    middleware knows the URL only)."""
+    entries = AuditEntry.objects.filter(
+        pk__gt=since, action=expectation.refusal, actor=user, result=AuditEntry.Result.REFUSED
+    )
+    if expectation.refusal == "access.refused":
+        entries = entries.filter(data__url=urlsplit(url).path)
     if names_object:
         entries = entries.exclude(object_id="")
     return entries.exists()
 
 
-def _ask(client: Client, expectation: Expectation, url: str):
-    return getattr(client, expectation.method)(url, expectation.query)
+def _check_persona(
+    world: World, route: Route, expectation: Expectation, persona: str
+) -> list[Failure]:
+    failures = []
+    user = world.people[persona]
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    for side in (OWN, OTHER) if route.needs_objects else (OWN,):
+        url = url_for(world, route, side)
+        expected = expectation.status(persona, side)
+        since = _last_entry_id()
+        got = _ask(client, expectation, url).status_code
+        logged = (
+            user is None
+            or got not in (403, 404)
+            or _refusal_logged(user, url, expectation, since=since,
+                               names_object=route.needs_objects)
+        )  # fmt: skip
+        if got != expected or not logged:
+            failures.append(Failure(route.name, persona, side, url, expected, got, logged))
+    return failures
 
 
 def test_every_persona_gets_the_expected_answer_and_every_refusal_is_logged(world):
     failures: list[Failure] = []
     routes = routes_by_name()
     for name, expectation in EXPECTED.items():
-        route = routes[name]
-        sides = (OWN, OTHER) if route.needs_objects else (OWN,)
         for persona in PERSONAS:
-            user = world.people[persona]
-            client = Client()
-            if user is not None:
-                client.force_login(user)
-            for side in sides:
-                url = route.url(**{k: FILLERS[k](world, side) for k in route.kwargs})
-                expected = expectation.status(persona, side)
-                got = _ask(client, expectation, url).status_code
-                logged = (
-                    user is None
-                    or got not in (403, 404)
-                    or _refusal_logged(user, url, names_object=route.needs_objects)
-                )
-                if got != expected or not logged:
-                    failures.append(Failure(name, persona, side, url, expected, got, logged))
+            with transaction.atomic():  # whatever a POST changed is undone for the next one
+                failures += _check_persona(world, routes[name], expectation, persona)
+                transaction.set_rollback(True)
     assert not failures, "\n" + "\n".join(str(f) for f in failures)
+
+
+def test_another_councils_object_under_ones_own_is_a_logged_404_naming_it(world):
+    """The secretariat asks for another council's material, question, member, mail… with
+    the id of their own committee or circulation in front: 404, and the log names what
+    they asked for (a view's own get_object_or_404 would not)."""
+    failures: list[Failure] = []
+    secretariat = world.people["secretariat"]
+    for route in kairan_routes():
+        if len(route.kwargs) < 2:
+            continue
+        expectation = EXPECTED[route.name]
+        with transaction.atomic():
+            client = Client()
+            client.force_login(secretariat)
+            url = url_for(world, route, OWN, children=OTHER)
+            since = _last_entry_id()
+            got = _ask(client, expectation, url).status_code
+            logged = _refusal_logged(secretariat, url, expectation, since=since, names_object=True)
+            if got != 404 or not logged:
+                failures.append(Failure(route.name, "secretariat", "own/other", url, 404, got,
+                                        logged))  # fmt: skip
+            transaction.set_rollback(True)
+    assert not failures, "\n" + "\n".join(str(f) for f in failures)
+
+
+def test_a_get_on_a_post_only_url_changes_nothing_and_answers_405(world):
+    client = Client()
+    client.force_login(world.people["secretariat"])
+    routes = routes_by_name()
+    before = _last_entry_id()
+    for name, expectation in EXPECTED.items():
+        if expectation.method == "post":
+            url = url_for(world, routes[name], OWN)
+            assert client.get(url).status_code == 405, url
+    assert _last_entry_id() == before
 
 
 def test_a_post_without_csrf_token_is_refused_on_every_url(world):
     """CSRF on every state-changing view: Django's middleware refuses any POST without a
-    token, whatever the view; this proves no URL is exempt."""
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.council.secretariat)
+    token, whatever the view; this proves no URL is exempt — for the secretariat, and for a
+    member following a link from a mail without being signed in."""
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(world.people["secretariat"])
+    anonymous = Client(enforce_csrf_checks=True)
     entries_before = AuditEntry.objects.exclude(action="access.refused").count()
     for route in kairan_routes():
-        url = route.url(**{k: FILLERS[k](world, OWN) for k in route.kwargs})
-        response = client.post(url, {"anything": "x"})
-        assert response.status_code == 403, url
-        assert b"CSRF" in response.content, url
+        url = url_for(world, route, OWN)
+        for client in (signed_in, anonymous):
+            response = client.post(url, {"anything": "x", "kind": "no_opinion"})
+            assert response.status_code == 403, url
+            assert b"CSRF" in response.content, url
     assert AuditEntry.objects.exclude(action="access.refused").count() == entries_before
 
 
@@ -208,6 +425,8 @@ def test_the_walker_sees_this_projects_pages():
     routes = routes_by_name()
     assert routes["committee_detail"].kwargs == ("committee_id",)
     assert routes["circulation_detail"].kwargs == ("circulation_id",)
+    assert routes["material_download"].kwargs == ("circulation_id", "material_id")
+    assert routes["reply_link"].kwargs == ("token",)
     assert routes["audit_log_reviews"].kwargs == ("committee_id",)
     assert routes["audit_log"].kwargs == ()
     assert not any(name.startswith(("account_", "admin:", "mfa_")) for name in routes)

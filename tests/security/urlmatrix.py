@@ -104,7 +104,10 @@ class Expectation:
 
     answers: dict[str, Status]
     method: str = "get"
-    query: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)  # GET parameters or POST data
+    # How a refusal is logged: the permission gates write "access.refused" with the URL; the
+    # token-authorised pages write their own action about the object the token names.
+    refusal: str = "access.refused"
 
     def status(self, persona: str, side: str) -> int:
         answer = self.answers[persona]
@@ -113,13 +116,17 @@ class Expectation:
         return answer
 
 
-def expect(method: str = "get", **answers: Status) -> Expectation:
-    """Anonymous visitors are sent to the login page unless the row says otherwise."""
+def expect(
+    method: str = "get", *, refusal: str = "access.refused", **answers: Status
+) -> Expectation:
+    """Anonymous visitors are sent to the login page unless the row says otherwise. A
+    POST-only URL is asked with an empty POST (the test client sends no CSRF check), so
+    the gate answers before any form is read."""
     answers.setdefault("anonymous", 302)
     missing = set(PERSONAS) - set(answers)
     if missing:
         raise ValueError(f"expectation lacks personas: {sorted(missing)}")
-    return Expectation(answers=answers, method=method)
+    return Expectation(answers=answers, method=method, refusal=refusal)
 
 
 # Builds the value of one URL argument for a side (OWN/OTHER) from the test's world.

@@ -1,0 +1,148 @@
+"""Fan-out of one circulation to 1,000 recipients into a local SMTP sink (aiosmtpd):
+messages per second through the outbox and real Celery workers (one, then two), against raw
+smtplib over one connection to the same sink in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_mail \
+    REDIS_URL=redis://127.0.0.1:6379/13 python -m bench.mail_fanout [--recipients 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import smtplib
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.mail_common import (
+    bench_database,
+    make_council,
+    make_draft,
+    require_real_parts,
+    table,
+    write_result,
+)
+
+
+def raw_smtplib(sink: Any, messages: list[tuple[str, bytes]]) -> dict[str, float]:
+    """The floor: the same rendered messages, one connection, nothing else."""
+    start_count = sink.count()
+    started = time.monotonic()
+    with smtplib.SMTP("127.0.0.1", sink.port) as client:
+        for to, data in messages:
+            client.sendmail("kairan@city.example.jp", [to], data)
+    elapsed = time.monotonic() - started
+    assert sink.count() - start_count == len(messages)
+    return {"messages": len(messages), "seconds": round(elapsed, 3), "per_second": _rate(
+        len(messages), elapsed)}  # fmt: skip
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds else 0.0
+
+
+def rendered_messages(council: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """Render the notices of one circulation exactly as delivery would, then drop the rows."""
+    from django.db import transaction
+
+    from circulation.delivery import build_email
+    from circulation.models import OutboxMessage
+    from circulation.services.sending import send_circulation
+
+    draft = make_draft(council, _deadline(), title="ベンチ(raw smtplib 用)")
+    with transaction.atomic():
+        send_circulation(draft.pk, by=council["secretariat"])
+        rows = list(OutboxMessage.objects.filter(circulation=draft))
+        # Not for the workers: marked sent before the tasks could claim them.
+        OutboxMessage.objects.filter(circulation=draft).update(state="sent")
+    return [(row.to_email, build_email(row).message().as_bytes(linesep="\r\n")) for row in rows]
+
+
+def _deadline() -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(days=7)
+
+
+def through_workers(
+    council: dict[str, Any], sink: Any, database_url: str, workers: int, folder: Path
+) -> dict[str, float]:
+    from circulation.services.sending import send_circulation
+    from tests.mail_engine.realparts import Worker, purge_celery_queue, worker_env
+
+    purge_celery_queue()
+    draft = make_draft(council, _deadline(), title=f"ベンチ({workers} worker)")
+    expected = draft.recipients.count()
+    env = worker_env(
+        database_url, sink.port, folder, KAIRAN_MAIL_REQUEUE_AFTER_SECONDS="600", LOG_LEVEL="ERROR"
+    )
+    running = [
+        Worker(env, folder / f"w{workers}-{i}.log", concurrency=1, beat=False).start()
+        for i in range(workers)
+    ]
+    try:
+        start_count = sink.count()
+        started = time.monotonic()
+        send_circulation(draft.pk, by=council["secretariat"])  # commits; tasks published
+        committed = time.monotonic()
+        sink.wait_for(lambda: sink.count() - start_count >= expected, 300, "the fan-out")
+        done = time.monotonic()
+    finally:
+        for worker in running:
+            worker.stop()
+    return {
+        "workers": workers,
+        "messages": expected,
+        "send_request_seconds": round(committed - started, 3),
+        "delivery_seconds": round(done - committed, 3),
+        "per_second": _rate(expected, done - committed),
+        "end_to_end_per_second": _rate(expected, done - started),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--recipients", type=int, default=1000)
+    args = parser.parse_args()
+    require_real_parts("mail_fanout")
+    from tests.mail_engine.realparts import SmtpSink
+
+    folder = Path(tempfile.mkdtemp(prefix="kairan-fanout-"))
+    with bench_database() as database_url, SmtpSink() as sink:
+        sink.handler.parse = False  # the sink only counts: it must not be the bottleneck
+        council = make_council(args.recipients - 2)  # + chair and acting chair
+        raw = raw_smtplib(sink, rendered_messages(council))
+        one = through_workers(council, sink, database_url, 1, folder)
+        two = through_workers(council, sink, database_url, 2, folder)
+    ratio_raw = round(one["per_second"] / raw["per_second"], 3)
+    speedup = round(two["per_second"] / one["per_second"], 3)
+    print(f"mail fan-out: {args.recipients} recipients into aiosmtpd on 127.0.0.1")
+    print(
+        table(
+            [
+                ("raw smtplib, one connection", f"{raw['per_second']} msg/s"),
+                ("outbox + 1 worker", f"{one['per_second']} msg/s ({ratio_raw:.0%} of raw)"),
+                ("outbox + 2 workers", f"{two['per_second']} msg/s ({speedup}× one worker)"),
+                ("send request (render + commit)", f"{one['send_request_seconds']} s"),
+            ]
+        )
+    )
+    path = write_result(
+        "mail_fanout",
+        {
+            "recipients": args.recipients,
+            "raw_smtplib": raw,
+            "one_worker": one,
+            "two_workers": two,
+            "one_worker_vs_raw": ratio_raw,
+            "two_vs_one": speedup,
+            "targets": {"one_worker_vs_raw": 0.5, "two_vs_one": 1.8},
+        },
+    )
+    print(f"written {path.relative_to(path.parents[2])}")
+
+
+if __name__ == "__main__":
+    main()

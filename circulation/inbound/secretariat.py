@@ -1,0 +1,171 @@
+"""The secretariat's side of inbound mail: which held and unmatched messages a committee's
+secretariat sees, and assigning (recording the reply as the member) or discarding them.
+
+Who sees what:
+- a message matched to a circulation (held, or any processed one): that committee only;
+- an unmatched message from a registered person: the committees that person sits on (any
+  term), so a forgotten token does not send a member's words to other councils;
+- an unmatched message from an address nobody is registered with (or a person on no
+  committee): every committee's secretariat, because nobody can tell whose it is and it must
+  not be lost. The list shows the raw To address so they can tell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import IO
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from portal import audit
+from portal.models import Committee, Membership, User
+
+from ..models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
+from ..services.replies import ReplyRefused, submit_reply
+from .mails import send_mail_reply_receipt
+from .service import attach_to_reply
+from .text import Interpretation, interpret
+
+S = InboundMessage.State
+
+
+class AlreadyHandled(Exception):
+    """Another secretariat user assigned or discarded the message meanwhile."""
+
+
+def visible_to(committee: Committee) -> QuerySet[InboundMessage]:
+    members_here = Membership.objects.filter(committee=committee).values("user_id")
+    members_anywhere = Membership.objects.values("user_id")
+    unmatched_here = Q(committee__isnull=True) & (
+        Q(sender_user__isnull=True)
+        | Q(sender_user__in=members_here)
+        | ~Q(sender_user__in=members_anywhere)
+    )
+    return InboundMessage.objects.filter(Q(committee=committee) | unmatched_here).exclude(
+        state=S.RECEIVED
+    )
+
+
+def needs_attention(committee: Committee) -> QuerySet[InboundMessage]:
+    return visible_to(committee).filter(state__in=InboundMessage.NEEDS_ATTENTION)
+
+
+def recently_handled(committee: Committee, *, days: int = 60) -> QuerySet[InboundMessage]:
+    since = timezone.now() - dt.timedelta(days=days)
+    return (
+        visible_to(committee)
+        .exclude(state__in=InboundMessage.NEEDS_ATTENTION)
+        .filter(received_at__gte=since)
+    )
+
+
+def assignable_recipients(committee: Committee) -> QuerySet[Recipient]:
+    """Recipients of the committee's circulations that accept replies now."""
+    return (
+        Recipient.objects.filter(
+            circulation__committee=committee,
+            circulation__state=Circulation.State.OPEN,
+            circulation__deadline__gt=timezone.now(),
+        )
+        .select_related("user", "circulation")
+        .order_by("circulation__deadline", "circulation_id", "user__full_name")
+    )
+
+
+def suggested_reading(message: InboundMessage) -> Interpretation:
+    return interpret(message.body_text, has_attachments=message.attachments.exists())
+
+
+def assign_message(
+    message_id: int,
+    *,
+    recipient: Recipient,
+    kind: str,
+    opinion: str,
+    meeting_needed: bool | None,
+    by: User,
+    now: dt.datetime | None = None,
+) -> Reply:
+    """Record the message as this recipient's reply (the secretariat has checked who wrote
+    it). Raises AlreadyHandled, or ReplyRefused/ReplyInvalid from the reply service."""
+    now = now or timezone.now()
+    refused: ReplyRefused | None = None
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.state not in InboundMessage.NEEDS_ATTENTION:
+            raise AlreadyHandled
+        try:
+            reply = submit_reply(
+                recipient=recipient, kind=kind, opinion=opinion, meeting_needed=meeting_needed,
+                channel=Reply.Channel.MAIL, submitted_by=by, base_version=None, now=now,
+                send_receipt=False,
+            )  # fmt: skip
+        except ReplyRefused as exc:  # re-raised below, so the refusal's audit entry is kept
+            refused = exc
+        else:
+            _mark_assigned(message, recipient, reply, kind, by, now)
+    if refused is not None:
+        raise refused
+    return reply
+
+
+def _mark_assigned(
+    message: InboundMessage, recipient: Recipient, reply: Reply, kind: str, by: User,
+    now: dt.datetime,
+) -> None:  # fmt: skip
+    attachments = list(message.attachments.all())
+    attach_to_reply(attachments, reply)
+    previous = {"state": message.state, "reason": message.reason}
+    message.state = S.ASSIGNED
+    message.reply = reply
+    message.recipient = recipient
+    message.circulation = recipient.circulation
+    message.committee = recipient.circulation.committee
+    message.handled_by = by
+    message.handled_at = now
+    message.save()
+    audit.record(
+        "circulation.inbound.assigned",
+        actor=by,
+        obj=message,
+        committee=message.committee,
+        data={**previous, "recipient": recipient.pk, "reply": reply.pk, "kind": kind},
+    )
+    send_mail_reply_receipt(reply, attachments=attachments, assigned=True)
+
+
+def discard_message(
+    message_id: int, *, committee: Committee, by: User, now: dt.datetime | None = None
+) -> InboundMessage:
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.state not in InboundMessage.NEEDS_ATTENTION:
+            raise AlreadyHandled
+        previous = {"state": message.state, "reason": message.reason}
+        message.state = S.DISCARDED
+        message.handled_by = by
+        message.handled_at = now
+        message.save(update_fields=["state", "handled_by", "handled_at"])
+        audit.record(
+            "circulation.inbound.discarded",
+            actor=by,
+            obj=message,
+            committee=message.committee or committee,
+            data=previous,
+        )
+    return message
+
+
+def open_attachment(attachment: InboundAttachment, *, by: User, committee: Committee) -> IO[bytes]:
+    """The file, for download by the secretariat; the download is logged."""
+    audit.record(
+        "circulation.inbound.attachment_downloaded",
+        actor=by,
+        obj=attachment,
+        committee=attachment.message.committee or committee,
+        data={"message": attachment.message_id, "name": attachment.original_name},
+    )
+    return attachment.file.open("rb")

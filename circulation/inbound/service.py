@@ -1,0 +1,300 @@
+"""Receiving a mail: store the raw bytes first (nothing is ever lost), then process it in a
+second step that decides what the mail is and records the reply.
+
+    received ─▶ recorded     the member's reply (Reply, channel "mail"), receipt sent
+             ├▶ held         known circulation but not safe to record: wrong sender,
+             │               revoked address, empty body → the secretariat assigns or discards
+             ├▶ unmatched    no valid token nor thread → the secretariat assigns or discards
+             └▶ ignored      auto-reply, bounce, after the deadline, duplicate
+A crash while processing leaves the message stored; it is marked held (reason "error") or,
+if even that fails, stays "received" and `process_pending` picks it up again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal import audit
+from portal.models import User
+
+from ..models import InboundAttachment, InboundMessage, Recipient, Reply
+from ..services.replies import ReplyInvalid, ReplyRefused, submit_reply
+from ..tokens import plain_reply_address
+from .mails import send_held_answer, send_late_answer, send_mail_reply_receipt
+from .matching import find_recipient
+from .parsing import BOUNCE, ParsedMail, normalise_address, parse_message
+from .text import Interpretation, interpret, strip_quotes
+
+log = logging.getLogger(__name__)
+S = InboundMessage.State
+R = InboundMessage.Reason
+
+
+def receive_raw_message(
+    raw: bytes,
+    *,
+    source: str,
+    envelope_sender: str | None = None,
+    envelope_recipient: str = "",
+    now: dt.datetime | None = None,
+) -> InboundMessage:
+    """Store one message (committed before anything else), then process it. Raises only if
+    the message could not be stored (the caller then asks the MTA to retry)."""
+    message = store_raw_message(
+        raw, source=source, envelope_sender=envelope_sender,
+        envelope_recipient=envelope_recipient, now=now,
+    )  # fmt: skip
+    return process_safely(message.pk, now=now)
+
+
+def store_raw_message(
+    raw: bytes,
+    *,
+    source: str,
+    envelope_sender: str | None = None,
+    envelope_recipient: str = "",
+    now: dt.datetime | None = None,
+) -> InboundMessage:
+    digest = hashlib.sha256(raw).hexdigest()
+    existing = InboundMessage.objects.filter(sha256=digest).first()
+    if existing is not None:  # the MTA or the IMAP poll delivered the same bytes again
+        log.info("inbound: message %s already stored as #%s", digest[:12], existing.pk)
+        return existing
+    try:
+        with transaction.atomic():
+            message = InboundMessage.objects.create(
+                raw=raw,
+                sha256=digest,
+                size=len(raw),
+                source=source[:20],
+                # "<>": the MTA said the envelope sender is empty (bounces, auto-replies).
+                envelope_sender="<>" if envelope_sender == "" else (envelope_sender or "")[:254],
+                envelope_recipient=(envelope_recipient or "")[:254],
+                received_at=now or timezone.now(),
+            )
+            audit.record(
+                "circulation.inbound.received",
+                obj=message,
+                actor_label=f"mail:{source}",
+                data={"size": len(raw), "sha256": digest, "source": source},
+            )
+    except IntegrityError:  # the same bytes stored concurrently
+        return InboundMessage.objects.get(sha256=digest)
+    return message
+
+
+def process_safely(message_id: int, *, now: dt.datetime | None = None) -> InboundMessage:
+    try:
+        return process_message(message_id, now=now)
+    except Exception as exc:  # any failure: the raw message is stored; show it to people
+        log.exception("inbound: processing message #%s failed", message_id)
+        try:
+            InboundMessage.objects.filter(pk=message_id, state=S.RECEIVED).update(
+                state=S.HELD, reason=R.ERROR, detail=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+        except Exception:
+            log.exception("inbound: could not mark message #%s", message_id)
+        return InboundMessage.objects.get(pk=message_id)
+
+
+def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+    """Process messages left "received" by a crash (run by poll_imap and cron)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        InboundMessage.objects.filter(state=S.RECEIVED, received_at__lte=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        process_safely(pk)
+    return len(ids)
+
+
+def process_message(message_id: int, *, now: dt.datetime | None = None) -> InboundMessage:
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.state != S.RECEIVED:
+            return message  # processed already: idempotent
+        parsed = parse_message(
+            bytes(message.raw),
+            envelope_sender=_envelope_sender(message),
+            envelope_recipient=message.envelope_recipient,
+        )
+        _fill_from_headers(message, parsed)
+        attachments = _store_attachments(message, parsed)
+        _decide(message, parsed, attachments, now)
+        message.processed_at = now
+        message.save()
+        audit.record(
+            f"circulation.inbound.{message.state}",
+            obj=message,
+            committee=message.committee,
+            actor_label=message.from_address,
+            result="ok" if message.state == S.RECORDED else "refused",
+            data={
+                "reason": message.reason,
+                "recipient": message.recipient_id,
+                "reply": message.reply_id,
+            },
+        )
+    return message
+
+
+def _envelope_sender(message: InboundMessage) -> str | None:
+    if message.envelope_sender == "<>":
+        return ""
+    return message.envelope_sender or None
+
+
+def _fill_from_headers(message: InboundMessage, parsed: ParsedMail) -> None:
+    message.from_address = parsed.from_address
+    message.from_name = parsed.from_name
+    message.to_addresses = ", ".join(parsed.to_addresses)[:2000]
+    message.subject = parsed.subject
+    message.message_id = parsed.message_id[:300]
+    message.body_text = strip_quotes(parsed.text)
+    message.sender_user = find_user(parsed.from_address)
+
+
+def find_user(address: str) -> User | None:
+    """The registered person with this address, case- and subaddress-insensitively."""
+    wanted = normalise_address(address)
+    if "@" not in wanted:
+        return None
+    domain = wanted.rpartition("@")[2]
+    for user in User.objects.filter(email__iendswith="@" + domain):
+        if normalise_address(user.email) == wanted:
+            return user
+    return None
+
+
+def _store_attachments(message: InboundMessage, parsed: ParsedMail) -> list[InboundAttachment]:
+    stored = []
+    for attachment in parsed.attachments:
+        row = InboundAttachment(
+            message=message,
+            original_name=attachment.filename,
+            content_type=attachment.content_type,
+            size=len(attachment.data),
+            sha256=hashlib.sha256(attachment.data).hexdigest(),
+        )
+        row.file.save("attachment", ContentFile(attachment.data), save=False)
+        row.save()
+        stored.append(row)
+    return stored
+
+
+def _decide(
+    message: InboundMessage,
+    parsed: ParsedMail,
+    attachments: list[InboundAttachment],
+    now: dt.datetime,
+) -> None:
+    match = find_recipient(parsed)
+    recipient = match.recipient
+    if recipient is not None:
+        message.recipient = recipient
+        message.circulation = recipient.circulation
+        message.committee = recipient.circulation.committee
+    if parsed.automatic or _from_ourselves(parsed.from_address):
+        reason = R.BOUNCE if parsed.automatic == BOUNCE else R.AUTO_REPLY
+        return _set(message, S.IGNORED, reason)  # never answered: no mail loops
+    if _is_duplicate(message):
+        return _set(message, S.IGNORED, R.DUPLICATE)
+    if recipient is None:
+        reason = R.FORGED_TOKEN if match.problem == "forged_token" else R.NO_MATCH
+        return _set(message, S.UNMATCHED, reason)
+    registered = normalise_address(parsed.from_address) == normalise_address(recipient.user.email)
+    if not recipient.circulation.accepts_replies_at(now):
+        return _late(message, recipient, answer=registered)
+    if not registered:
+        _set(message, S.HELD, R.WRONG_SENDER)
+        if parsed.from_address and "@" in parsed.from_address:
+            send_held_answer(message, to=parsed.from_address, reason=R.WRONG_SENDER)
+        return None
+    if match.problem == "token_revoked":
+        _set(message, S.HELD, R.TOKEN_REVOKED)
+        send_held_answer(message, to=recipient, reason=R.TOKEN_REVOKED)
+        return None
+    reading = interpret(message.body_text, has_attachments=bool(attachments))
+    if not reading.kind:
+        _set(message, S.HELD, R.EMPTY)
+        send_held_answer(message, to=recipient, reason=R.EMPTY)
+        return None
+    return _record(message, recipient, reading, attachments, now)
+
+
+def _record(
+    message: InboundMessage,
+    recipient: Recipient,
+    reading: Interpretation,
+    attachments: list[InboundAttachment],
+    now: dt.datetime,
+) -> None:
+    try:
+        reply = submit_reply(
+            recipient=recipient, kind=reading.kind, opinion=reading.opinion,
+            meeting_needed=reading.meeting_needed, channel=Reply.Channel.MAIL,
+            submitted_by=None, base_version=None, now=now, send_receipt=False,
+        )  # fmt: skip
+    except ReplyRefused:  # the deadline passed while we were reading
+        return _late(message, recipient)
+    except ReplyInvalid:
+        _set(message, S.HELD, R.EMPTY)
+        return None
+    attach_to_reply(attachments, reply)
+    message.reply = reply
+    _set(message, S.RECORDED, R.NONE)
+    send_mail_reply_receipt(reply, attachments=attachments, extra_text=reading.extra_text)
+    return None
+
+
+def attach_to_reply(attachments: list[InboundAttachment], reply: Reply) -> None:
+    ids = [a.pk for a in attachments]
+    InboundAttachment.objects.filter(pk__in=ids).update(reply=reply)
+    for attachment in attachments:
+        attachment.reply = reply
+
+
+def _late(message: InboundMessage, recipient: Recipient, *, answer: bool = True) -> None:
+    """Never recorded; the member is told at the registered address (not a stranger)."""
+    _set(message, S.IGNORED, R.LATE)
+    if answer:
+        send_late_answer(recipient, message)
+
+
+def _set(message: InboundMessage, state: str, reason: str) -> None:
+    message.state = state
+    message.reason = reason
+
+
+def _from_ourselves(address: str) -> bool:
+    """Our own mail coming back (a forwarding loop): never answered, never recorded."""
+    ours = {normalise_address(parseaddr(settings.DEFAULT_FROM_EMAIL)[1]),
+            normalise_address(plain_reply_address())}  # fmt: skip
+    return normalise_address(address) in ours
+
+
+def _is_duplicate(message: InboundMessage) -> bool:
+    """The same mail (Message-ID and sender) already became a reply: e.g. sent to both the
+    personal and the plain address, or fetched from two mailboxes."""
+    if not message.message_id:
+        return False
+    return (
+        InboundMessage.objects.filter(
+            message_id=message.message_id,
+            from_address=message.from_address,
+            state__in=(S.RECORDED, S.ASSIGNED),
+        )
+        .exclude(pk=message.pk)
+        .exists()
+    )

@@ -1,0 +1,203 @@
+"""The one-click links of the notice and reminders, and the secretariat's page to revoke them.
+
+A GET never changes anything (mail scanners prefetch links): 「意見なし」 opens a confirmation
+page with one button, and only its POST records the reply. 「回答する」 opens a reply form
+authorised by the token (or the circulation page when the member is logged in). A link
+opened by someone logged in as another person is refused, and every refusal is logged.
+
+`reply_links(recipient)` (from circulation.tokens, re-exported here) gives the URLs and the
+Reply-To address for any mail that should carry them (the notice; reminders).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.permissions import Action, circulation_or_404, object_or_404
+
+from ..models import Recipient, Reply
+from ..services.link_replies import reply_by_link, reply_no_opinion_by_link
+from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused
+from ..text import render_markdown
+from ..tokens import (
+    Purpose,
+    TokenData,
+    TokenRefused,
+    check_token,
+    record_refused_link,
+    reply_links,
+    revoke_tokens,
+)
+
+__all__ = ["circulation_links", "reply_link", "reply_links", "revoke_links"]
+
+_STATUS = {"invalid": 404, "expired": 410, "revoked": 410, "used": 409, "other_user": 403}
+MEETING_CHOICES = [
+    ("", gettext_lazy("選ばない")),
+    ("yes", gettext_lazy("審議が必要")),
+    ("no", gettext_lazy("審議は不要")),
+]
+
+
+class LinkReplyForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("回答"), choices=Reply.Kind.choices)
+    opinion = forms.CharField(label=gettext_lazy("意見"), required=False, max_length=20000)
+    meeting = forms.ChoiceField(
+        label=gettext_lazy("開催の要否についての意見"), choices=MEETING_CHOICES, required=False
+    )
+    base_version = forms.IntegerField(min_value=0)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == Reply.Kind.OPINION and not (data.get("opinion") or "").strip():
+            self.add_error("opinion", _("「意見あり」の場合は意見を入力してください。"))
+        return data
+
+    def meeting_needed(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("meeting") or "")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        data, recipient = check_token(token, purposes=(Purpose.NO_OPINION, Purpose.REPLY))
+    except TokenRefused as refused:
+        return _refuse(request, refused.reason, refused.recipient)
+    if request.user.is_authenticated and request.user.pk != recipient.user_id:
+        return _refuse(request, "other_user", recipient)
+    if data.purpose == Purpose.NO_OPINION:
+        return _no_opinion(request, recipient, data)
+    return _reply_form(request, recipient)
+
+
+def _no_opinion(request: HttpRequest, recipient: Recipient, data: TokenData) -> HttpResponse:
+    context = _page_context(recipient)
+    if request.method != "POST":  # GET or HEAD: show, change nothing
+        return render(request, "circulation/links/confirm_no_opinion.html", context)
+    by = request.user if request.user.is_authenticated else None
+    try:
+        reply = reply_no_opinion_by_link(recipient, data, by=by)
+    except ReplyConflict:
+        return _refuse(request, "used", recipient)
+    except ReplyRefused:
+        return _refuse(request, "expired", recipient)
+    return _done(request, recipient, reply)
+
+
+def _reply_form(request: HttpRequest, recipient: Recipient) -> HttpResponse:
+    if request.user.is_authenticated and request.method != "POST":
+        return redirect("circulation_detail", recipient.circulation_id)
+    current = recipient.current_reply
+    if request.method != "POST":
+        form = LinkReplyForm(initial=_initial(current))
+        return _render_form(request, recipient, form)
+    form = LinkReplyForm(request.POST)
+    if not form.is_valid():
+        return _render_form(request, recipient, form, status=400)
+    try:
+        reply = reply_by_link(
+            recipient,
+            kind=form.cleaned_data["kind"],
+            opinion=form.cleaned_data["opinion"],
+            meeting_needed=form.meeting_needed(),
+            base_version=form.cleaned_data["base_version"],
+            by=request.user if request.user.is_authenticated else None,
+        )
+    except ReplyInvalid as exc:
+        form.add_error(None, str(exc))
+        return _render_form(request, recipient, form, status=400)
+    except ReplyConflict as conflict:
+        # Both are shown; the member's text stays in the form, now based on the newer reply.
+        data = request.POST.copy()
+        data["base_version"] = str(conflict.current.version if conflict.current else 0)
+        form = LinkReplyForm(data)
+        form.is_valid()
+        return _render_form(request, recipient, form, conflict=conflict.current, status=409)
+    except ReplyRefused as exc:
+        form.add_error(None, str(exc))
+        return _render_form(request, recipient, form, status=403)
+    return _done(request, recipient, reply)
+
+
+def _initial(current: Reply | None) -> dict:
+    if current is None:
+        return {"base_version": 0}
+    meeting = {True: "yes", False: "no"}.get(current.meeting_needed, "")
+    return {"kind": current.kind, "opinion": current.opinion, "meeting": meeting,
+            "base_version": current.version}  # fmt: skip
+
+
+def _render_form(
+    request: HttpRequest,
+    recipient: Recipient,
+    form: LinkReplyForm,
+    *,
+    conflict: Reply | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _page_context(recipient)
+    context.update({"form": form, "conflict": conflict, "meeting_choices": MEETING_CHOICES,
+                    "kind_choices": Reply.Kind.choices})  # fmt: skip
+    return render(request, "circulation/links/reply_form.html", context, status=status)
+
+
+def _done(request: HttpRequest, recipient: Recipient, reply: Reply) -> HttpResponse:
+    context = _page_context(recipient)
+    context["reply"] = reply
+    context["change_url"] = reply_links(recipient)["reply"]
+    return render(request, "circulation/links/done.html", context)
+
+
+def _refuse(request: HttpRequest, reason: str, recipient: Recipient | None) -> HttpResponse:
+    record_refused_link(
+        reason=reason, recipient=recipient, user=request.user, method=request.method or ""
+    )
+    context = {"reason": reason, "circulation": recipient.circulation if recipient else None}
+    return render(request, "circulation/links/refused.html", context, status=_STATUS[reason])
+
+
+def _page_context(recipient: Recipient) -> dict:
+    circulation = recipient.circulation
+    return {
+        "recipient": recipient,
+        "circulation": circulation,
+        "explanation_html": render_markdown(circulation.explanation),
+        "materials": circulation.materials.filter(is_current=True),
+        "current": recipient.current_reply,
+    }
+
+
+# --- The secretariat: see and revoke each recipient's links ---------------------------------
+
+
+@login_required
+def circulation_links(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
+    recipients = circulation.recipients.select_related("user", "current_reply")
+    return render(
+        request,
+        "circulation/links/tokens.html",
+        {"circulation": circulation, "recipients": recipients},
+    )
+
+
+@login_required
+@require_POST
+def revoke_links(request: HttpRequest, circulation_id: int, recipient_id: int) -> HttpResponse:
+    circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
+    recipients = Recipient.objects.filter(circulation=circulation)
+    recipient = object_or_404(request.user, recipients, recipient_id, Action.MANAGE_CIRCULATIONS)
+    revoke_tokens(recipient.pk, by=request.user, now=timezone.now())
+    messages.success(
+        request,
+        _("%(name)s 様のリンクと返信用アドレスを無効にしました。") % {"name": recipient.user},
+    )
+    return redirect("circulation_links", circulation.pk)

@@ -1,0 +1,202 @@
+"""Real parts for the mail engine's integration tests and benchmarks: an SMTP server
+(aiosmtpd) that records what it accepts and can refuse on demand, and a Celery worker run as
+a subprocess (optionally with embedded beat) against the same database and Redis."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    at: float  # time.time() when the server accepted it
+    to: list[str]
+    message: email.message.EmailMessage
+
+
+class SinkHandler:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: list[Received] = []
+        self.refuse: dict[str, str] = {}  # address -> reply to RCPT (e.g. a 550)
+        self.tempfail_until = 0.0  # monotonic: answer 451 to DATA until then
+        self.tempfailed = 0
+        self.parse = True
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answer = self.refuse.get(address.lower())
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if time.monotonic() < self.tempfail_until:
+            with self.lock:
+                self.tempfailed += 1
+            return "451 4.7.1 Greylisted, please try again later"
+        message = (
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+            if self.parse
+            else None
+        )
+        with self.lock:
+            self.received.append(Received(time.time(), list(envelope.rcpt_tos), message))
+        return "250 2.0.0 Accepted"
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 in a thread of this process."""
+
+    def __init__(self) -> None:
+        self.handler = SinkHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    def messages(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.received)
+
+    def count(self) -> int:
+        with self.handler.lock:
+            return len(self.handler.received)
+
+    def per_recipient(self, references: str = "") -> Counter[str]:
+        """Messages accepted per recipient (only those of one thread, given its root)."""
+        counts: Counter[str] = Counter()
+        for item in self.messages():
+            if not references or (item.message and item.message["References"] == references):
+                counts.update(address.lower() for address in item.to)
+        return counts
+
+    def wait_for(self, predicate: Any, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def worker_env(database_url: str, smtp_port: int, var_dir: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        KAIRAN_TESTING="1",
+        KAIRAN_VAR_DIR=str(var_dir),
+        DATABASE_URL=database_url,
+        REDIS_URL=os.environ["REDIS_URL"],
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+        EMAIL_USE_TLS="0",
+        EMAIL_TIMEOUT="10",
+        DEFAULT_FROM_EMAIL="Kairan <kairan@city.example.jp>",
+        SITE_URL="https://kairan.city.example.jp",
+        KAIRAN_DUE_WORK_SECONDS="1",
+        KAIRAN_SWEEP_SECONDS="1",
+        KAIRAN_MAIL_REQUEUE_AFTER_SECONDS="3",
+        KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS="4",
+        KAIRAN_MAIL_RETRY_BASE_SECONDS="1",
+        KAIRAN_MAIL_RETRY_CAP_SECONDS="2",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+class Worker:
+    """`celery -A portal worker` as a subprocess in its own process group (so a SIGKILL
+    takes the pool's children too, as a crashed host would)."""
+
+    def __init__(
+        self, env: dict[str, str], log: Path, *, concurrency: int = 2, beat: bool = True
+    ) -> None:
+        self.env = env
+        self.log = log
+        self.concurrency = concurrency
+        self.beat = beat
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self, timeout: float = 30.0) -> Worker:
+        self.starts += 1
+        args = [
+            sys.executable, "-m", "celery", "-A", "portal", "worker",
+            "-l", "INFO", "-c", str(self.concurrency), "-n", f"mailtest{self.starts}@%h",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        if self.beat:
+            schedule = Path(self.env["KAIRAN_VAR_DIR"]) / f"beat-{self.starts}"
+            args += ["-B", "-s", str(schedule)]
+        out = self.log.open("ab")
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited: see {self.log}")
+            if self.log.read_bytes().count(b" ready.") >= self.starts:
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"worker not ready after {timeout}s: see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool)."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def purge_celery_queue() -> None:
+    """Drop tasks left in this Redis database by an earlier, interrupted run."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+
+
+def database_url_of(database: dict[str, Any]) -> str:
+    user = database.get("USER") or "postgres"
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"

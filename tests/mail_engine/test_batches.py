@@ -1,0 +1,117 @@
+"""Rows are handed to the broker per transaction, in batches, and a worker sends a batch over
+one connection; trouble with the server holds back the rest of the batch, trouble with one
+recipient does not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import transaction
+
+from circulation import delivery, outbox, tasks
+from circulation.models import OutboxMessage
+from circulation.outbox import queue_rendered_mail
+from tests.circulation.helpers import sent_circulation
+
+S = OutboxMessage.State
+T0 = dt.datetime(2026, 9, 1, 1, 0, tzinfo=dt.UTC)
+
+
+def queue(n: int, prefix: str = "m") -> list[OutboxMessage]:
+    return [
+        queue_rendered_mail(
+            purpose="test.batch", to=f"{prefix}{i}@example.jp", subject="件名", body_text="本文"
+        )
+        for i in range(n)
+    ]
+
+
+def test_one_transaction_is_handed_over_once_in_batches_of_twenty(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    published: list[list[int]] = []
+    monkeypatch.setattr(
+        tasks.deliver_outbox_batch, "apply_async", lambda args, **kw: published.append(args[0])
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        rows = queue(45)
+    assert len(callbacks) == 1
+    assert [len(batch) for batch in published] == [20, 20, 5]
+    assert [pk for batch in published for pk in batch] == [row.pk for row in rows]
+
+
+def test_rows_of_a_rolled_back_savepoint_are_not_handed_over(
+    db, broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        kept = queue(2, "kept")
+        try:
+            with transaction.atomic():
+                queue(3, "dropped")
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        kept += queue(1, "later")
+    assert broker == [row.pk for row in kept]
+
+
+def test_with_the_broker_down_the_process_stops_trying_for_a_moment(db, monkeypatch):
+    calls = []
+
+    def down(args, **kwargs):
+        calls.append(args)
+        raise ConnectionRefusedError("redis is down")
+
+    monkeypatch.setattr(tasks.deliver_outbox_batch, "apply_async", down)
+    outbox.enqueue_delivery_batch(list(range(1, 101)))
+    outbox.enqueue_delivery_batch([500])
+    assert len(calls) == 1  # not 6: the rows wait for the sweep
+
+
+@pytest.fixture
+def five(council, broker):
+    with time_machine.travel(T0, tick=False):
+        circulation = sent_circulation(council, deadline=T0 + dt.timedelta(days=9))
+    return [row.pk for row in OutboxMessage.objects.filter(circulation=circulation).order_by("pk")]
+
+
+def test_a_batch_goes_out_over_one_connection(five, smtp):
+    outcomes = delivery.deliver_batch(five)
+    assert set(outcomes.values()) == {delivery.SENT}
+    assert smtp.opened == 1 and len(mail.outbox) == 5
+
+
+def test_a_server_in_trouble_holds_back_the_rest_of_the_batch(five, smtp):
+    smtp.script = [None, smtplib.SMTPDataError(451, b"4.3.0 try again later")]
+    with time_machine.travel(T0, tick=False):
+        outcomes = delivery.deliver_batch(five)
+    assert outcomes == {five[0]: delivery.SENT, five[1]: delivery.RETRY}
+    rows = {row.pk: row for row in OutboxMessage.objects.filter(pk__in=five)}
+    assert rows[five[1]].attempts == 1
+    for pk in five[2:]:  # untried: no attempt counted, due with the retried one
+        assert (rows[pk].state, rows[pk].attempts) == (S.QUEUED, 0)
+        assert rows[pk].next_attempt_at == rows[five[1]].next_attempt_at
+
+
+def test_one_recipient_in_trouble_does_not_hold_back_the_others(five, smtp):
+    smtp.script = [smtplib.SMTPRecipientsRefused({"x": (450, b"mailbox busy")})]
+    outcomes = delivery.deliver_batch(five)
+    assert list(outcomes.values()) == [delivery.RETRY] + [delivery.SENT] * 4
+
+
+def test_a_batch_running_long_hands_its_rest_back_before_the_sweep_would(
+    five, smtp, settings, monkeypatch
+):
+    settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = 2
+    clock = iter([0.0, 0.1, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0])
+    monkeypatch.setattr(delivery.time, "monotonic", lambda: next(clock, 5.0))
+    handed: list[int] = []
+    monkeypatch.setattr(outbox, "enqueue_delivery_batch", handed.extend)
+    outcomes = delivery.deliver_batch(five)
+    assert list(outcomes) == [five[0]]
+    assert handed == five[1:]
+    assert OutboxMessage.objects.filter(pk__in=five[1:], state=S.QUEUED, attempts=0).count() == 4

@@ -1,0 +1,214 @@
+"""Two councils with one of everything, built through the real services: the objects every
+Kairan URL points at (for the permission matrix) and every text the portal shows (for the
+XSS tests, which pass their payloads as the texts).
+
+Each council ("side") has a draft, an open circulation (the member replied and asked a
+question; a wrong-sender mail reply with an attachment is held for the secretariat) and a
+decided one, a pending invitation, and a one-click link of its member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr
+
+import time_machine
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from circulation.inbound.service import receive_raw_message
+from circulation.models import (
+    Circulation,
+    InboundAttachment,
+    InboundMessage,
+    Material,
+    Question,
+    Recipient,
+)
+from circulation.services.closing import close_circulation
+from circulation.services.deadlines import extend_deadline
+from circulation.services.decisions import decide
+from circulation.services.questions import ask_question
+from circulation.services.replies import submit_reply
+from circulation.services.sending import send_circulation
+from circulation.tokens import Purpose, make_token, reply_address
+from portal.models import SITTING_ROLES, Committee, Membership, Role, User
+from portal.services.invitations import make_invitation_token
+from portal.services.membership import invite_member
+from tests.circulation.helpers import PDF_BYTES
+
+OWN, OTHER = "own", "other"
+
+
+@dataclass
+class Texts:
+    """What people type; the XSS tests put a payload in each."""
+
+    title: str = "第12回 管理運用会議 議事録の確認"
+    explanation: str = "議事録(案)をご確認ください。\n\n- 第3項に修正があります"
+    material_title: str = "議事録(案)"
+    file_name: str = "議事録.pdf"
+    opinion: str = "第3項の記録に欠落があります。"
+    question: str = "監査報告の指摘事項2は是正済みですか。"
+    answer: str = "是正済みです。"
+    extension_reason: str = "資料の追加のため"
+    decision_reason: str = "意見が1件あり、確認のため開催します。"
+    mail_subject: str = "Re: 書面照会"
+    mail_from_name: str = "田中 太郎"
+    mail_body: str = "意見なし"
+    attachment_name: str = "メモ.txt"
+    invitee_name: str = "新井 招待中"
+
+
+@dataclass
+class Side:
+    committee: Committee
+    secretariat: User
+    chair: User
+    member: User  # a recipient of every circulation of the side
+    draft: Circulation
+    open: Circulation
+    decided: Circulation
+    material: Material  # of the open circulation
+    question: Question  # of the open circulation, answered unless told otherwise
+    open_question: Question  # of the open circulation, not answered
+    recipient: Recipient  # the member, on the open circulation
+    membership: Membership  # the member's
+    message: InboundMessage  # held for the secretariat
+    attachment: InboundAttachment
+    link_token: str  # the member's 「意見なし」 link on the open circulation
+    invitation_token: str
+    invitee: Membership
+
+
+@dataclass
+class World:
+    sides: dict[str, Side]
+    people: dict[str, User | None] = field(default_factory=dict)
+
+    def side(self, side: str) -> Side:
+        return self.sides[side]
+
+
+def _circulation(
+    committee: Committee, secretariat: User, texts: Texts, deadline: dt.datetime
+) -> Circulation:
+    """A draft with one PDF, addressed to the committee's sitting members today."""
+    circulation = Circulation.objects.create(
+        committee=committee,
+        title=texts.title,
+        explanation=texts.explanation,
+        deadline=deadline,
+        created_by=secretariat,
+    )
+    material = Material(
+        circulation=circulation,
+        title=texts.material_title,
+        original_name=texts.file_name,
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+        uploaded_by=secretariat,
+    )
+    material.file.save("x", ContentFile(PDF_BYTES), save=False)
+    material.save()
+    for membership in Membership.objects.on(timezone.localdate()).filter(
+        committee=committee, role__in=SITTING_ROLES
+    ):
+        Recipient.objects.create(
+            circulation=circulation, user=membership.user, membership=membership,
+            role=membership.role,
+        )  # fmt: skip
+    return circulation
+
+
+def wrong_sender_mail(recipient: Recipient, texts: Texts) -> bytes:
+    """A reply to the member's personal address from an address that is not theirs, with
+    an attachment: held for the secretariat. Built with the compat32 classes, which keep a
+    display name full of markup intact (the newer API re-folds it into a broken header)."""
+    mail = MIMEMultipart()
+    mail["From"] = formataddr((texts.mail_from_name, "someone.else@example.com"))
+    mail["To"] = reply_address(recipient)
+    mail["Subject"] = Header(texts.mail_subject, "utf-8")
+    mail["Message-ID"] = f"<{uuid.uuid4().hex}@example.com>"
+    mail.attach(MIMEText(texts.mail_body, "plain", "utf-8"))
+    attachment = MIMEText("memo", "plain", "utf-8")
+    name = ("utf-8", "", texts.attachment_name)
+    attachment.add_header("Content-Disposition", "attachment", filename=name)
+    mail.attach(attachment)
+    return mail.as_bytes()
+
+
+def build_side(
+    committee: Committee,
+    *,
+    secretariat: User,
+    chair: User,
+    member: User,
+    texts: Texts | None = None,
+    invitee_email: str,
+) -> Side:
+    texts = texts or Texts()
+    now = timezone.now()
+    # Decided: sent ten days ago, closed eight days ago, decided by the chair a day later.
+    sent = now - dt.timedelta(days=10)
+    with time_machine.travel(sent, tick=False):
+        decided = _circulation(committee, secretariat, texts, sent + dt.timedelta(days=2))
+        send_circulation(decided.pk, by=secretariat)
+        mine = decided.recipients.get(user=member)
+        submit_reply(recipient=mine, kind="opinion", opinion=texts.opinion, submitted_by=member)
+    closing = sent + dt.timedelta(days=2, seconds=30)
+    with time_machine.travel(closing, tick=False):
+        close_circulation(decided.pk, now=closing)
+    with time_machine.travel(closing + dt.timedelta(days=1), tick=False):
+        decide(decided.pk, convene=True, reason=texts.decision_reason, by=chair)
+    # Open: sent yesterday; the member replied and asked two questions, one answered; the
+    # deadline was extended once.
+    with time_machine.travel(now - dt.timedelta(days=1), tick=False):
+        opened = _circulation(committee, secretariat, texts, now + dt.timedelta(days=6))
+        send_circulation(opened.pk, by=secretariat)
+    recipient = opened.recipients.get(user=member)
+    submit_reply(recipient=recipient, kind="opinion", opinion=texts.opinion, submitted_by=member)
+    question = ask_question(opened.pk, by=member, text=texts.question)
+    open_question = ask_question(opened.pk, by=member, text=texts.question + "(2)")
+    from circulation.services.questions import answer_question
+
+    answer_question(question.pk, by=secretariat, text=texts.answer)
+    extend_deadline(
+        opened.pk, by=secretariat, new_deadline=now + dt.timedelta(days=7),
+        reason=texts.extension_reason,
+    )  # fmt: skip
+    recipient.refresh_from_db()
+    link_token = make_token(recipient, Purpose.NO_OPINION)
+    message = receive_raw_message(wrong_sender_mail(recipient, texts), source="simulate")
+    assert message.state == InboundMessage.State.HELD, (message.state, message.reason)
+    draft = _circulation(committee, secretariat, texts, now + dt.timedelta(days=9))
+    invitee = invite_member(
+        committee, texts.invitee_name, invitee_email, Role.MEMBER,
+        timezone.localdate(), timezone.localdate() + dt.timedelta(days=700), by=secretariat,
+    )  # fmt: skip
+    return Side(
+        committee=committee,
+        secretariat=secretariat,
+        chair=chair,
+        member=member,
+        draft=draft,
+        open=Circulation.objects.get(pk=opened.pk),
+        decided=Circulation.objects.get(pk=decided.pk),
+        material=opened.materials.get(),
+        question=question,
+        open_question=open_question,
+        recipient=recipient,
+        membership=Membership.objects.get(committee=committee, user=member),
+        message=message,
+        attachment=message.attachments.get(),
+        link_token=link_token,
+        invitation_token=make_invitation_token(invitee),
+        invitee=invitee,
+    )
