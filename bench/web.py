@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 WRK_SCRIPTS = {"GET": ROOT / "bench" / "wrk" / "page.lua",
                "POST": ROOT / "bench" / "wrk" / "reply.lua"}  # fmt: skip
 CONCURRENCY = (1, 16)
-SECONDS = 6  # per measured run
+SECONDS = 5  # per measured run
 WARMUP_SECONDS = 2
 # Targets (issue 7): member pages within 2x the floor, the tracking page within 3x.
 TARGETS = {"member home": 2.0, "member circulation page": 2.0, "reply (POST)": 2.0,
@@ -146,8 +146,9 @@ def _slots(bench: BenchWorld, target: Target) -> Slots:
 
 
 def measure(base: str, bench: BenchWorld, seconds: int = SECONDS) -> list[dict[str, Any]]:
-    """The pages first (so that the benchmark's own replies do not fatten the tracking
-    page), the reply POST last; each block between two runs of the floor."""
+    """Each page between two runs of the floor (the machine's speed drifts: each page is
+    compared with the floor measured just before and just after it). The pages first, the
+    reply POST last (so that the benchmark's own replies do not fatten the tracking page)."""
     all_targets = targets(bench.circulation_id)
     for target in all_targets.values():
         wrk(base, target, _slots(bench, target), 2, WARMUP_SECONDS)
@@ -155,22 +156,23 @@ def measure(base: str, bench: BenchWorld, seconds: int = SECONDS) -> list[dict[s
         ["member home", "member circulation page", "tracking page (1,000 recipients)"],
         ["reply (POST)"],
     ]
+    floor_target = all_targets["floor"]
     runs = []
     for names in blocks:
         for clients in CONCURRENCY:
-            floors = [wrk(base, all_targets["floor"], bench.member_slots, clients, seconds)]
-            measured = {}
+            before = wrk(base, floor_target, bench.member_slots, clients, seconds)
             for name in names:
                 target = all_targets[name]
-                measured[name] = wrk(base, target, _slots(bench, target), clients, seconds)
-            floors.append(wrk(base, all_targets["floor"], bench.member_slots, clients, seconds))
-            floor = {
-                key: round(statistics.fmean(f[key] for f in floors), 2)
-                for key in ("p50_ms", "p95_ms", "per_second")
-            }
-            runs.append({"page": "floor", "clients": clients, **floor, "runs": floors})
-            for name, result in measured.items():
+                result = wrk(base, target, _slots(bench, target), clients, seconds)
+                after = wrk(base, floor_target, bench.member_slots, clients, seconds)
+                floor = {
+                    key: round(statistics.fmean((before[key], after[key])), 2)
+                    for key in ("p50_ms", "p95_ms", "per_second")
+                }
+                runs.append({"page": "floor", "clients": clients, **floor,
+                             "runs": [before, after]})  # fmt: skip
                 runs.append(_with_ratios(name, clients, result, floor))
+                before = after
     return runs
 
 
