@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import os
 import sys
 import time
 from pathlib import Path
@@ -109,7 +110,8 @@ def run(environment: Environment, bench: Any = None) -> dict[str, Any]:
     page = f"/c/{bench.circulation_id}/"
     runs = [measure(environment, page, path, session, sendfile) for sendfile in (True, False)]
     flat = all(r["worker_peak_rss_growth_mb"] < 10 for r in runs)
-    result = {"machine": machine(), "size_mb": SIZE_MB, "runs": runs, "memory_flat": flat}
+    result = {"machine": machine(), "size_mb": SIZE_MB, "runs": runs, "memory_flat": flat,
+              "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
     out = write_result("download", result)
     print(f"Material download of {SIZE_MB} MB (one gunicorn sync worker)")
     print(report(runs))

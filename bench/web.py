@@ -239,6 +239,7 @@ def run(environment: Environment, bench: BenchWorld | None = None) -> dict[str, 
         "recipients": 1000,
         "runs": runs,
         "wall_seconds": round(time.monotonic() - started, 1),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
     path = write_result("web", result)
     print("Web pages against the floor (same gunicorn, same run)")
