@@ -224,11 +224,11 @@ def run(environment: Environment, bench: BenchWorld | None = None) -> dict[str, 
     bench = bench or seed(environment)
     cpus = os.cpu_count() or 1
     workers = 2 * cpus + 1
-    started = time.monotonic()
+    started, host = time.monotonic(), machine()  # the load average before the load
     with gunicorn(environment.env, workers=workers) as (base, _process):
         runs = measure(base, bench)
     result = {
-        "machine": machine(),
+        "machine": host,
         "server": {"gunicorn_workers": workers, "worker_class": "sync"},
         "load": {
             "generator": "wrk",
