@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from portal.models import Committee, Membership, Role, User
+from portal.models import Committee, Role, User
+from portal.permissions import memberships_of
 
 from .models import Circulation, Recipient
 
@@ -64,31 +65,61 @@ def home_for(user: User, now: dt.datetime | None = None) -> Home:
 
 
 def _staff_committees(user: User, now: dt.datetime) -> list[StaffCommittee]:
-    seats = (
-        Membership.objects.on(timezone.localdate(now))
-        .filter(user=user, role__in=[Role.SECRETARIAT, Role.IMPLEMENTING_BODY])
-        .select_related("committee")
-        .order_by("committee__name")
-    )
+    """The committees where the person is secretariat or implementing body, with their
+    circulations counted by state: two queries whatever the number of committees (the
+    seats come from the memberships the request already read)."""
+    seats = [
+        m
+        for m in memberships_of(user, timezone.localdate(now))
+        if m.role in (Role.SECRETARIAT, Role.IMPLEMENTING_BODY)
+    ]
+    if not seats:
+        return []
+    counts = _state_counts({seat.committee_id for seat in seats})
+    body_ids = {seat.committee_id for seat in seats if seat.role == Role.IMPLEMENTING_BODY}
+    open_ones = _open_with_unanswered(body_ids)
     result = []
     for seat in seats:
-        counts = state_counts(seat.committee)
-        entry = StaffCommittee(committee=seat.committee, role=seat.role, counts=counts)
+        entry = StaffCommittee(
+            committee=seat.committee, role=seat.role, counts=counts[seat.committee_id]
+        )
         if seat.role == Role.IMPLEMENTING_BODY:
-            entry.open_circulations = list(
-                seat.committee.circulations.filter(state=Circulation.State.OPEN).annotate(
-                    unanswered=Count("questions", filter=Q(questions__answer__isnull=True))
-                )
-            )
+            entry.open_circulations = open_ones.get(seat.committee_id, [])
         result.append(entry)
     return result
 
 
-def state_counts(committee: Committee) -> dict[str, int]:
-    rows = committee.circulations.values("state").annotate(n=Count("id"))
-    counts = {state: 0 for state in Circulation.State.values}
-    counts.update({row["state"]: row["n"] for row in rows})
+def _empty_counts() -> dict[str, int]:
+    return {state: 0 for state in Circulation.State.values}
+
+
+def _state_counts(committee_ids: set[int]) -> dict[int, dict[str, int]]:
+    rows = (
+        Circulation.objects.filter(committee_id__in=committee_ids)
+        .order_by()
+        .values("committee_id", "state")
+        .annotate(n=Count("id"))
+    )
+    counts = {committee_id: _empty_counts() for committee_id in committee_ids}
+    for row in rows:
+        counts[row["committee_id"]][row["state"]] = row["n"]
     return counts
+
+
+def _open_with_unanswered(committee_ids: set[int]) -> dict[int, list[Circulation]]:
+    if not committee_ids:
+        return {}
+    found: dict[int, list[Circulation]] = {}
+    circulations = Circulation.objects.filter(
+        committee_id__in=committee_ids, state=Circulation.State.OPEN
+    ).annotate(unanswered=Count("questions", filter=Q(questions__answer__isnull=True)))
+    for circulation in circulations:
+        found.setdefault(circulation.committee_id, []).append(circulation)
+    return found
+
+
+def state_counts(committee: Committee) -> dict[str, int]:
+    return _state_counts({committee.pk})[committee.pk]
 
 
 @dataclass

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
 
 from .models import Circulation, Recipient, Reply
 
@@ -19,8 +22,17 @@ class Tally:
 
 def tally(circulation: Circulation) -> Tally:
     """Counts from each recipient's current reply; one query whatever the number of members."""
+    return tally_of(tally_recipients(circulation))
+
+
+def tally_recipients(circulation: Circulation) -> QuerySet[Recipient]:
+    """The recipients a tally counts, with their names and current replies."""
+    return circulation.recipients.select_related("user", "current_reply")
+
+
+def tally_of(recipients: Iterable[Recipient]) -> Tally:
+    """The tally of recipients read by `tally_recipients` (no further query)."""
     result = Tally()
-    recipients = circulation.recipients.select_related("user", "current_reply")
     for recipient in recipients:
         result.recipients += 1
         reply = recipient.current_reply

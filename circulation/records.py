@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from portal.models import Membership, Role
 
 from .models import Answer, Circulation, Decision, Material, Question, Recipient, Reply
-from .queries import Tally, tally
+from .queries import Tally, tally_of, tally_recipients
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,11 @@ def meeting_label(reply: Reply | None) -> str:
 def build_record(circulation: Circulation, *, masked: bool) -> DecisionRecord:
     """The record of a circulation. With `masked`, no person's name appears anywhere in it:
     members are 「委員」, answerers and the decider are shown by role only."""
-    record = DecisionRecord(circulation=circulation, masked=masked, tally=tally(circulation))
+    # One read of the recipients serves both the tally and the rows.
+    recipients = list(tally_recipients(circulation))
+    record = DecisionRecord(circulation=circulation, masked=masked, tally=tally_of(recipients))
     record.materials = list(circulation.materials.order_by("order", "title", "version", "id"))
-    record.rows = _reply_rows(circulation, masked)
+    record.rows = _reply_rows(recipients, masked)
     record.qa = _qa_entries(circulation, masked)
     record.decision = (
         Decision.objects.filter(circulation=circulation).select_related("decided_by").first()
@@ -86,10 +88,8 @@ def build_record(circulation: Circulation, *, masked: bool) -> DecisionRecord:
     return record
 
 
-def _reply_rows(circulation: Circulation, masked: bool) -> list[ReplyRow]:
-    recipients = list(
-        Recipient.objects.filter(circulation=circulation).select_related("user", "current_reply")
-    )
+def _reply_rows(recipients: list[Recipient], masked: bool) -> list[ReplyRow]:
+    recipients = list(recipients)  # sorted below: the tally keeps the roll order
     if masked:
         # Not by name (nor by id, which follows the roll order): by when they replied.
         recipients.sort(key=_masked_order)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
-
 from .models import Circulation, Material, MaterialOpening, OutboxMessage, Recipient, Reply
 
 
@@ -41,14 +39,12 @@ def tracking(circulation: Circulation) -> Tracking:
     )
     result.current_materials = sum(1 for m in result.materials if m.is_current)
     opened_by_user = _materials_opened(circulation)
-    recipients = circulation.recipients.select_related(
-        "user", "current_reply", "current_reply__submitted_by"
-    ).prefetch_related(
-        Prefetch("replies", queryset=Reply.objects.order_by("-version"), to_attr="all_replies")
-    )
-    for recipient in recipients:
-        reply = recipient.current_reply
-        earlier = [r for r in recipient.all_replies if reply is None or r.pk != reply.pk]
+    versions = _replies_by_recipient(circulation)
+    for recipient in circulation.recipients.select_related("user"):
+        replies = versions.get(recipient.pk, [])
+        # The current one is picked out of the versions rather than read a second time.
+        reply = next((r for r in replies if r.pk == recipient.current_reply_id), None)
+        earlier = [r for r in replies if reply is None or r.pk != reply.pk]
         result.rows.append(
             TrackingRow(
                 recipient=recipient,
@@ -80,6 +76,18 @@ def _count(result: Tracking, recipient: Recipient, reply: Reply | None) -> None:
         result.with_opinion += 1
     if reply.meeting_needed:
         result.meeting_requested += 1
+
+
+def _replies_by_recipient(circulation: Circulation) -> dict[int, list[Reply]]:
+    """Every version of every reply, newest first per recipient, from one query (joined on
+    the circulation rather than listing a thousand recipient ids)."""
+    found: dict[int, list[Reply]] = defaultdict(list)
+    replies = Reply.objects.filter(recipient__circulation=circulation).order_by(
+        "recipient_id", "-version"
+    )
+    for reply in replies:
+        found[reply.recipient_id].append(reply)
+    return found
 
 
 def _materials_opened(circulation: Circulation) -> dict[int, set[int]]:

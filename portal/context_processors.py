@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from .permissions import committees_of, is_secretariat_anywhere
 
@@ -11,7 +12,9 @@ from .permissions import committees_of, is_secretariat_anywhere
 def portal(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     return {
-        "my_committees": committees_of(user) if user is not None else [],
+        # Lazy: read only by pages that show the navigation, and then from the memberships
+        # the request's permission checks already read (portal.permissions memoises them).
+        "my_committees": SimpleLazyObject(lambda: committees_of(user) if user is not None else []),
         "kairan_demo": settings.DEMO,
         "beat_stale": _beat_stale_for(user),
     }

@@ -7,12 +7,15 @@ the object but not do the action gets 403 (e.g. a member opening the tracking pa
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import PermissionDenied
+from django.core.signals import request_finished, request_started
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 
@@ -46,6 +49,73 @@ class Action(StrEnum):
     VIEW_DECISION_RECORD = "view_decision_record"
 
 
+# --- What one request has already asked ------------------------------------------------------
+# A page asks the same questions many times (the gate, then the view, the template's context
+# processors, the MFA middleware): the answers are kept for the length of one request, so
+# that each costs one query per request. Outside a request (services run by Celery, tests
+# calling these functions directly) nothing is kept and every call asks the database.
+
+
+class _RequestMemo:
+    def __init__(self) -> None:
+        # (user id, day) -> the person's memberships on that day, with their committees,
+        # in the committees' order
+        self.memberships: dict[tuple[int, dt.date], list[Membership]] = {}
+        # (committee id, day) -> whether a chair sits on that day
+        self.chair_sitting: dict[tuple[int, dt.date], bool] = {}
+
+
+_memo: contextvars.ContextVar[_RequestMemo | None] = contextvars.ContextVar(
+    "kairan_permissions_memo", default=None
+)
+
+
+def _open_memo(**kwargs: Any) -> None:
+    _memo.set(_RequestMemo())
+
+
+def _close_memo(**kwargs: Any) -> None:
+    _memo.set(None)
+
+
+def _forget(**kwargs: Any) -> None:
+    """A membership or committee changed during the request: ask again from now on."""
+    if _memo.get() is not None:
+        _memo.set(_RequestMemo())
+
+
+request_started.connect(_open_memo, dispatch_uid="kairan.permissions.open_memo")
+request_finished.connect(_close_memo, dispatch_uid="kairan.permissions.close_memo")
+for _model in (Membership, Committee):
+    _uid = f"kairan.permissions.forget.{_model.__name__}"
+    post_save.connect(_forget, sender=_model, dispatch_uid=_uid)
+    post_delete.connect(_forget, sender=_model, dispatch_uid=_uid)
+
+
+def memberships_of(user: User | AnonymousUser, day: dt.date | None = None) -> list[Membership]:
+    """All of the person's memberships on the day (default: today in Japan), with their
+    committees, in the committees' order: one query, kept for the request."""
+    if not user.is_authenticated:
+        return []
+    return _memberships_on(user, day or timezone.localdate())
+
+
+def _memberships_on(user: User, day: dt.date) -> list[Membership]:
+    memo = _memo.get()
+    key = (user.pk, day)
+    if memo is not None and key in memo.memberships:
+        return memo.memberships[key]
+    memberships = list(
+        Membership.objects.on(day)
+        .filter(user=user)
+        .select_related("committee")
+        .order_by("committee__name", "committee_id", "id")
+    )
+    if memo is not None:
+        memo.memberships[key] = memberships
+    return memberships
+
+
 def roles_on(
     user: User | AnonymousUser, committee: Committee, day: dt.date | None = None
 ) -> set[str]:
@@ -53,23 +123,21 @@ def roles_on(
     if not user.is_authenticated or not user.is_active:
         return set()
     day = day or timezone.localdate()
-    return set(
-        Membership.objects.on(day)
-        .filter(user=user, committee=committee)
-        .values_list("role", flat=True)
-    )
+    return {m.role for m in _memberships_on(user, day) if m.committee_id == committee.pk}
 
 
 def committees_of(user: User | AnonymousUser) -> list[Committee]:
     """Committees where the person holds any role today, for navigation."""
     if not user.is_authenticated:
         return []
-    ids = Membership.objects.current().filter(user=user).values("committee_id")
-    return list(Committee.objects.filter(id__in=ids))
+    committees: dict[int, Committee] = {}
+    for membership in _memberships_on(user, timezone.localdate()):
+        committees.setdefault(membership.committee_id, membership.committee)
+    return list(committees.values())
 
 
 def is_secretariat_anywhere(user: User) -> bool:
-    return Membership.objects.current().filter(user=user, role=Role.SECRETARIAT).exists()
+    return any(m.role == Role.SECRETARIAT for m in _memberships_on(user, timezone.localdate()))
 
 
 def needs_mfa_setup(user: User) -> bool:
@@ -87,8 +155,34 @@ def acting_decider_role(committee: Committee, day: dt.date | None = None) -> str
     day = day or timezone.localdate()
     if committee.chair_absent:
         return Role.ACTING_CHAIR
-    chair_sitting = Membership.objects.on(day).filter(committee=committee, role=Role.CHAIR).exists()
-    return Role.CHAIR if chair_sitting else Role.ACTING_CHAIR
+    return Role.CHAIR if _chair_sitting(committee, day) else Role.ACTING_CHAIR
+
+
+def decider_of(committee: Committee, day: dt.date | None = None) -> tuple[str, Membership | None]:
+    """Who decides (acting_decider_role) and that person's membership, from one query."""
+    day = day or timezone.localdate()
+    seats = list(
+        Membership.objects.on(day)
+        .filter(committee=committee, role__in=(Role.CHAIR, Role.ACTING_CHAIR))
+        .select_related("user")
+    )  # in Membership's order, as .first() would pick
+    chair_sitting = any(m.role == Role.CHAIR for m in seats)
+    memo = _memo.get()
+    if memo is not None:
+        memo.chair_sitting[(committee.pk, day)] = chair_sitting
+    role = Role.CHAIR if chair_sitting and not committee.chair_absent else Role.ACTING_CHAIR
+    return role, next((m for m in seats if m.role == role), None)
+
+
+def _chair_sitting(committee: Committee, day: dt.date) -> bool:
+    memo = _memo.get()
+    key = (committee.pk, day)
+    if memo is not None and key in memo.chair_sitting:
+        return memo.chair_sitting[key]
+    sitting = Membership.objects.on(day).filter(committee=committee, role=Role.CHAIR).exists()
+    if memo is not None:
+        memo.chair_sitting[key] = sitting
+    return sitting
 
 
 _COMMITTEE_ACTIONS: dict[Action, set[str]] = {
@@ -110,7 +204,28 @@ def may_on_committee(user: User | AnonymousUser, action: Action, committee: Comm
 def is_recipient(user: User | AnonymousUser, circulation: Circulation) -> bool:
     if not user.is_authenticated or circulation.state == circulation.State.DRAFT:
         return False
+    known = getattr(circulation, _RECIPIENT_ID, None)
+    if known is not None and known[0] == user.pk:
+        return known[1] is not None
     return circulation.recipients.filter(user=user).exists()
+
+
+# circulation_or_404 reads, with the circulation, the id of the person's Recipient row (or
+# None) and keeps it on the instance as (user id, recipient id): recipients are frozen when
+# a circulation is sent, and drafts never count as received.
+_RECIPIENT_ID = "_kairan_recipient_id"
+
+
+def recipient_id_of(user: User | AnonymousUser, circulation: Circulation) -> int | None:
+    """The id of the person's Recipient row of the circulation, or None (not received)."""
+    if not user.is_authenticated:
+        return None
+    known = getattr(circulation, _RECIPIENT_ID, None)
+    if known is not None and known[0] == user.pk:
+        return known[1]
+    return (
+        circulation.recipients.filter(user=user).order_by("pk").values_list("pk", flat=True).first()
+    )
 
 
 def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) -> bool:
@@ -155,8 +270,8 @@ def may_on_circulation(
         case Action.TRACK_CIRCULATION | Action.MANAGE_CIRCULATIONS:
             return secretariat
         case Action.DECIDE:
-            decider = acting_decider_role(circulation.committee)
-            return state == S.CLOSED and decider in roles
+            # The state first: only a closed circulation is decided (no query otherwise).
+            return state == S.CLOSED and acting_decider_role(circulation.committee) in roles
         case Action.VIEW_DECISION_PAGE:
             return secretariat or _decides_or_decided(user, roles, circulation)
         case Action.VIEW_DECISION_RECORD:
@@ -220,7 +335,9 @@ def refuse(
 def committee_or_404(user: User | AnonymousUser, committee_id: int, action: Action) -> Committee:
     """The committee, if the person may do the action there; 404 if they are not on it at
     all, 403 if they are but may not. Refusals are logged."""
-    committee = Committee.objects.filter(pk=committee_id).first()
+    committee = _own_committee(user, committee_id)
+    if committee is None:
+        committee = Committee.objects.filter(pk=committee_id).first()
     if committee is None:
         refuse(user, action, 404, object_type="portal.committee", object_id=committee_id)
     if not roles_on(user, committee):
@@ -228,6 +345,14 @@ def committee_or_404(user: User | AnonymousUser, committee_id: int, action: Acti
     if not may_on_committee(user, action, committee):
         refuse(user, action, 403, obj=committee)
     return committee
+
+
+def _own_committee(user: User | AnonymousUser, committee_id: int) -> Committee | None:
+    """The committee as read with the person's memberships today, if they sit on it."""
+    for membership in memberships_of(user):
+        if membership.committee_id == committee_id:
+            return membership.committee
+    return None
 
 
 def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Committee]:
@@ -244,9 +369,16 @@ def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Commit
 def circulation_or_404(
     user: User | AnonymousUser, circulation_id: int, action: Action
 ) -> Circulation:
-    from circulation.models import Circulation
+    from circulation.models import Circulation, Recipient
 
-    circulation = Circulation.objects.select_related("committee").filter(pk=circulation_id).first()
+    circulations = Circulation.objects.select_related("committee").filter(pk=circulation_id)
+    if user.is_authenticated:
+        # order_by(): one row by the unique (circulation, user) index, no join for ordering
+        mine = Recipient.objects.filter(circulation=models.OuterRef("pk"), user=user).order_by()
+        circulations = circulations.annotate(_my_receipt=models.Subquery(mine.values("pk")[:1]))
+    circulation = circulations.first()
+    if circulation is not None and user.is_authenticated:
+        setattr(circulation, _RECIPIENT_ID, (user.pk, circulation._my_receipt))
     if circulation is None:
         refuse(user, action, 404, object_type="circulation.circulation", object_id=circulation_id)
     if not may_see_circulation(user, circulation):

@@ -62,10 +62,10 @@ def submit_reply(
     with transaction.atomic():
         recipient = (
             Recipient.objects.select_for_update(of=("self",))
-            .select_related("circulation", "current_reply", "user")
+            .select_related("circulation__committee", "current_reply", "user")
             .get(pk=recipient.pk)
         )
-        circulation = Circulation.objects.get(pk=recipient.circulation_id)
+        circulation = recipient.circulation  # read in the same statement as the locked row
         if circulation.accepts_replies_at(now):
             reply = _record_reply(
                 recipient, circulation, kind, opinion, meeting_needed, channel,

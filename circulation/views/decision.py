@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.models import Membership, Role
+from portal.models import Role
 from portal.permissions import (
     Action,
-    acting_decider_role,
     circulation_or_404,
     committee_or_404,
+    decider_of,
     may_on_circulation,
     may_on_committee,
 )
@@ -109,7 +109,7 @@ def _page_context(
     refusal: DecisionRefused | None,
 ) -> dict[str, Any]:
     committee = circulation.committee
-    decider_role = acting_decider_role(committee)
+    decider_role, decider = decider_of(committee)
     return {
         "circulation": circulation,
         "record": build_record(circulation, masked=False),
@@ -122,10 +122,7 @@ def _page_context(
         "is_secretariat": may_on_committee(request.user, Action.MANAGE_CIRCULATIONS, committee),
         "may_manage_members": may_on_committee(request.user, Action.MANAGE_MEMBERS, committee),
         "decider_role_label": Role(decider_role).label,
-        "decider": Membership.objects.current()
-        .filter(committee=committee, role=decider_role)
-        .select_related("user")
-        .first(),
+        "decider": decider,
         "States": Circulation.State,
     }
 

@@ -17,10 +17,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import Role
-from portal.permissions import Action, circulation_or_404, may_on_circulation, refuse, roles_on
+from portal.permissions import (
+    Action,
+    circulation_or_404,
+    may_on_circulation,
+    recipient_id_of,
+    refuse,
+    roles_on,
+)
 
 from ..forms.member import QuestionForm, ReplyForm
-from ..models import Circulation, Decision, Material, Recipient, Reply
+from ..models import Circulation, DeadlineExtension, Decision, Material, Recipient, Reply
 from ..qa import qa_items
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
@@ -75,7 +82,7 @@ def page_context(
     """Everything the circulation page shows to this viewer."""
     user = request.user
     recipient = None
-    if not preview:
+    if not preview and recipient_id_of(user, circulation) is not None:
         recipient = circulation.recipients.filter(user=user).select_related("current_reply").first()
     reply = recipient.current_reply if recipient else None
     accepting = recipient is not None and circulation.accepts_replies_at(timezone.now())
@@ -89,7 +96,7 @@ def page_context(
         "committee": circulation.committee,
         "explanation_html": render_markdown(circulation.explanation),
         "materials": material_entries(circulation),
-        "extensions": list(circulation.extensions.all()),
+        "extensions": extensions_of(circulation),
         "preview": preview,
         "recipient": recipient,
         "reply": reply,
@@ -100,11 +107,27 @@ def page_context(
         "is_secretariat": secretariat and not preview,
         "may_answer": not preview and may_on_circulation(user, Action.ANSWER_QUESTION, circulation),
         "may_decide": not preview and may_on_circulation(user, Action.DECIDE, circulation),
-        "decision": None if preview else Decision.objects.filter(circulation=circulation).first(),
+        "decision": None if preview else decision_of(circulation),
         "may_view_record": not preview
         and may_on_circulation(user, Action.VIEW_DECISION_RECORD, circulation),
         **extra,
     }
+
+
+def decision_of(circulation: Circulation) -> Decision | None:
+    """The chair's decision. Only deciding makes a circulation 決定済み (and only from there
+    is it archived), so before that there is none to read."""
+    if circulation.state not in (Circulation.State.DECIDED, Circulation.State.ARCHIVED):
+        return None
+    return Decision.objects.filter(circulation=circulation).first()
+
+
+def extensions_of(circulation: Circulation) -> list[DeadlineExtension]:
+    """The deadline's extensions, oldest first. Every extension bumps deadline_version, so a
+    circulation still on its first deadline has none (and costs no query)."""
+    if circulation.deadline_version <= 1:
+        return []
+    return list(circulation.extensions.select_related("extended_by"))
 
 
 @login_required
@@ -115,10 +138,19 @@ def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpRespons
 
 
 def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
-    recipient = circulation.recipients.filter(user=request.user).first()
-    if recipient is None:  # sees the circulation (secretariat, implementing body), not asked
+    if recipient_id_of(request.user, circulation) is None:
+        # sees the circulation (secretariat, implementing body), not asked
         refuse(request.user, Action.REPLY, 403, obj=circulation)
-    return recipient
+    return circulation.recipients.get(user=request.user)
+
+
+def _recipient_ref_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
+    """The person's Recipient row by its id alone (read with the circulation by the gate),
+    for services that lock and read the row again themselves."""
+    recipient_id = recipient_id_of(request.user, circulation)
+    if recipient_id is None:
+        refuse(request.user, Action.REPLY, 403, obj=circulation)
+    return Recipient(pk=recipient_id, circulation=circulation, user=request.user)
 
 
 @login_required
@@ -127,7 +159,7 @@ def circulation_reply(request: HttpRequest, circulation_id: int) -> HttpResponse
     # Viewing is enough to post: the deadline is the service's to refuse (and to log), so
     # a late member still sees what they typed.
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
-    recipient = _recipient_or_403(request, circulation)
+    recipient = _recipient_ref_or_403(request, circulation)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _reply_page(request, circulation, form)
@@ -188,7 +220,8 @@ def circulation_reply_done(request: HttpRequest, circulation_id: int) -> HttpRes
 @require_POST
 def question_ask(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
-    _recipient_or_403(request, circulation)
+    if recipient_id_of(request.user, circulation) is None:
+        refuse(request.user, Action.REPLY, 403, obj=circulation)
     form = QuestionForm(request.POST)
     if form.is_valid():
         try:

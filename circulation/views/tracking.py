@@ -24,6 +24,8 @@ from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
 from ..services.viewing import record_circulation_view
 from ..tracking import tracking
+from ..tracking_html import tracking_rows_html
+from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
 
@@ -45,15 +47,17 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
     items = qa_items(circulation, viewer=request.user, names_visible=True)
+    state = tracking(circulation)
     return render(
         request,
         "circulation/secretariat/tracking.html",
         {
             "circulation": circulation,
             "committee": circulation.committee,
-            "tracking": tracking(circulation),
+            "tracking": state,
+            "tracking_rows": tracking_rows_html(state),
             "qa": _with_answer_forms(items),
-            "extensions": list(circulation.extensions.select_related("extended_by")),
+            "extensions": extensions_of(circulation),
             "return_to": "tracking",
         },
     )

@@ -1,5 +1,6 @@
 """Context for committee pages, computed only if a template asks (they include
-portal/auditlog/_committee_audit.html):
+portal/auditlog/_committee_audit.html), from the memberships that the request's permission
+checks already read (portal.permissions memoises them for the request):
 - `audit_log_committees`: ids of committees whose log the viewer may read (secretariat);
 - `audit_review_overdue`: ids of those whose log review (ログ確認) is overdue."""
 
