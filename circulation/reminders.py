@@ -27,8 +27,12 @@ def offset_key(offset_hours: float) -> str:
 def queue_reminder(recipient: Recipient, offset_hours: float) -> OutboxMessage | None:
     """督促 to one recipient who has not replied; once per offset and deadline version."""
     from .outbox import queue_mail
+    from .tokens import reply_links
 
     circulation = recipient.circulation
+    # Fresh links and reply address: they work even after the secretariat revoked the
+    # ones in the notice (revocation only kills what was issued before it).
+    links = reply_links(recipient)
     return queue_mail(
         purpose=REMINDER,
         to=recipient.user,
@@ -38,7 +42,9 @@ def queue_reminder(recipient: Recipient, offset_hours: float) -> OutboxMessage |
             "committee": circulation.committee,
             "offset_hours": offset_hours,
             "url": circulation_url(circulation),
+            "links": links,
         },
+        reply_to=links["reply_to"],
         circulation=circulation,
         deadline_version=circulation.deadline_version,
         key=offset_key(offset_hours),

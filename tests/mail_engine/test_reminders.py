@@ -185,3 +185,21 @@ def test_a_committee_without_offsets_sends_no_reminders(council, circulation):
     council.committee.save()
     run(DEADLINE - 20 * H)
     assert reminders() == set()
+
+
+def test_the_reminder_carries_working_one_click_links_and_the_personal_reply_address(
+    council, circulation, client
+):
+    from circulation.models import Recipient
+
+    ito = circulation.recipients.get(user=council.members[2])
+    Recipient.objects.filter(pk=ito.pk).update(token_revoked_at=T0 + H)  # notice links revoked
+    run(DEADLINE - 72 * H)
+    row = OutboxMessage.objects.get(purpose=REMINDER, to_email=council.members[2].email)
+    assert row.reply_to.startswith("reply+") and "@" in row.reply_to
+    link = next(line.strip() for line in row.body_text.splitlines() if "/c/l/" in line)
+    assert link in row.body_html
+    with time_machine.travel(DEADLINE - 71 * H, tick=False):
+        page = client.get(link.replace("http://127.0.0.1:8000", ""))
+    assert page.status_code == 200
+    assert "意見なし" in page.content.decode()
