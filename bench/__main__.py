@@ -40,9 +40,19 @@ def _web_benchmarks() -> list[str]:
     failed: list[str] = []
     try:
         with bench_environment() as environment:
-            world = web.seed(environment)
-            _attempt("web", lambda: web.run(environment, world), failed)
-            _attempt("download", lambda: download.run(environment, world), failed)
+            seeded: list[web.BenchWorld] = []
+
+            def run_web() -> None:
+                web.require_wrk()
+                seeded.append(web.seed(environment))
+                web.run(environment, seeded[0])
+
+            _attempt("web", run_web, failed)
+
+            def run_download() -> None:
+                download.run(environment, seeded[0] if seeded else None)
+
+            _attempt("download", run_download, failed)
     except Skip as skip:
         print(f"\n== web, download\nskipped ({skip})")
     return failed

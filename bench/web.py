@@ -216,11 +216,15 @@ def report(runs: list[dict[str, Any]]) -> str:
     return table(headers, rows)
 
 
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        raise Skip("wrk is not installed (Debian: apt-get install wrk)")
+
+
 def run(environment: Environment, bench: BenchWorld | None = None) -> dict[str, Any]:
     from bench.server import gunicorn
 
-    if shutil.which("wrk") is None:
-        raise Skip("wrk is not installed (Debian: apt-get install wrk)")
+    require_wrk()
     bench = bench or seed(environment)
     cpus = os.cpu_count() or 1
     workers = 2 * cpus + 1
