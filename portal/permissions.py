@@ -61,8 +61,8 @@ class _RequestMemo:
         # (user id, day) -> the person's memberships on that day, with their committees,
         # in the committees' order
         self.memberships: dict[tuple[int, dt.date], list[Membership]] = {}
-        # (committee id, day) -> whether a chair sits on that day
-        self.chair_sitting: dict[tuple[int, dt.date], bool] = {}
+        # (committee id, day) -> the chair's and acting chair's memberships that day
+        self.deciders: dict[tuple[int, dt.date], list[Membership]] = {}
 
 
 _memo: contextvars.ContextVar[_RequestMemo | None] = contextvars.ContextVar(
@@ -159,30 +159,34 @@ def acting_decider_role(committee: Committee, day: dt.date | None = None) -> str
 
 
 def decider_of(committee: Committee, day: dt.date | None = None) -> tuple[str, Membership | None]:
-    """Who decides (acting_decider_role) and that person's membership, from one query."""
+    """Who decides (as acting_decider_role) and that person's membership."""
     day = day or timezone.localdate()
-    seats = list(
-        Membership.objects.on(day)
-        .filter(committee=committee, role__in=(Role.CHAIR, Role.ACTING_CHAIR))
-        .select_related("user")
-    )  # in Membership's order, as .first() would pick
+    seats = _decider_seats(committee, day)
+    # acting_decider_role's rule, on the seats just read
     chair_sitting = any(m.role == Role.CHAIR for m in seats)
-    memo = _memo.get()
-    if memo is not None:
-        memo.chair_sitting[(committee.pk, day)] = chair_sitting
     role = Role.CHAIR if chair_sitting and not committee.chair_absent else Role.ACTING_CHAIR
     return role, next((m for m in seats if m.role == role), None)
 
 
 def _chair_sitting(committee: Committee, day: dt.date) -> bool:
+    return any(m.role == Role.CHAIR for m in _decider_seats(committee, day))
+
+
+def _decider_seats(committee: Committee, day: dt.date) -> list[Membership]:
+    """The chair's and the acting chair's memberships on the day, with their people, in
+    Membership's order (as `.first()` would pick): one query, kept for the request."""
     memo = _memo.get()
     key = (committee.pk, day)
-    if memo is not None and key in memo.chair_sitting:
-        return memo.chair_sitting[key]
-    sitting = Membership.objects.on(day).filter(committee=committee, role=Role.CHAIR).exists()
+    if memo is not None and key in memo.deciders:
+        return memo.deciders[key]
+    seats = list(
+        Membership.objects.on(day)
+        .filter(committee=committee, role__in=(Role.CHAIR, Role.ACTING_CHAIR))
+        .select_related("user")
+    )
     if memo is not None:
-        memo.chair_sitting[key] = sitting
-    return sitting
+        memo.deciders[key] = seats
+    return seats
 
 
 _COMMITTEE_ACTIONS: dict[Action, set[str]] = {
