@@ -16,7 +16,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         # the request's permission checks already read (portal.permissions memoises them).
         "my_committees": SimpleLazyObject(lambda: committees_of(user) if user is not None else []),
         "kairan_demo": settings.DEMO,
-        "beat_stale": _beat_stale_for(user),
+        # Lazy too: only templates that show the warning (base.html) pay for the heartbeat.
+        "beat_stale": SimpleLazyObject(lambda: _beat_stale_for(user)),
     }
 
 

@@ -1,0 +1,35 @@
+"""The navigation and the warnings in the page header are worked out only when a template
+shows them (they are lazy), and are still shown where they belong."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import engines
+from django.test import RequestFactory
+
+from circulation.due_work import run_due_work
+from portal.context_processors import portal
+from tests.performance.budgets import statements_of
+
+pytestmark = pytest.mark.django_db
+
+BEAT_WARNING = "定期処理(Celery beat)"
+
+
+def test_the_secretariat_is_warned_while_beat_is_silent_and_members_never(client, council):
+    client.force_login(council.secretariat)
+    assert BEAT_WARNING in client.get("/").content.decode()
+    run_due_work()
+    assert BEAT_WARNING not in client.get("/").content.decode()
+    client.force_login(council.members[0])
+    assert BEAT_WARNING not in client.get("/").content.decode()
+
+
+def test_a_template_that_shows_neither_costs_no_query(council):
+    request = RequestFactory().get("/")
+    request.user = council.secretariat
+    template = engines["django"].from_string("<p>{{ user.full_name }}</p>")
+    assert statements_of(lambda: template.render({}, request)) == []
+    context = portal(request)
+    assert [c.name for c in context["my_committees"]] == [council.committee.name]
+    assert context["beat_stale"]  # beat never ran here
