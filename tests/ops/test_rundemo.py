@@ -47,7 +47,8 @@ def demo_env(var_dir: Path) -> dict[str, str]:
 
 
 def get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
+    # Generous: the first request warms a freshly booted gunicorn worker on a busy machine.
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.read().decode()
 
 
