@@ -15,15 +15,13 @@ from html import escape as esc  # what the template's autoescape does, without i
 
 from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from portal.models import Role
 
 from .models import Reply
-from .templatetags.kairan import _MONTHS_EN, _WEEKDAYS_EN, _WEEKDAYS_JA
+from .templatetags.kairan import format_jst
 from .tracking import Tracking, TrackingRow
-
-_JST = dt.timezone(dt.timedelta(hours=9))
 
 
 class _Words:
@@ -42,16 +40,10 @@ class _Words:
         self.version = gettext("第%(v)s版")
         self.opened_count = gettext("%(n)s / %(m)s 件")
         self.materials = materials
-        self.english = get_language() == "en"
 
     def jst(self, moment: dt.datetime) -> str:
-        """As the template's `|jst` (templatetags/kairan.py format_jst), escaped."""
-        local = moment.astimezone(_JST)
-        time = f"{local.hour:02d}:{local.minute:02d}"
-        if self.english:
-            weekday, month = _WEEKDAYS_EN[local.weekday()], _MONTHS_EN[local.month - 1]
-            return f"{weekday} {local.day} {month} {time} JST"
-        return f"{local.month}月{local.day}日({_WEEKDAYS_JA[local.weekday()]}) {time}"
+        """As the template's `|jst` (no markup in it: nothing to escape)."""
+        return format_jst(moment)
 
     def version_label(self, version: int) -> str:
         return self.version % {"v": version}
