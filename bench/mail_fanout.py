@@ -47,7 +47,7 @@ def rendered_messages(council: dict[str, Any]) -> list[tuple[str, bytes]]:
     """Render the notices of one circulation exactly as delivery would, then drop the rows."""
     from django.db import transaction
 
-    from circulation.delivery import build_email
+    from circulation.delivery import message_bytes
     from circulation.models import OutboxMessage
     from circulation.services.sending import send_circulation
 
@@ -57,7 +57,7 @@ def rendered_messages(council: dict[str, Any]) -> list[tuple[str, bytes]]:
         rows = list(OutboxMessage.objects.filter(circulation=draft))
         # Not for the workers: marked sent before the tasks could claim them.
         OutboxMessage.objects.filter(circulation=draft).update(state="sent")
-    return [(row.to_email, build_email(row).message().as_bytes(linesep="\r\n")) for row in rows]
+    return [(row.to_email, message_bytes(row)) for row in rows]
 
 
 def _deadline() -> dt.datetime:

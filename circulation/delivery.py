@@ -17,18 +17,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from portal import audit
 from portal.models import AuditEntry
 
+from . import mime
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -45,10 +48,15 @@ _IDLE_REOPEN_SECONDS = 20.0
 
 def mail_domain() -> str:
     """The domain of our Message-IDs: that of DEFAULT_FROM_EMAIL, else SITE_URL's host."""
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return _domain_of(settings.DEFAULT_FROM_EMAIL, settings.SITE_URL)
+
+
+@lru_cache(maxsize=8)  # asked several times per message; parseaddr is slow
+def _domain_of(from_email: str, site_url: str) -> str:
+    address = parseaddr(from_email)[1]
     if "@" in address:
         return address.rsplit("@", 1)[1].lower()
-    return (urlsplit(settings.SITE_URL).hostname or "localhost").lower()
+    return (urlsplit(site_url).hostname or "localhost").lower()
 
 
 def message_id_for(message_pk: int) -> str:
@@ -80,7 +88,8 @@ def circulation_id_from_references(header_value: str) -> int | None:
     return None
 
 
-def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
+def message_headers(message: OutboxMessage) -> dict[str, str]:
+    """Our headers for a row, besides Subject, From, To, Date and Reply-To."""
     headers: dict[str, str] = {
         "Message-ID": message_id_for(message.pk),
         "Auto-Submitted": "auto-generated",
@@ -94,16 +103,33 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     for name, value in (message.headers or {}).items():
         if name.lower() != "message-id":  # the stable id is ours to give
             headers[name] = value
+    return headers
+
+
+def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The row as a Django message, for backends that take those (locmem, the demo's files)."""
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
         to=[message.to_email],
         reply_to=[message.reply_to] if message.reply_to else None,
-        headers=headers,
+        headers=message_headers(message),
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     return email
+
+
+def message_bytes(message: OutboxMessage) -> bytes:
+    """The row as the bytes an SMTP server receives (circulation/mime.py)."""
+    return mime.compose(
+        subject=message.subject,
+        body_text=message.body_text,
+        body_html=message.body_html,
+        to_email=message.to_email,
+        reply_to=message.reply_to,
+        headers=message_headers(message),
+    )
 
 
 # --- One delivery --------------------------------------------------------------------------
@@ -119,6 +145,11 @@ def deliver_batch(message_ids: list[int]) -> dict[int, str]:
     """Claim the due rows among `message_ids` in one transaction, then send them one by one
     over one SMTP connection, recording each outcome as soon as the server answered (so a
     killed worker duplicates at most the one message in flight)."""
+    with _unflushed_commits():
+        return _deliver_batch(message_ids)
+
+
+def _deliver_batch(message_ids: list[int]) -> dict[int, str]:
     started = time.monotonic()
     budget = settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS / 2
     claimed = claim_batch(message_ids)
@@ -146,7 +177,7 @@ def _deliver_claimed(message: OutboxMessage) -> tuple[str, BaseException | None]
         _finish(message, state=S.CANCELLED, last_error=reason)
         return CANCELLED, None
     try:
-        _send(build_email(message))
+        _send(message)
     except Exception as exc:  # classified below; nothing may leave a row in `sending`
         return _record_failure(message, exc), exc
     _mark_sent(message)
@@ -164,7 +195,7 @@ def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[
     """queued → sending (claimed_at, attempts + 1) in one short transaction, skipping rows
     another worker holds."""
     now = now or timezone.now()
-    with _bookkeeping():
+    with transaction.atomic():
         messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(pk__in=message_ids, state=S.QUEUED, next_attempt_at__lte=now)
@@ -204,28 +235,40 @@ def _next_attempt(message_pk: int) -> dt.datetime:
 
 
 @contextmanager
-def _bookkeeping() -> Iterator[None]:
-    """A transaction for delivery's own state changes that does not wait for the disk.
+def _unflushed_commits() -> Iterator[None]:
+    """Delivery's own bookkeeping (claims, "sent" marks) commits without waiting for the disk.
 
-    On PostgreSQL it commits with synchronous_commit off: the row itself was written durably
-    by the change that queued it, so a database crash can only undo a claim or a "sent" mark
-    made in the last fraction of a second: the sweep then sends that message again (a
-    duplicate, never a loss). It halves the time per message (docs/mail-engine.md)."""
-    with transaction.atomic():
-        connection = transaction.get_connection()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    On PostgreSQL the connection runs with synchronous_commit off for the batch. The row itself
+    was written durably by the change that queued it, so a database crash can only undo a
+    claim or a "sent" mark made in the last fraction of a second: the sweep then sends that
+    message again (a duplicate, never a loss). With it a "sent" mark is one round trip
+    instead of a flush to disk (docs/mail-engine.md). Inside a caller's transaction (tests)
+    nothing is changed: the caller decides when and how it commits."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:
+            # A broken connection: closing it means the next use starts with the defaults.
+            log.warning("outbox: could not reset synchronous_commit; closing the connection")
+            connection.close()
 
 
 def _mark_sent(message: OutboxMessage) -> None:
     # Not conditional on `sending`: if the sweep re-queued the row meanwhile, recording that
-    # it went out stops a second copy (unless another worker already sent it).
-    with _bookkeeping():
-        OutboxMessage.objects.filter(pk=message.pk).exclude(state=S.SENT).update(
-            state=S.SENT, sent_at=timezone.now(), message_id=message_id_for(message.pk)
-        )
+    # it went out stops a second copy (unless another worker already sent it). One UPDATE in
+    # autocommit: one round trip per message.
+    OutboxMessage.objects.filter(pk=message.pk).exclude(state=S.SENT).update(
+        state=S.SENT, sent_at=timezone.now(), message_id=message_id_for(message.pk)
+    )
 
 
 def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: Any) -> None:
@@ -235,7 +278,10 @@ def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: An
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """5xx from the server for this message: retrying cannot help."""
+    """5xx from the server for this message, or a message that cannot be written (an address
+    or header we cannot put on the wire): retrying cannot help."""
+    if isinstance(exc, BadHeaderError):
+        return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         return bool(codes) and all(500 <= code < 600 for code in codes)
@@ -330,10 +376,10 @@ def _drop_connection() -> None:
             log.debug("outbox: closing the SMTP connection failed", exc_info=True)
 
 
-def _send(email: EmailMultiAlternatives) -> None:
+def _send(message: OutboxMessage) -> None:
     backend, reused = _connection()
     try:
-        sent = backend.send_messages([email])
+        _hand_over(backend, message)
     except smtplib.SMTPServerDisconnected:
         if not reused:
             raise
@@ -341,9 +387,20 @@ def _send(email: EmailMultiAlternatives) -> None:
         # accepted, so one more try on a new connection cannot duplicate.
         _drop_connection()
         backend, _ = _connection()
-        sent = backend.send_messages([email])
+        _hand_over(backend, message)
     _conn["last_used"] = time.monotonic()
-    if not sent:
+
+
+def _hand_over(backend: Any, message: OutboxMessage) -> None:
+    if isinstance(backend, SMTPBackend) and backend.connection is not None:
+        # The bytes straight onto the open connection: no Django message to build.
+        refused = backend.connection.sendmail(
+            mime.envelope_sender(), [mime.wire_address(message.to_email)], message_bytes(message)
+        )
+        if refused:  # one recipient per message: refused means not sent
+            raise smtplib.SMTPRecipientsRefused(refused)
+        return
+    if not backend.send_messages([build_email(message)]):
         raise smtplib.SMTPException("the mail backend accepted nothing")
 
 
