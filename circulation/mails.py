@@ -17,7 +17,7 @@ from .models import (
     Recipient,
     Reply,
 )
-from .outbox import queue_mail
+from .outbox import Mail, queue_mail
 from .queries import tally
 from .tokens import reply_links
 
@@ -26,12 +26,12 @@ def circulation_url(circulation: Circulation) -> str:
     return settings.SITE_URL + reverse("circulation_detail", args=[circulation.pk])
 
 
-def send_notice(recipient: Recipient) -> OutboxMessage | None:
-    """The circulation notice (書面照会のお知らせ) with the member's personal link, the
-    one-click links and the personal Reply-To address (issue: mail replies)."""
+def notice(recipient: Recipient, materials: list[Material]) -> Mail:
+    """The notice to one recipient, given the circulation's current materials (a fan-out
+    reads them once for every recipient and queues all notices with `queue_mails`)."""
     circulation = recipient.circulation
     links = reply_links(recipient)
-    return queue_mail(
+    return Mail(
         purpose="circulation.notice",
         to=recipient.user,
         template="circulation_notice",
@@ -39,7 +39,7 @@ def send_notice(recipient: Recipient) -> OutboxMessage | None:
             "circulation": circulation,
             "recipient": recipient,
             "committee": circulation.committee,
-            "materials": list(circulation.materials.filter(is_current=True)),
+            "materials": materials,
             "url": circulation_url(circulation),
             "links": links,
         },

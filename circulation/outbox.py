@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +38,21 @@ def _render_plain(name: str, context: dict[str, Any]) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One message to queue: what `queue_mail` takes."""
+
+    purpose: str
+    to: User | str
+    template: str
+    context: dict[str, Any]
+    circulation: Circulation | None = None
+    deadline_version: int = 0
+    key: str = ""
+    reply_to: str = ""
+    headers: dict[str, str] | None = None
+
+
 def queue_mail(
     *,
     purpose: str,
@@ -54,22 +70,53 @@ def queue_mail(
 
     Must be called inside the transaction of the change that causes the mail.
     """
-    to_user = to if isinstance(to, User) else None
+    mail = Mail(purpose, to, template, context, circulation, deadline_version, key, reply_to,
+                headers)  # fmt: skip
+    return queue(mail)
+
+
+def queue(mail: Mail) -> OutboxMessage | None:
+    """`queue_mail` for a message described by a `Mail`."""
+    return _save_one(_rendered(mail))
+
+
+def queue_mails(mails: list[Mail]) -> int:
+    """`queue_mail` for a fan-out (a notice to every recipient): the rows are written with
+    one INSERT. If any of them already exists, they are written one by one instead, skipping
+    the duplicates as `queue_mail` does. Returns the number of rows written."""
+    rows = [_rendered(mail) for mail in mails]
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller
+            OutboxMessage.objects.bulk_create(rows)
+    except IntegrityError:
+        for row in rows:
+            row.pk = None
+        return sum(1 for row in rows if _save_one(row) is not None)
+    if any(row.pk is None for row in rows):  # a backend that returns no ids (not ours)
+        raise RuntimeError("bulk_create returned no primary keys")
+    _enqueue_after_commit([row.pk for row in rows])
+    return len(rows)
+
+
+def _rendered(mail: Mail) -> OutboxMessage:
+    to_user = mail.to if isinstance(mail.to, User) else None
     language = to_user.language if to_user else settings.LANGUAGE_CODE
     subject, body_text, body_html = render_mail(
-        template, {"recipient_user": to_user, **context}, language
+        mail.template, {"recipient_user": to_user, **mail.context}, language
     )
-    return queue_rendered_mail(
-        purpose=purpose,
-        to=to,
+    return _row(
+        purpose=mail.purpose,
+        to=mail.to,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
-        circulation=circulation,
-        deadline_version=deadline_version,
-        key=key,
-        reply_to=reply_to,
-        headers=headers,
+        circulation=mail.circulation,
+        deadline_version=mail.deadline_version,
+        key=mail.key,
+        reply_to=mail.reply_to,
+        headers=mail.headers,
     )
 
 
@@ -87,28 +134,60 @@ def queue_rendered_mail(
     headers: dict[str, str] | None = None,
 ) -> OutboxMessage | None:
     """`queue_mail` for a message rendered elsewhere (allauth's account mail)."""
-    to_user = to if isinstance(to, User) else None
+    return _save_one(
+        _row(
+            purpose=purpose,
+            to=to,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            circulation=circulation,
+            deadline_version=deadline_version,
+            key=key,
+            reply_to=reply_to,
+            headers=headers,
+        )
+    )
+
+
+def _row(
+    *,
+    purpose: str,
+    to: User | str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    circulation: Circulation | None,
+    deadline_version: int,
+    key: str,
+    reply_to: str,
+    headers: dict[str, str] | None,
+) -> OutboxMessage:
     to_email = to.email if isinstance(to, User) else to
+    return OutboxMessage(
+        purpose=purpose,
+        to_email=to_email.lower(),
+        to_user=to if isinstance(to, User) else None,
+        circulation=circulation,
+        deadline_version=deadline_version,
+        key=key,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        reply_to=reply_to,
+        headers=headers or {},
+    )
+
+
+def _save_one(row: OutboxMessage) -> OutboxMessage | None:
     try:
         with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller
-            message = OutboxMessage.objects.create(
-                purpose=purpose,
-                to_email=to_email.lower(),
-                to_user=to_user,
-                circulation=circulation,
-                deadline_version=deadline_version,
-                key=key,
-                subject=subject,
-                body_text=body_text,
-                body_html=body_html,
-                reply_to=reply_to,
-                headers=headers or {},
-            )
+            row.save(force_insert=True)
     except IntegrityError:
-        log.info("outbox: %s to %s already queued", purpose, to_email)
+        log.info("outbox: %s to %s already queued", row.purpose, row.to_email)
         return None
-    _enqueue_after_commit(message.pk)
-    return message
+    _enqueue_after_commit([row.pk])
+    return row
 
 
 class _Pending:
@@ -124,10 +203,10 @@ class _Pending:
 _local = threading.local()
 
 
-def _enqueue_after_commit(message_id: int) -> None:
+def _enqueue_after_commit(message_ids: list[int]) -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        enqueue_delivery_batch([message_id])
+        enqueue_delivery_batch(message_ids)
         return
     # One hand-over per transaction and savepoint level: rows queued inside a savepoint that
     # is rolled back leave with their callback. Still registered means: the same live block.
@@ -143,7 +222,7 @@ def _enqueue_after_commit(message_id: int) -> None:
         pending = pendings[level] = _Pending()
         transaction.on_commit(pending.flush)
     _local.pendings = pendings
-    pending.ids.append(message_id)
+    pending.ids.extend(message_ids)
 
 
 # After one failed publish the process stops trying for a few seconds: a transaction that

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from portal import audit
 from portal.models import SITTING_ROLES, Membership, User
 
-from ..mails import send_notice
+from ..mails import notice
 from ..models import Circulation
+from ..outbox import queue_mails
 
 
 class SendRefused(Exception):
@@ -24,14 +25,21 @@ def send_circulation(
 ) -> Circulation:
     now = now or timezone.now()
     with transaction.atomic():
-        circulation = Circulation.objects.select_for_update().get(pk=circulation_id)
+        circulation = (
+            Circulation.objects.select_for_update(of=("self",))
+            .select_related("committee")
+            .get(pk=circulation_id)
+        )
         _check_sendable(circulation, now)
         circulation.state = Circulation.State.OPEN
         circulation.sent_at = now
         circulation.sent_by = by
         circulation.updated_at = now
         circulation.save(update_fields=["state", "sent_at", "sent_by", "updated_at"])
-        recipients = list(circulation.recipients.select_related("user", "circulation"))
+        recipients = list(circulation.recipients.select_related("user"))
+        # One circulation, committee and list of materials for every notice, not a query
+        # of each per recipient.
+        materials = list(circulation.materials.filter(is_current=True))
         audit.record(
             "circulation.sent",
             actor=by,
@@ -39,7 +47,8 @@ def send_circulation(
             data={"recipients": len(recipients), "deadline": circulation.deadline.isoformat()},
         )
         for recipient in recipients:
-            send_notice(recipient)
+            recipient.circulation = circulation
+        queue_mails([notice(recipient, materials) for recipient in recipients])
     return circulation
 
 

@@ -115,3 +115,46 @@ def test_a_batch_running_long_hands_its_rest_back_before_the_sweep_would(
     assert list(outcomes) == [five[0]]
     assert handed == five[1:]
     assert OutboxMessage.objects.filter(pk__in=five[1:], state=S.QUEUED, attempts=0).count() == 4
+
+
+def _notice_mail(address: str) -> outbox.Mail:
+    return outbox.Mail(
+        purpose="test.fanout", to=address, template="invitation", context={"url": "x"}
+    )
+
+
+def test_a_fan_out_is_written_with_one_insert_and_handed_over_once(
+    db, monkeypatch, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    published: list[list[int]] = []
+    monkeypatch.setattr(
+        tasks.deliver_outbox_batch, "apply_async", lambda args, **kw: published.append(args[0])
+    )
+    mails = [_notice_mail(f"m{i}@example.jp") for i in range(30)]
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        django_assert_max_num_queries(3),  # savepoint, one INSERT, release
+    ):
+        assert outbox.queue_mails(mails) == 30
+
+    rows = list(OutboxMessage.objects.filter(purpose="test.fanout").order_by("pk"))
+    assert [row.to_email for row in rows] == [f"m{i}@example.jp" for i in range(30)]
+    assert [pk for batch in published for pk in batch] == [row.pk for row in rows]
+
+
+def test_a_fan_out_that_meets_an_existing_row_skips_only_that_one(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    published: list[list[int]] = []
+    monkeypatch.setattr(
+        tasks.deliver_outbox_batch, "apply_async", lambda args, **kw: published.append(args[0])
+    )
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = outbox.queue(_notice_mail("m1@example.jp"))
+        assert outbox.queue_mails([_notice_mail(f"m{i}@example.jp") for i in range(3)]) == 2
+
+    assert OutboxMessage.objects.filter(purpose="test.fanout").count() == 3
+    handed_over = [pk for batch in published for pk in batch]
+    assert sorted(handed_over) == sorted(OutboxMessage.objects.values_list("pk", flat=True))
+    assert handed_over.count(first.pk) == 1
