@@ -4,6 +4,7 @@ a subprocess (optionally with embedded beat) against the same database and Redis
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import os
@@ -44,6 +45,8 @@ class SinkHandler:
         self.tempfail_until = 0.0  # monotonic: answer 451 to DATA until then
         self.tempfailed = 0
         self.parse = True
+        # Seconds to wait before answering DATA: a relay across a network, not on loopback.
+        self.delay = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.refuse.get(address.lower())
@@ -53,6 +56,8 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if time.monotonic() < self.tempfail_until:
             with self.lock:
                 self.tempfailed += 1
