@@ -264,11 +264,23 @@ def _unflushed_commits() -> Iterator[None]:
 
 def _mark_sent(message: OutboxMessage) -> None:
     # Not conditional on `sending`: if the sweep re-queued the row meanwhile, recording that
-    # it went out stops a second copy (unless another worker already sent it). One UPDATE in
-    # autocommit: one round trip per message.
-    OutboxMessage.objects.filter(pk=message.pk).exclude(state=S.SENT).update(
-        state=S.SENT, sent_at=timezone.now(), message_id=message_id_for(message.pk)
-    )
+    # it went out stops a second copy (unless another worker already sent it). One statement
+    # in autocommit, written out because it runs once per message: the ORM's compilation
+    # of the same UPDATE doubled its cost (0.6 ms against 0.3 ms, docs/performance.md).
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, sent_at = %s, message_id = %s"  # noqa: S608
+            " WHERE id = %s AND state <> %s",
+            [
+                S.SENT,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                message_id_for(message.pk),
+                message.pk,
+                S.SENT,
+            ],
+        )
 
 
 def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: Any) -> None:
