@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.urls import reverse
+from django.utils import translation
 
 from circulation.models import Circulation
 from circulation.services.materials import record_material_opening
@@ -150,9 +151,18 @@ def test_an_unknown_filter_shows_everyone(client, council, replies_coming_in, ju
     assert current_filter(body) == "すべて (5)"
 
 
+@pytest.fixture
+def in_english(client):
+    """The language switch set to English. The locale middleware leaves the language of the
+    last request active in the thread: put Japanese back, so no later test runs in English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    yield
+    translation.deactivate()
+
+
+@pytest.mark.usefixtures("in_english")
 def test_the_filter_row_speaks_english_too(client, council, replies_coming_in):
     client.force_login(council.secretariat)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = tracking_page(client, replies_coming_in, "?show=not_opened")
     assert filter_links(body) == {
         "all": "All (5)",
@@ -285,9 +295,9 @@ def test_a_filter_with_a_single_page_has_no_pager(client, council, large_circula
     assert pager(body) is None
 
 
+@pytest.mark.usefixtures("in_english")
 def test_the_pager_speaks_english_too(client, council, large_circulation):
     client.force_login(council.secretariat)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = tracking_page(client, large_circulation, "?page=2")
     assert status(body) == "51–100 of 120"
     assert 'rel="prev">Previous<' in pager(body) and 'rel="next">Next<' in pager(body)
