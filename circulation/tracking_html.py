@@ -1,9 +1,10 @@
 """The rows of the tracking page (送付先ごとの状況), rendered in Python.
 
-A 1,000-recipient circulation has 1,000 rows (and their earlier replies): through the
-template engine they cost more than everything else on the page together. This renders the
-same markup, byte for byte, at a fraction of the cost: labels, translations and the like are
-worked out once per page, not once per row. tests/performance/test_tracking_rows.py keeps it
+The page shows at most 50 rows (circulation/tracking.py pages them), but through the template
+engine even those cost several times the whole of a trivial page: about 0.5 ms a row against
+0.04 ms here (measured in-process, 50 rows with earlier replies: 22–28 ms against 2 ms).
+This renders the same markup, byte for byte: labels, translations and the like are worked
+out once per page, not once per row. tests/performance/test_tracking_rows.py keeps it
 identical to the template it replaced (kept there as the reference).
 """
 

@@ -47,7 +47,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
     items = qa_items(circulation, viewer=request.user, names_visible=True)
-    state = tracking(circulation)
+    state = tracking(circulation, show=request.GET.get("show"), page=request.GET.get("page"))
     return render(
         request,
         "circulation/secretariat/tracking.html",

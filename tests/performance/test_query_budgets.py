@@ -41,7 +41,7 @@ DECISION_PAGE_BUDGET = 15
 DECISION_RECORD_BUDGET = 14
 DECISION_RECORD_CSV_BUDGET = 13  # the export is audited
 COMMITTEE_CIRCULATIONS_BUDGET = 8
-TRACKING_PAGE_BUDGET = 15
+TRACKING_PAGE_BUDGET = 15  # the counts (one aggregate), then one page's rows, replies, openings
 QUESTIONS_PAGE_BUDGET = 9
 DRAFT_EDIT_BUDGET = 13
 MEMBERS_PAGE_BUDGET = 10
@@ -138,6 +138,20 @@ SECRETARIAT_PAGES = [
         "tracking page",
         "secretariat",
         lambda w: reverse("circulation_tracking", args=[w.open.pk]),
+        TRACKING_PAGE_BUDGET,
+    ),
+    # A filter and a page number read the same: counts, that page's rows, their replies and
+    # openings (in the small council, page 3 is its only page: the same statements again).
+    Page(
+        "tracking page, 未回答",
+        "secretariat",
+        lambda w: reverse("circulation_tracking", args=[w.open.pk]) + "?show=not_replied",
+        TRACKING_PAGE_BUDGET,
+    ),
+    Page(
+        "tracking page, 回答済み page 3",
+        "secretariat",
+        lambda w: reverse("circulation_tracking", args=[w.open.pk]) + "?show=replied&page=3",
         TRACKING_PAGE_BUDGET,
     ),
     Page(
