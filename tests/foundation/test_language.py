@@ -107,3 +107,14 @@ def test_mail_is_written_in_the_recipients_language(council):
     assert mail.subject.startswith("[Kairan] Invitation from")
     assert "You have been registered" in mail.body_text
     assert "Member" in mail.body_text
+
+
+def test_an_english_page_leaves_no_english_behind_for_what_runs_next_in_the_thread(client, council):
+    from django.utils import translation
+
+    council.members[0].language = "en"
+    council.members[0].save(update_fields=["language"])
+    client.force_login(council.members[0])
+    assert client.get(reverse("home"))["Content-Language"] == "en"
+
+    assert translation.get_language() == "ja"  # a service or task run next speaks Japanese
