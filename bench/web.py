@@ -156,6 +156,11 @@ def measure(base: str, bench: BenchWorld, seconds: int = SECONDS) -> list[dict[s
         ["member home", "member circulation page", "tracking page (1,000 recipients)"],
         ["reply (POST)"],
     ]
+    # BENCH_PAGES=tracking,reply: only the pages whose names contain one of these words.
+    wanted = [word.strip() for word in os.environ.get("BENCH_PAGES", "").split(",") if word]
+    if wanted:
+        blocks = [[n for n in names if any(w in n for w in wanted)] for names in blocks]
+        blocks = [names for names in blocks if names]
     floor_target = all_targets["floor"]
     runs = []
     for names in blocks:

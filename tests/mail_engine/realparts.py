@@ -156,7 +156,9 @@ class Worker:
         self.starts += 1
         args = [
             sys.executable, "-m", "celery", "-A", "portal", "worker",
-            "-l", "INFO", "-c", str(self.concurrency), "-n", f"mailtest{self.starts}@%h",
+            "-l", "INFO", "-c", str(self.concurrency),
+            # Unique per Worker and start: two workers of one test are two nodes.
+            "-n", f"mailtest{id(self):x}-{self.starts}@%h",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         if self.beat:
