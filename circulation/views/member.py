@@ -51,9 +51,10 @@ def page_context(
     recipient = None
     recipient_id = None if preview else recipient_id_of(user, circulation)
     if recipient_id is not None:
-        # By its primary key, known from the gate: the cheapest query to build.
+        # By its primary key, known from the gate: the cheapest query to build. (A sent
+        # circulation's recipients are frozen, and only the secretariat sees drafts.)
         recipient = Recipient.objects.select_related("current_reply").get(pk=recipient_id)
-        recipient.circulation = circulation
+        recipient.circulation = circulation  # the gate's: no second read if a template asks
     reply = recipient.current_reply if recipient else None
     accepting = recipient is not None and circulation.accepts_replies_at(timezone.now())
     if accepting and reply_form is None:
