@@ -21,7 +21,7 @@ from circulation import outbox
 from circulation.models import Circulation, OutboxMessage
 from portal import audit
 from portal.models import AuditEntry
-from portal.request_transaction import RequestTransactionMiddleware, outside_prefixes
+from portal.request_transaction import OUTSIDE, RequestTransactionMiddleware
 from tests.circulation.helpers import sent_circulation
 from tests.factories import CirculationFactory
 
@@ -152,12 +152,14 @@ def test_a_refusal_a_view_raised_by_itself_keeps_its_log_entry(council, settings
         ("/", True),
         ("/c/1/", True),
         ("/c/1/reply/", True),
+        ("/admin/", True),
         (reverse("account_login"), False),
         (reverse("mfa_activate_totp"), False),  # its success message comes from on_commit
         (reverse("account_logout"), False),
+        (reverse("demo_mail_list", urlconf="tests.ops.demo_urlconf"), False),  # files only
     ],
 )
-def test_allauths_pages_run_outside_the_request_transaction(url, inside):
+def test_allauth_and_the_demo_mail_reader_run_outside_the_request_transaction(url, inside):
     seen: list[bool] = []
 
     def view(request: HttpRequest) -> HttpResponse:
@@ -167,4 +169,4 @@ def test_allauths_pages_run_outside_the_request_transaction(url, inside):
     RequestTransactionMiddleware(view)(RequestFactory().get(url))
 
     assert seen == [inside]
-    assert url.startswith(outside_prefixes()) is not inside
+    assert url.startswith(OUTSIDE) is not inside
