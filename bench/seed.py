@@ -18,7 +18,7 @@ from typing import Protocol
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from circulation.models import (
@@ -138,6 +138,11 @@ def grow(world: World, size: Size) -> None:
             _add_questions(circulation, size.questions, council.secretariat)
     _add_past(world, size.past)
     _add_audit_entries(council, size.audit_entries)
+    # Materials and questions were added past the services: a new content version, as the
+    # services would give (the member page keeps those parts per version).
+    Circulation.objects.filter(pk__in=[c.pk for c in world.circulations]).update(
+        content_version=F("content_version") + 1
+    )
     world.size = size
 
 

@@ -34,6 +34,10 @@ class Circulation(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     # Bumped by every edit of a draft so that two editors cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
+    # Bumped, once sent, by every change to what all its recipients see besides this row: a
+    # material corrected, a question asked, a question answered (the services do it). The
+    # member's page keeps its materials list and Q&A per version (circulation/page_parts.py).
+    content_version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

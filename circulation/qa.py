@@ -28,15 +28,30 @@ def asker_label(question: Question, *, show_names: bool, viewer: User | None = N
     return _("委員")
 
 
-def qa_items(circulation: Circulation, *, viewer: User, names_visible: bool) -> list[QAItem]:
+def questions_with_answers(
+    circulation: Circulation, *, askers: bool, answerers: bool = False
+) -> list[Question]:
+    """The circulation's questions in order, each with its answer (if any), in one query;
+    with the people who asked (`askers`) and who answered (`answerers`) where a page shows
+    them. Only those are joined: each joined person is a whole User row built into a model,
+    which cost the member's page more than the rest of the query."""
+    related = ["answer"]
+    if askers:
+        related.append("asked_by")
+    if answerers:
+        related.append("answer__answered_by")
+    return list(circulation.questions.select_related(*related).order_by("asked_at", "id"))
+
+
+def qa_items(
+    circulation: Circulation, *, viewer: User, names_visible: bool, answerers: bool = False
+) -> list[QAItem]:
     """All questions with their answers in one query. `names_visible` is True for the
-    secretariat; for others the committee's show_member_names setting decides."""
+    secretariat; for others the committee's show_member_names setting decides.
+    `answerers`: also read who answered (the secretariat's pages show it)."""
     show = names_visible or circulation.committee.show_member_names
-    questions = circulation.questions.select_related(
-        "asked_by", "answer", "answer__answered_by"
-    ).order_by("asked_at", "id")
     items = []
-    for question in questions:
+    for question in questions_with_answers(circulation, askers=show, answerers=answerers):
         # The reverse one-to-one raises an AttributeError subclass when there is no answer.
         answer = getattr(question, "answer", None)
         items.append(

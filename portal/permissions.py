@@ -380,7 +380,8 @@ def circulation_or_404(
         # order_by(): one row by the unique (circulation, user) index, no join for ordering
         mine = Recipient.objects.filter(circulation=models.OuterRef("pk"), user=user).order_by()
         circulations = circulations.annotate(_my_receipt=models.Subquery(mine.values("pk")[:1]))
-    circulation = circulations.first()
+    # One row by its primary key: no ordering (the model's would only cost building it).
+    circulation = next(iter(circulations.order_by()[:1]), None)
     if circulation is not None and user.is_authenticated:
         setattr(circulation, _RECIPIENT_ID, (user.pk, circulation._my_receipt))
     if circulation is None:

@@ -97,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # One transaction (one commit) per request, the session's save included: before
+    # SessionMiddleware, after WhiteNoise (docs/architecture.md).
+    "portal.request_transaction.RequestTransactionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +114,9 @@ MIDDLEWARE = [
     "portal.auditlog.middleware.RefusalAuditMiddleware",  # after AuditContextMiddleware
     "portal.middleware.RequireSecretariatMFAMiddleware",
 ]
+
+# Django's form renderer, with inputs, options and text areas rendered in Python (same HTML).
+FORM_RENDERER = "portal.form_renderer.FormRenderer"
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -18,6 +18,7 @@ from ..mails import send_material_corrected
 from ..models import Circulation, Material, MaterialOpening, Recipient
 from ..upload_stash import forget_after_commit
 from ..uploads import CheckedUpload
+from .content import content_changed
 
 
 @dataclass
@@ -99,6 +100,7 @@ def correct_material(
             replaces=old,
             change_note=change_note,
         )
+        content_changed(circulation)
         audit.record(
             "circulation.material.corrected",
             actor=by,

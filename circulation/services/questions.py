@@ -14,6 +14,7 @@ from portal.models import Membership, Role, User
 
 from ..mails import send_answer, send_question_received
 from ..models import Answer, Circulation, Question
+from .content import content_changed
 
 MAX_TEXT = 4000
 
@@ -37,6 +38,7 @@ def ask_question(
         question = Question.objects.create(
             circulation=circulation, asked_by=by, text=text, asked_at=now
         )
+        content_changed(circulation)
         audit.record(
             "circulation.question.asked",
             actor=by,
@@ -65,6 +67,7 @@ def answer_question(
         answer = Answer.objects.create(
             question=question, text=text, answered_by=by, answered_at=now
         )
+        content_changed(circulation)
         audit.record(
             "circulation.question.answered",
             actor=by,

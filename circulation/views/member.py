@@ -4,7 +4,6 @@ The page template is also the secretariat's preview (`preview=True`: no reply fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -27,47 +26,15 @@ from portal.permissions import (
 )
 
 from ..forms.member import QuestionForm, ReplyForm
-from ..models import Circulation, DeadlineExtension, Decision, Material, Recipient, Reply
-from ..qa import qa_items
+from ..models import Circulation, DeadlineExtension, Decision, Recipient, Reply
+from ..page_parts import materials_html, qa_html
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
 from ..services.viewing import record_circulation_view
 from ..templatetags.kairan import format_jst
 from ..text import render_markdown
-from ..uploads import is_viewable, kind_label
 
 DETAIL_TEMPLATE = "circulation/member/circulation_detail.html"
-
-
-@dataclass
-class MaterialEntry:
-    material: Material
-    label: str
-    viewable: bool
-    earlier: list[Material]
-
-
-def material_entries(circulation: Circulation) -> list[MaterialEntry]:
-    """Current materials in order, each with its earlier versions (newest first)."""
-    materials = list(circulation.materials.order_by("order", "id"))
-    by_id = {m.pk: m for m in materials}
-    entries = []
-    for material in materials:
-        if not material.is_current:
-            continue
-        earlier, previous = [], by_id.get(material.replaces_id)
-        while previous is not None:
-            earlier.append(previous)
-            previous = by_id.get(previous.replaces_id)
-        entries.append(
-            MaterialEntry(
-                material=material,
-                label=kind_label(material.content_type),
-                viewable=is_viewable(material.content_type),
-                earlier=earlier,
-            )
-        )
-    return entries
 
 
 def page_context(
@@ -82,8 +49,12 @@ def page_context(
     """Everything the circulation page shows to this viewer."""
     user = request.user
     recipient = None
-    if not preview and recipient_id_of(user, circulation) is not None:
-        recipient = circulation.recipients.filter(user=user).select_related("current_reply").first()
+    recipient_id = None if preview else recipient_id_of(user, circulation)
+    if recipient_id is not None:
+        # By its primary key, known from the gate: the cheapest query to build. (A sent
+        # circulation's recipients are frozen, and only the secretariat sees drafts.)
+        recipient = Recipient.objects.select_related("current_reply").get(pk=recipient_id)
+        recipient.circulation = circulation  # the gate's: no second read if a template asks
     reply = recipient.current_reply if recipient else None
     accepting = recipient is not None and circulation.accepts_replies_at(timezone.now())
     if accepting and reply_form is None:
@@ -95,7 +66,7 @@ def page_context(
         "circulation": circulation,
         "committee": circulation.committee,
         "explanation_html": render_markdown(circulation.explanation),
-        "materials": material_entries(circulation),
+        "materials_html": materials_html(circulation),
         "extensions": extensions_of(circulation),
         "preview": preview,
         "recipient": recipient,
@@ -103,7 +74,7 @@ def page_context(
         "accepting": accepting,
         "reply_form": reply_form if accepting else None,
         "question_form": question_form if accepting else None,
-        "qa": qa_items(circulation, viewer=user, names_visible=secretariat and not preview),
+        "qa_html": qa_html(circulation, viewer=user, names_visible=secretariat and not preview),
         "is_secretariat": secretariat and not preview,
         "may_answer": not preview and may_on_circulation(user, Action.ANSWER_QUESTION, circulation),
         "may_decide": not preview and may_on_circulation(user, Action.DECIDE, circulation),

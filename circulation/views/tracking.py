@@ -46,7 +46,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
     if circulation.state == Circulation.State.DRAFT:
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
-    items = qa_items(circulation, viewer=request.user, names_visible=True)
+    items = qa_items(circulation, viewer=request.user, names_visible=True, answerers=True)
     state = tracking(circulation, show=request.GET.get("show"), page=request.GET.get("page"))
     return render(
         request,
@@ -133,7 +133,7 @@ def _questions_page(
     bound: tuple[int, AnswerForm] | None = None,
 ) -> HttpResponse:
     secretariat = Role.SECRETARIAT in roles_on(request.user, circulation.committee)
-    items = qa_items(circulation, viewer=request.user, names_visible=secretariat)
+    items = qa_items(circulation, viewer=request.user, names_visible=secretariat, answerers=True)
     context: dict[str, Any] = {
         "circulation": circulation,
         "qa": _with_answer_forms(items, bound),

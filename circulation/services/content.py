@@ -1,0 +1,15 @@
+"""The version of what every recipient of a circulation sees besides the circulation row
+itself: its materials and its questions and answers (Circulation.content_version)."""
+
+from __future__ import annotations
+
+from django.db.models import F
+
+from ..models import Circulation
+
+
+def content_changed(circulation: Circulation) -> None:
+    """Call in the transaction of every change to a sent circulation's materials, questions
+    or answers. The member's page keeps those parts rendered per version
+    (circulation/page_parts.py); a change without a new version would not be shown."""
+    Circulation.objects.filter(pk=circulation.pk).update(content_version=F("content_version") + 1)
