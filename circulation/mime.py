@@ -52,21 +52,20 @@ def compose(
         lines.append(("Reply-To", _address(reply_to)))
     lines.extend((name, _text(value, name)) for name, value in headers.items())
     lines.append(("MIME-Version", "1.0"))
-    if body_html:
-        lines.append(("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"'))
-        head = _head(lines)
-        return b"".join(
-            [
-                head,
-                b"\r\n",
-                _boundary(boundary),
-                _part("text/plain", body_text),
-                _boundary(boundary),
-                _part("text/html", body_html),
-                f"--{boundary}--\r\n".encode("ascii"),
-            ]
-        )
-    return _head(lines) + _part("text/plain", body_text)
+    if not body_html:
+        return _head(lines) + _part("text/plain", body_text)
+    lines.append(("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"'))
+    return b"".join(
+        [
+            _head(lines),
+            b"\r\n",
+            _boundary(boundary),
+            _part("text/plain", body_text),
+            _boundary(boundary),
+            _part("text/html", body_html),
+            f"--{boundary}--\r\n".encode("ascii"),
+        ]
+    )
 
 
 def envelope_sender() -> str:
@@ -89,10 +88,15 @@ def _head(lines: list[tuple[str, str]]) -> bytes:
     return "".join(f"{name}: {value}\r\n" for name, value in lines).encode("ascii")
 
 
-def _text(value: str, name: str) -> str:
-    """An unstructured header value: ASCII as it is, anything else as UTF-8 encoded-words."""
+def _single_line(value: str) -> None:
+    """No header value may smuggle in a header of its own (as Django's BadHeaderError)."""
     if "\n" in value or "\r" in value:
         raise BadHeaderError(f"Header values can't contain newlines (got {value!r})")
+
+
+def _text(value: str, name: str) -> str:
+    """An unstructured header value: ASCII as it is, anything else as UTF-8 encoded-words."""
+    _single_line(value)
     if value.isascii():
         return value
     # header_name: the first line's encoded-words leave room for "Subject: ".
@@ -100,8 +104,7 @@ def _text(value: str, name: str) -> str:
 
 
 def _address(value: str) -> str:
-    if "\n" in value or "\r" in value:
-        raise BadHeaderError(f"Header values can't contain newlines (got {value!r})")
+    _single_line(value)
     if _BARE_ADDRESS.fullmatch(value):
         return wire_address(value)
     name, address = _parsed(value)
