@@ -107,8 +107,9 @@ def _rendered(mail: Mail) -> OutboxMessage:
         mail.template, {"recipient_user": to_user, **mail.context}, language
     )
     return _row(
+        mail.to,
+        mail.headers,
         purpose=mail.purpose,
-        to=mail.to,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -116,7 +117,6 @@ def _rendered(mail: Mail) -> OutboxMessage:
         deadline_version=mail.deadline_version,
         key=mail.key,
         reply_to=mail.reply_to,
-        headers=mail.headers,
     )
 
 
@@ -136,8 +136,9 @@ def queue_rendered_mail(
     """`queue_mail` for a message rendered elsewhere (allauth's account mail)."""
     return _save_one(
         _row(
+            to,
+            headers,
             purpose=purpose,
-            to=to,
             subject=subject,
             body_text=body_text,
             body_html=body_html,
@@ -145,37 +146,18 @@ def queue_rendered_mail(
             deadline_version=deadline_version,
             key=key,
             reply_to=reply_to,
-            headers=headers,
         )
     )
 
 
-def _row(
-    *,
-    purpose: str,
-    to: User | str,
-    subject: str,
-    body_text: str,
-    body_html: str,
-    circulation: Circulation | None,
-    deadline_version: int,
-    key: str,
-    reply_to: str,
-    headers: dict[str, str] | None,
-) -> OutboxMessage:
+def _row(to: User | str, headers: dict[str, str] | None, **fields: Any) -> OutboxMessage:
+    """The unsaved row: `fields` are OutboxMessage's own (purpose, subject, bodies, …)."""
     to_email = to.email if isinstance(to, User) else to
     return OutboxMessage(
-        purpose=purpose,
         to_email=to_email.lower(),
         to_user=to if isinstance(to, User) else None,
-        circulation=circulation,
-        deadline_version=deadline_version,
-        key=key,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        reply_to=reply_to,
         headers=headers or {},
+        **fields,
     )
 
 
