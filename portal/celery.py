@@ -8,8 +8,9 @@ worker that was down): the next tick does the same work.
 
 import os
 
-from celery import Celery
+from celery import Celery, Task
 from celery.schedules import crontab
+from celery.signals import task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -43,3 +44,15 @@ def _install_beat_schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(hour=18, minute=17),
         },
     }
+
+
+@task_prerun.connect
+def _close_old_database_connections(task: Task | None = None, **_: object) -> None:
+    """Before each task, what Django does before each request: drop a connection that broke
+    or outlived CONN_MAX_AGE, keep the others (settings.CELERY_DB_REUSE_MAX turns off
+    Celery's close-everything). Eager tasks run inside the caller's transaction: untouched."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -385,6 +385,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 # requests publish on their own connection that tries once (circulation/outbox.py).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
+# Celery's Django fix-up closes every database connection before and after each task unless
+# this is set; a new PostgreSQL connection per task cost more than sending the task's mail.
+# portal/celery.py applies Django's own rule instead (CONN_MAX_AGE, broken connections).
+CELERY_DB_REUSE_MAX = 1_000_000
 KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
 # Mail engine (circulation/delivery.py, docs/mail-engine.md).
 KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 30, minimum=1)
