@@ -1,0 +1,102 @@
+"""On PostgreSQL a worker sends each message's `sent` mark ahead and reads the answer later
+(circulation/sent_marks.py). The marks must still all land, land even when the worker dies
+before reading the answer, and a refused mark must be reported, not lost."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from django.core import mail
+from django.db import DatabaseError, connection, transaction
+
+from circulation import delivery, sent_marks
+from circulation.models import OutboxMessage
+from circulation.outbox import queue_rendered_mail
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+S = OutboxMessage.State
+
+
+def queued_notices(n: int) -> list[OutboxMessage]:
+    return [
+        queue_rendered_mail(
+            purpose="test.mark", to=f"member{i}@example.jp", subject="資料の送付", body_text="本文"
+        )
+        for i in range(n)
+    ]
+
+
+class CountingGenerators:
+    """psycopg's generators, counting the marks handed over without waiting."""
+
+    def __init__(self, real: object) -> None:
+        self.real, self.sends = real, 0
+
+    def send(self, pgconn: object) -> object:
+        self.sends += 1
+        return self.real.send(pgconn)
+
+    def fetch_many(self, pgconn: object) -> object:
+        return self.real.fetch_many(pgconn)
+
+
+def test_every_message_of_a_batch_is_recorded_sent_with_its_message_id(smtp, broker, monkeypatch):
+    rows = queued_notices(5)
+    generators = CountingGenerators(sent_marks._pg_generators)
+    monkeypatch.setattr(sent_marks, "_pg_generators", generators)
+
+    outcomes = delivery.deliver_batch([row.pk for row in rows])
+
+    assert set(outcomes.values()) == {delivery.SENT}
+    assert generators.sends == 5  # each mark sent ahead, none waited for on the spot
+    assert sent_marks._pending.connection is None  # nothing left unanswered
+    for row in rows:
+        row.refresh_from_db()
+        assert row.state == S.SENT
+        assert row.sent_at is not None
+        assert row.message_id == delivery.message_id_for(row.pk)
+    assert len(mail.outbox) == 5
+
+
+def test_a_mark_sent_ahead_is_committed_even_if_the_worker_dies_before_the_answer(broker):
+    (row,) = queued_notices(1)
+    OutboxMessage.objects.filter(pk=row.pk).update(state=S.SENDING)
+
+    with sent_marks.sent_ahead():
+        sent_marks.record_sent(row.pk, delivery.message_id_for(row.pk))
+        assert sent_marks._pending.connection is not None  # sent, its answer not read
+        # What a SIGKILL leaves: the socket goes away without a word and nothing is read.
+        dead = socket.socket(fileno=os.dup(connection.connection.pgconn.socket))
+        dead.shutdown(socket.SHUT_RDWR)
+        dead.close()
+        sent_marks._pending.connection = None
+    connection.close()
+
+    row.refresh_from_db()  # on a new connection
+    assert row.state == S.SENT
+    assert row.message_id == delivery.message_id_for(row.pk)
+
+
+def test_a_refused_mark_is_reported_and_the_connection_goes_on_working(broker):
+    (row,) = queued_notices(1)
+
+    with pytest.raises(DatabaseError, match="sent mark"), sent_marks.sent_ahead():
+        sent_marks.record_sent(row.pk, "<" + "x" * 400 + "@city.example.jp>")  # too long
+        assert sent_marks._pending.connection is not None
+        OutboxMessage.objects.count()  # any other query reads the answer first
+
+    row.refresh_from_db()
+    assert row.state == S.QUEUED
+    assert OutboxMessage.objects.filter(pk=row.pk).exists()
+
+
+def test_inside_a_transaction_the_mark_is_written_and_waited_for(db, broker):
+    (row,) = queued_notices(1)
+
+    with sent_marks.sent_ahead(), transaction.atomic():
+        sent_marks.record_sent(row.pk, delivery.message_id_for(row.pk))
+        assert sent_marks._pending.connection is None
+        row.refresh_from_db()
+        assert row.state == S.SENT
