@@ -217,7 +217,9 @@ _publisher = threading.local()
 
 
 # One task delivers up to this many rows over one SMTP connection (one claim transaction).
-BATCH_SIZE = 20
+# Fewer, larger tasks spend less on the broker and the claim per message; 50 still spreads a
+# 1,000-recipient fan-out over 20 tasks for as many workers as there are.
+BATCH_SIZE = 50
 
 
 def enqueue_delivery(message_id: int) -> None:

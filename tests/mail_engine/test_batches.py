@@ -30,7 +30,7 @@ def queue(n: int, prefix: str = "m") -> list[OutboxMessage]:
     ]
 
 
-def test_one_transaction_is_handed_over_once_in_batches_of_twenty(
+def test_one_transaction_is_handed_over_once_in_batches_of_fifty(
     db, monkeypatch, django_capture_on_commit_callbacks
 ):
     published: list[list[int]] = []
@@ -38,9 +38,9 @@ def test_one_transaction_is_handed_over_once_in_batches_of_twenty(
         tasks.deliver_outbox_batch, "apply_async", lambda args, **kw: published.append(args[0])
     )
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        rows = queue(45)
+        rows = queue(105)
     assert len(callbacks) == 1
-    assert [len(batch) for batch in published] == [20, 20, 5]
+    assert [len(batch) for batch in published] == [50, 50, 5]
     assert [pk for batch in published for pk in batch] == [row.pk for row in rows]
 
 
