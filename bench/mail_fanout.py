@@ -1,6 +1,12 @@
-"""Fan-out of one circulation to 1,000 recipients into a local SMTP sink (aiosmtpd):
-messages per second through the outbox and real Celery workers (one, then two), against raw
-smtplib over one connection to the same sink in the same run.
+"""Fan-out of one circulation to 1,000 recipients into a local SMTP sink: messages per second
+through the outbox and real Celery workers (one, then two; warmed up first), from the commit
+of the send until the sink holds every message, against raw smtplib over one connection to the
+same sink in the same run.
+
+Two sinks: the lean one (bench/lean_sink.py, a process of its own that answers like a
+production relay, cheaply) and aiosmtpd (the tests' sink; a Python SMTP server that takes most
+of a core at these rates, so it measures itself as much as the client). Each answers DATA at
+once (loopback) and after 2 ms (a relay across a network).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_mail \
     REDIS_URL=redis://127.0.0.1:6379/13 python -m bench.mail_fanout [--recipients 1000]
@@ -19,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.lean_sink import LeanSink
 from bench.mail_common import (
     bench_database,
     make_council,
@@ -31,7 +38,7 @@ from bench.mail_common import (
 
 def raw_smtplib(sink: Any, messages: list[tuple[str, bytes]]) -> dict[str, float]:
     """The floor: the same rendered messages, one connection, nothing else, sent from this
-    process (where the sink runs too) and from a process of its own (as a worker is)."""
+    process (where the aiosmtpd sink runs too) and from a process of its own (as a worker is)."""
     start_count = sink.count()
     started = time.monotonic()
     with smtplib.SMTP("127.0.0.1", sink.port) as client:
@@ -100,9 +107,35 @@ def _deadline() -> dt.datetime:
     return timezone.now() + dt.timedelta(days=7)
 
 
+def warm_up(sink: Any, workers: int) -> None:
+    """A few one-message tasks first, so that what is measured is running workers, not the
+    imports and connections of their first task (a production worker runs for days)."""
+    from django.db import transaction
+
+    from circulation import outbox
+
+    start_count = sink.count()
+    tasks = 4 * workers
+    batch_size, outbox.BATCH_SIZE = outbox.BATCH_SIZE, 1
+    try:
+        with transaction.atomic():
+            for index in range(tasks):
+                outbox.queue_rendered_mail(
+                    purpose="bench.warm_up",
+                    to=f"warm-up-{time.monotonic_ns()}-{index}@example.jp",
+                    subject="warm-up",
+                    body_text="warm-up",
+                )
+    finally:
+        outbox.BATCH_SIZE = batch_size
+    sink.wait_for(lambda: sink.count() - start_count >= tasks, 60, "the warm-up")
+
+
 def through_workers(
     council: dict[str, Any], sink: Any, database_url: str, workers: int, folder: Path
 ) -> dict[str, float]:
+    from django.db import transaction
+
     from circulation.services.sending import send_circulation
     from tests.mail_engine.realparts import Worker, purge_celery_queue, worker_env
 
@@ -117,10 +150,15 @@ def through_workers(
         for i in range(workers)
     ]
     try:
+        warm_up(sink, workers)
         start_count = sink.count()
         started = time.monotonic()
-        send_circulation(draft.pk, by=council["secretariat"])  # commits; tasks published
-        committed = time.monotonic()
+        commit: list[float] = []
+        with transaction.atomic():
+            # Runs first among the commit's callbacks, before any task is published.
+            transaction.on_commit(lambda: commit.append(time.monotonic()))
+            send_circulation(draft.pk, by=council["secretariat"])
+        committed = commit[0]
         sink.wait_for(lambda: sink.count() - start_count >= expected, 300, "the fan-out")
         done = time.monotonic()
     finally:
@@ -141,11 +179,15 @@ def scenario(
 ) -> dict[str, Any]:
     """Raw smtplib, one worker and two workers against a sink answering DATA after
     `relay_ms` (0: loopback, as the issue asks; a few ms: a relay across a network)."""
-    sink.handler.delay = relay_ms / 1000
+    if isinstance(sink, LeanSink):
+        sink.delay = relay_ms / 1000
+    else:
+        sink.handler.delay = relay_ms / 1000
     raw = raw_smtplib(sink, rendered_messages(council))
     one = through_workers(council, sink, database_url, 1, folder)
     two = through_workers(council, sink, database_url, 2, folder)
     return {
+        "sink": "lean" if isinstance(sink, LeanSink) else "aiosmtpd",
         "relay_ms": relay_ms,
         "raw_smtplib": raw,
         "one_worker": one,
@@ -159,9 +201,24 @@ def scenario(
     }
 
 
+def _sink(kind: str, smtp_sink: Any) -> Any:
+    if kind == "lean":
+        return LeanSink()
+    if kind == "aiosmtpd":
+        sink = smtp_sink()
+        sink.handler.parse = False  # it only counts
+        return sink
+    raise SystemExit(f"unknown sink {kind!r}: lean or aiosmtpd")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--recipients", type=int, default=1000)
+    parser.add_argument(
+        "--sinks",
+        default="lean,aiosmtpd",
+        help="which sinks, in order: lean (bench/lean_sink.py) and/or aiosmtpd (the tests')",
+    )
     parser.add_argument(
         "--relay-ms",
         default="0,2",
@@ -173,22 +230,24 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="kairan-fanout-"))
     delays = [float(value) for value in args.relay_ms.split(",") if value.strip()]
-    with bench_database() as database_url, SmtpSink() as sink:
-        sink.handler.parse = False  # the sink only counts: it must not be the bottleneck
+    scenarios: list[dict[str, Any]] = []
+    with bench_database() as database_url:
         council = make_council(args.recipients - 2)  # + chair and acting chair
-        scenarios = [scenario(council, sink, database_url, folder, ms) for ms in delays]
-    print(f"mail fan-out: {args.recipients} recipients into aiosmtpd on 127.0.0.1")
+        for kind in [value.strip() for value in args.sinks.split(",") if value.strip()]:
+            with _sink(kind, SmtpSink) as sink:
+                scenarios += [scenario(council, sink, database_url, folder, ms) for ms in delays]
+    print(f"mail fan-out: {args.recipients} recipients into an SMTP sink on 127.0.0.1")
     rows: list[tuple[str, str]] = []
     for run in scenarios:
         raw, one, two = run["raw_smtplib"], run["one_worker"], run["two_workers"]
-        label = f"[sink answers DATA after {run['relay_ms']:g} ms]"
+        label = f"[{run['sink']} sink, DATA answered after {run['relay_ms']:g} ms]"
         rows += [
-            (f"{label} raw smtplib, one connection, in the sink's process",
+            (f"{label} raw smtplib, one connection, in the benchmark's process",
              f"{raw['per_second']} msg/s"),
             (f"{label} raw smtplib, one connection, in a process of its own",
              f"{raw['separate_process_per_second']} msg/s"),
             (f"{label} outbox + 1 worker",
-             f"{one['per_second']} msg/s ({run['one_worker_vs_raw']:.0%} of raw in the sink's "
+             f"{one['per_second']} msg/s ({run['one_worker_vs_raw']:.0%} of raw in the benchmark's "
              f"process, {run['one_worker_vs_raw_separate_process']:.0%} of raw in its own)"),
             (f"{label} outbox + 2 workers",
              f"{two['per_second']} msg/s ({run['two_vs_one']}× one worker)"),
