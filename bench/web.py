@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bench.common import ROOT, Environment, Skip, bench_environment, machine, table, write_result
+from bench.common import (
+    ROOT,
+    Environment,
+    Skip,
+    bench_environment,
+    broker,
+    machine,
+    table,
+    write_result,
+)
 
 if TYPE_CHECKING:
     from bench.sessions import Slots
@@ -238,7 +247,7 @@ def run(environment: Environment, bench: BenchWorld | None = None) -> dict[str, 
         runs = measure(base, bench)
     result = {
         "machine": host,
-        "server": {"gunicorn_workers": workers, "worker_class": "sync"},
+        "server": {"gunicorn_workers": workers, "worker_class": "sync", "broker": broker()},
         "load": {
             "generator": "wrk",
             "seconds_per_run": SECONDS,
