@@ -99,6 +99,12 @@ def _text(value: str, name: str) -> str:
     _single_line(value)
     if value.isascii():
         return value
+    return _encoded_words(value, name)
+
+
+# Every message of a fan-out carries the same Subject: encode it once, not a thousand times.
+@lru_cache(maxsize=256)
+def _encoded_words(value: str, name: str) -> str:
     # header_name: the first line's encoded-words leave room for "Subject: ".
     return Header(value, "utf-8", maxlinelen=_FOLD_AT, header_name=name).encode(linesep="\r\n")
 
@@ -107,6 +113,11 @@ def _address(value: str) -> str:
     _single_line(value)
     if _BARE_ADDRESS.fullmatch(value):
         return wire_address(value)
+    return _named_address(value)
+
+
+@lru_cache(maxsize=32)  # the From of every message: one name, encoded once
+def _named_address(value: str) -> str:
     name, address = _parsed(value)
     return formataddr((name, wire_address(address)), charset="utf-8")
 
