@@ -162,9 +162,11 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, or this process's memory while Redis is unreachable (portal/cache.py).
+            "BACKEND": "portal.cache.RedisOrLocalCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kairan-cache",
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:
