@@ -31,7 +31,7 @@ from django.utils import timezone
 from portal import audit
 from portal.models import AuditEntry
 
-from . import mime, sent_marks
+from . import mime, sent_marks, smtp_pipelining
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -389,12 +389,14 @@ def _send(message: OutboxMessage) -> None:
 
 def _hand_over(backend: Any, message: OutboxMessage) -> None:
     if isinstance(backend, SMTPBackend) and backend.connection is not None:
-        # The bytes straight onto the open connection: no Django message to build.
-        refused = backend.connection.sendmail(
-            mime.envelope_sender(), [mime.wire_address(message.to_email)], message_bytes(message)
+        # The bytes straight onto the open connection: no Django message to build; MAIL,
+        # RCPT and DATA in one write where the relay allows it (smtp_pipelining.py).
+        smtp_pipelining.send(
+            backend.connection,
+            mime.envelope_sender(),
+            mime.wire_address(message.to_email),
+            message_bytes(message),
         )
-        if refused:  # one recipient per message: refused means not sent
-            raise smtplib.SMTPRecipientsRefused(refused)
         return
     if not backend.send_messages([build_email(message)]):
         raise smtplib.SMTPException("the mail backend accepted nothing")

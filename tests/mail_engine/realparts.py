@@ -47,6 +47,23 @@ class SinkHandler:
         self.parse = True
         # Seconds to wait before answering DATA: a relay across a network, not on loopback.
         self.delay = 0.0
+        # Offer PIPELINING, as production relays do (aiosmtpd answers pipelined commands in
+        # order but does not say so by itself).
+        self.pipelining = True
+        self.refuse_sender = ""  # reply to MAIL (e.g. a 550), when set
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.refuse.get(address.lower())
