@@ -18,22 +18,35 @@ import socket
 import time
 from typing import Any
 
-_EHLO = b"250-lean-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800\r\n"
+_EHLO = b"250-lean-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800\r\n"
 
 
 class _Session(asyncio.Protocol):
     def __init__(self, counter: Any, delay: Any) -> None:
         self.counter, self.delay = counter, delay
         self.buffer = b""
+        self.replies: list[bytes] = []
         self.in_data = False
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.transport.write(b"220 lean-sink ESMTP\r\n")
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.replies = []
+        self._send_now(b"220 lean-sink ESMTP\r\n")
 
     def data_received(self, data: bytes) -> None:
+        # Replies to what arrived together leave together (as a relay that supports
+        # PIPELINING does), not one small segment each.
+        self.replies: list[bytes] = []
         self.buffer += data
+        self._consume()
+        if self.replies and self.transport and not self.transport.is_closing():
+            self.transport.write(b"".join(self.replies))
+
+    def _consume(self) -> None:
         while self.buffer:
             if self.in_data:
                 end = self.buffer.find(b"\r\n.\r\n")
@@ -46,7 +59,7 @@ class _Session(asyncio.Protocol):
                     self.counter.value += 1
                 delay = self.delay.value
                 if delay:
-                    asyncio.get_running_loop().call_later(delay, self._reply, b"250 OK\r\n")
+                    asyncio.get_running_loop().call_later(delay, self._send_now, b"250 OK\r\n")
                 else:
                     self._reply(b"250 OK\r\n")
                 continue
@@ -65,13 +78,16 @@ class _Session(asyncio.Protocol):
             self.buffer = b"\r\n" + self.buffer
             self._reply(b"354 End data with <CR><LF>.<CR><LF>\r\n")
         elif verb == b"QUIT":
-            self._reply(b"221 Bye\r\n")
+            self._send_now(b"221 Bye\r\n")
             if self.transport:
                 self.transport.close()
         else:  # MAIL, RCPT, RSET, NOOP
             self._reply(b"250 OK\r\n")
 
     def _reply(self, answer: bytes) -> None:
+        self.replies.append(answer)
+
+    def _send_now(self, answer: bytes) -> None:
         if self.transport and not self.transport.is_closing():
             self.transport.write(answer)
 
