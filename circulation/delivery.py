@@ -192,9 +192,13 @@ def claim(message_id: int, now: dt.datetime | None = None) -> OutboxMessage | No
 
 
 def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[OutboxMessage]:
-    """queued → sending (claimed_at, attempts + 1) in one short transaction, skipping rows
-    another worker holds."""
+    """queued → sending (claimed_at, attempts + 1), skipping rows another worker holds; in
+    one statement on PostgreSQL, in one short transaction elsewhere."""
     now = now or timezone.now()
+    if not message_ids:
+        return []
+    if transaction.get_connection().vendor == "postgresql":
+        return _claim_in_one_statement(message_ids, now)
     with transaction.atomic():
         messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -210,6 +214,23 @@ def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[
         message.state, message.claimed_at = S.SENDING, now
         message.attempts += 1
     return messages
+
+
+def _claim_in_one_statement(message_ids: list[int], now: dt.datetime) -> list[OutboxMessage]:
+    # The lock, the change and the rows as changed, in one round trip and one pass over the
+    # rows (it was a transaction of three statements: 30 % of a batch's claim, bench/).
+    connection = transaction.get_connection()
+    q = connection.ops.quote_name
+    table = q(OutboxMessage._meta.db_table)
+    columns = ", ".join(q(field.column) for field in OutboxMessage._meta.concrete_fields)
+    sql = (
+        f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1"  # noqa: S608
+        f" WHERE id IN (SELECT id FROM {table} WHERE id = ANY(%s) AND state = %s"
+        " AND next_attempt_at <= %s ORDER BY id FOR UPDATE SKIP LOCKED)"
+        f" RETURNING {columns}"
+    )
+    claimed = OutboxMessage.objects.raw(sql, [S.SENDING, now, list(message_ids), S.QUEUED, now])
+    return sorted(claimed, key=lambda message: message.pk)
 
 
 def _release(
