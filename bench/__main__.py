@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import ROOT, Skip, bench_environment, server_url, with_database
+from bench.common import ROOT, Skip, bench_environment, redis_url, server_url, with_database
 
 
 def _attempt(name: str, action: Callable[[], object], failed: list[str]) -> None:
@@ -90,6 +90,10 @@ def summary() -> None:
 
 def main() -> int:
     started = time.monotonic()
+    found = redis_url()
+    if found and not os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = found
+        print(f"bench: using the local Redis at {found}")
     failed = _web_benchmarks() + _mail_benchmarks()
     summary()
     print(f"bench: {round(time.monotonic() - started)} s")
