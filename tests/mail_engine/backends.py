@@ -38,3 +38,16 @@ class ScriptedBackend(EmailBackend):
 
 def sent_to() -> list[str]:
     return [message.to[0] for message in mail.outbox]
+
+
+def queue_plain_mails(n: int, prefix: str = "member", purpose: str = "test.mail") -> list:
+    """n plain outbox rows, to prefix0@example.jp, prefix1@example.jp, … (one transaction each
+    unless the caller holds one)."""
+    from circulation.outbox import queue_rendered_mail
+
+    return [
+        queue_rendered_mail(
+            purpose=purpose, to=f"{prefix}{i}@example.jp", subject="資料の送付", body_text="本文"
+        )
+        for i in range(n)
+    ]

@@ -14,20 +14,11 @@ from django.db import transaction
 
 from circulation import delivery, outbox, tasks
 from circulation.models import OutboxMessage
-from circulation.outbox import queue_rendered_mail
 from tests.circulation.helpers import sent_circulation
+from tests.mail_engine.backends import queue_plain_mails
 
 S = OutboxMessage.State
 T0 = dt.datetime(2026, 9, 1, 1, 0, tzinfo=dt.UTC)
-
-
-def queue(n: int, prefix: str = "m") -> list[OutboxMessage]:
-    return [
-        queue_rendered_mail(
-            purpose="test.batch", to=f"{prefix}{i}@example.jp", subject="件名", body_text="本文"
-        )
-        for i in range(n)
-    ]
 
 
 def test_one_transaction_is_handed_over_once_in_batches_of_fifty(
@@ -38,7 +29,7 @@ def test_one_transaction_is_handed_over_once_in_batches_of_fifty(
         tasks.deliver_outbox_batch, "apply_async", lambda args, **kw: published.append(args[0])
     )
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        rows = queue(105)
+        rows = queue_plain_mails(105, "m", purpose="test.batch")
     assert len(callbacks) == 1
     assert [len(batch) for batch in published] == [50, 50, 5]
     assert [pk for batch in published for pk in batch] == [row.pk for row in rows]
@@ -48,14 +39,14 @@ def test_rows_of_a_rolled_back_savepoint_are_not_handed_over(
     db, broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        kept = queue(2, "kept")
+        kept = queue_plain_mails(2, "kept", purpose="test.batch")
         try:
             with transaction.atomic():
-                queue(3, "dropped")
+                queue_plain_mails(3, "dropped", purpose="test.batch")
                 raise RuntimeError("the change failed")
         except RuntimeError:
             pass
-        kept += queue(1, "later")
+        kept += queue_plain_mails(1, "later", purpose="test.batch")
     assert broker == [row.pk for row in kept]
 
 

@@ -13,23 +13,14 @@ from django.utils import timezone
 
 from circulation import delivery
 from circulation.models import OutboxMessage
-from circulation.outbox import queue_rendered_mail
+from tests.mail_engine.backends import queue_plain_mails
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 S = OutboxMessage.State
 
 
-def notices(n: int) -> list[OutboxMessage]:
-    return [
-        queue_rendered_mail(
-            purpose="test.claim", to=f"member{i}@example.jp", subject="資料の送付", body_text="本文"
-        )
-        for i in range(n)
-    ]
-
-
 def test_a_batch_is_claimed_with_its_rows_as_changed(broker):
-    rows = notices(3)
+    rows = queue_plain_mails(3)
 
     claimed = delivery.claim_batch([row.pk for row in reversed(rows)])
 
@@ -41,7 +32,7 @@ def test_a_batch_is_claimed_with_its_rows_as_changed(broker):
 
 
 def test_rows_another_worker_holds_or_not_yet_due_are_left(broker):
-    held, later, free = notices(3)
+    held, later, free = queue_plain_mails(3)
     OutboxMessage.objects.filter(pk=later.pk).update(
         next_attempt_at=timezone.now() + dt.timedelta(minutes=5)
     )

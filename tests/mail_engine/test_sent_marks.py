@@ -13,19 +13,10 @@ from django.db import DatabaseError, connection, transaction
 
 from circulation import delivery, sent_marks
 from circulation.models import OutboxMessage
-from circulation.outbox import queue_rendered_mail
+from tests.mail_engine.backends import queue_plain_mails
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 S = OutboxMessage.State
-
-
-def queued_notices(n: int) -> list[OutboxMessage]:
-    return [
-        queue_rendered_mail(
-            purpose="test.mark", to=f"member{i}@example.jp", subject="資料の送付", body_text="本文"
-        )
-        for i in range(n)
-    ]
 
 
 class CountingGenerators:
@@ -43,7 +34,7 @@ class CountingGenerators:
 
 
 def test_every_message_of_a_batch_is_recorded_sent_with_its_message_id(smtp, broker, monkeypatch):
-    rows = queued_notices(5)
+    rows = queue_plain_mails(5)
     generators = CountingGenerators(sent_marks._pg_generators)
     monkeypatch.setattr(sent_marks, "_pg_generators", generators)
 
@@ -61,7 +52,7 @@ def test_every_message_of_a_batch_is_recorded_sent_with_its_message_id(smtp, bro
 
 
 def test_a_new_database_connection_gets_the_statement_prepared_again(smtp, broker):
-    first, second = queued_notices(2)
+    first, second = queue_plain_mails(2)
     delivery.deliver_batch([first.pk])
     connection.close()  # as after CONN_MAX_AGE, or a database restart
 
@@ -71,7 +62,7 @@ def test_a_new_database_connection_gets_the_statement_prepared_again(smtp, broke
 
 
 def test_a_mark_sent_ahead_is_committed_even_if_the_worker_dies_before_the_answer(broker):
-    (row,) = queued_notices(1)
+    (row,) = queue_plain_mails(1)
     OutboxMessage.objects.filter(pk=row.pk).update(state=S.SENDING)
 
     with sent_marks.sent_ahead():
@@ -90,7 +81,7 @@ def test_a_mark_sent_ahead_is_committed_even_if_the_worker_dies_before_the_answe
 
 
 def test_a_refused_mark_is_reported_and_the_connection_goes_on_working(broker):
-    (row,) = queued_notices(1)
+    (row,) = queue_plain_mails(1)
 
     with pytest.raises(DatabaseError, match="sent mark"), sent_marks.sent_ahead():
         sent_marks.record_sent(row.pk, "<" + "x" * 400 + "@city.example.jp>")  # too long
@@ -103,7 +94,7 @@ def test_a_refused_mark_is_reported_and_the_connection_goes_on_working(broker):
 
 
 def test_inside_a_transaction_the_mark_is_written_and_waited_for(db, broker):
-    (row,) = queued_notices(1)
+    (row,) = queue_plain_mails(1)
 
     with sent_marks.sent_ahead(), transaction.atomic():
         sent_marks.record_sent(row.pk, delivery.message_id_for(row.pk))
