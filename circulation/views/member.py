@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.models import Role
+from portal.models import Role, User
 from portal.permissions import (
     Action,
     circulation_or_404,
     may_on_circulation,
+    receipt_read_by_gate,
     recipient_id_of,
     refuse,
     roles_on,
@@ -48,13 +49,7 @@ def page_context(
 ) -> dict[str, Any]:
     """Everything the circulation page shows to this viewer."""
     user = request.user
-    recipient = None
-    recipient_id = None if preview else recipient_id_of(user, circulation)
-    if recipient_id is not None:
-        # By its primary key, known from the gate: the cheapest query to build. (A sent
-        # circulation's recipients are frozen, and only the secretariat sees drafts.)
-        recipient = Recipient.objects.select_related("current_reply").get(pk=recipient_id)
-        recipient.circulation = circulation  # the gate's: no second read if a template asks
+    recipient = None if preview else _recipient_with_reply(user, circulation)
     reply = recipient.current_reply if recipient else None
     accepting = recipient is not None and circulation.accepts_replies_at(timezone.now())
     if accepting and reply_form is None:
@@ -83,6 +78,21 @@ def page_context(
         and may_on_circulation(user, Action.VIEW_DECISION_RECORD, circulation),
         **extra,
     }
+
+
+def _recipient_with_reply(user: User, circulation: Circulation) -> Recipient | None:
+    """The person's Recipient row with its current reply: as the gate read it with the
+    circulation (no query), else by its id. (A sent circulation's recipients are frozen,
+    and only the secretariat sees drafts.)"""
+    read, recipient = receipt_read_by_gate(user, circulation)
+    if read:
+        return recipient
+    recipient_id = recipient_id_of(user, circulation)
+    if recipient_id is None:
+        return None
+    recipient = Recipient.objects.select_related("current_reply").get(pk=recipient_id)
+    recipient.circulation = circulation  # the gate's: no second read if a template asks
+    return recipient
 
 
 def decision_of(circulation: Circulation) -> Decision | None:
