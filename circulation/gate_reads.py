@@ -24,7 +24,8 @@ _user = Table(User)
 def _column(table: Table, field: str) -> str:
     """A column of the table, quoted, as `alias.column`: the model's own names."""
     q = connection.ops.quote_name
-    return f"{q(table.alias)}.{q(table.model._meta.get_field(field).column)}"  # type: ignore[union-attr]
+    column = table.model._meta.get_field(field).column  # type: ignore[union-attr]
+    return f"{q(table.alias)}.{q(column)}"
 
 
 def _join(kind: str, table: Table, on: str) -> str:
