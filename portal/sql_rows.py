@@ -38,23 +38,27 @@ class Table(Generic[M]):
         self.attnames = [field.attname for field in self.fields]
         self.width = len(self.fields)
         self._pk_index = self.fields.index(model._meta.pk)
-        # connection alias -> one list of converters per column (the compiler's own choice)
-        self._converters: dict[str, list[list[tuple[Converter, Any]]]] = {}
+        # connection alias -> (column index, its converters) for the columns that have any
+        # (the compiler's own choice; on PostgreSQL only JSON columns, on SQLite also dates)
+        self._converters: dict[str, list[tuple[int, list[tuple[Converter, Any]]]]] = {}
 
     def columns(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
         return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
 
-    def _column_converters(self, connection: BaseDatabaseWrapper) -> list[list[tuple[Any, Any]]]:
+    def _column_converters(
+        self, connection: BaseDatabaseWrapper
+    ) -> list[tuple[int, list[tuple[Converter, Any]]]]:
         known = self._converters.get(connection.alias)
         if known is None:
             known = []
-            for field in self.fields:
+            for index, field in enumerate(self.fields):
                 column = field.get_col(self.alias)
                 # As SQLCompiler.get_converters: the backend's, then the field's.
                 found = connection.ops.get_db_converters(column)
                 found += column.get_db_converters(connection)
-                known.append([(converter, column) for converter in found])
+                if found:
+                    known.append((index, [(converter, column) for converter in found]))
             self._converters[connection.alias] = known
         return known
 
@@ -62,7 +66,7 @@ class Table(Generic[M]):
         values = list(row[start : start + self.width])
         if values[self._pk_index] is None:
             return None
-        for index, converters in enumerate(self._column_converters(connection)):
+        for index, converters in self._column_converters(connection):
             value = values[index]
             for converter, column in converters:
                 value = converter(value, column, connection)
