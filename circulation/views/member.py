@@ -119,10 +119,11 @@ def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpRespons
 
 
 def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
-    if recipient_id_of(request.user, circulation) is None:
+    recipient = _recipient_with_reply(request.user, circulation)
+    if recipient is None:
         # sees the circulation (secretariat, implementing body), not asked
         refuse(request.user, Action.REPLY, 403, obj=circulation)
-    return circulation.recipients.get(user=request.user)
+    return recipient
 
 
 def _recipient_ref_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
