@@ -25,7 +25,7 @@ from .models import AuditEntry, Committee, Membership, Role, User
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from circulation.models import Circulation
+    from circulation.models import Circulation, Recipient
 
 
 class Action(StrEnum):
@@ -214,9 +214,9 @@ def is_recipient(user: User | AnonymousUser, circulation: Circulation) -> bool:
     return circulation.recipients.filter(user=user).exists()
 
 
-# circulation_or_404 reads, with the circulation, the id of the person's Recipient row (or
-# None) and keeps it on the instance as (user id, recipient id): recipients are frozen when
-# a circulation is sent, and drafts never count as received.
+# circulation_or_404 reads, with the circulation, the person's Recipient row (or None) with
+# its current reply, and keeps it on the instance as (user id, recipient id, recipient):
+# recipients are frozen when a circulation is sent, and drafts never count as received.
 _RECIPIENT_ID = "_kairan_recipient_id"
 
 
@@ -230,6 +230,17 @@ def recipient_id_of(user: User | AnonymousUser, circulation: Circulation) -> int
     return (
         circulation.recipients.filter(user=user).order_by("pk").values_list("pk", flat=True).first()
     )
+
+
+def receipt_read_by_gate(
+    user: User | AnonymousUser, circulation: Circulation
+) -> tuple[bool, Recipient | None]:
+    """(True, the person's Recipient row with its current reply, or None) when the gate
+    read it with this circulation; (False, None) when it did not (ask the database)."""
+    known = getattr(circulation, _RECIPIENT_ID, None)
+    if not user.is_authenticated or known is None or known[0] != user.pk:
+        return False, None
+    return True, known[2]
 
 
 def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) -> bool:
@@ -373,17 +384,15 @@ def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Commit
 def circulation_or_404(
     user: User | AnonymousUser, circulation_id: int, action: Action
 ) -> Circulation:
-    from circulation.models import Circulation, Recipient
+    from circulation.gate_reads import circulation_with_receipt
 
-    circulations = Circulation.objects.select_related("committee").filter(pk=circulation_id)
-    if user.is_authenticated:
-        # order_by(): one row by the unique (circulation, user) index, no join for ordering
-        mine = Recipient.objects.filter(circulation=models.OuterRef("pk"), user=user).order_by()
-        circulations = circulations.annotate(_my_receipt=models.Subquery(mine.values("pk")[:1]))
-    # One row by its primary key: no ordering (the model's would only cost building it).
-    circulation = next(iter(circulations.order_by()[:1]), None)
-    if circulation is not None and user.is_authenticated:
-        setattr(circulation, _RECIPIENT_ID, (user.pk, circulation._my_receipt))
+    # One statement: the circulation, its committee and the person's receipt (if any) by
+    # the unique (circulation, user) index, written out once per process (the ORM's
+    # select_related and subquery cost more to build than to run on every circulation page).
+    user_id = user.pk if user.is_authenticated else None
+    circulation, receipt = circulation_with_receipt(circulation_id, user_id)
+    if circulation is not None and user_id is not None:
+        setattr(circulation, _RECIPIENT_ID, (user_id, receipt.pk if receipt else None, receipt))
     if circulation is None:
         refuse(user, action, 404, object_type="circulation.circulation", object_id=circulation_id)
     if not may_see_circulation(user, circulation):

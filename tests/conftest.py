@@ -34,7 +34,7 @@ class Council:
 
 
 @pytest.fixture(autouse=True)
-def _media_and_mail_in_tmp(settings, tmp_path):
+def _media_and_mail_in_tmp(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.KAIRAN_MAIL_DIR = tmp_path / "mail"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -42,6 +42,11 @@ def _media_and_mail_in_tmp(settings, tmp_path):
     settings.KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT = False
     # Every widget rendered in Python is compared with Django's template (tests/form_rendering.py).
     settings.FORM_RENDERER = "tests.form_rendering.CheckingRenderer"
+    # And every field, choice group and form error list rendered in Python with its template.
+    from circulation import form_parts
+    from tests.form_rendering import CheckingFormParts
+
+    monkeypatch.setattr(form_parts, "parts", CheckingFormParts())
     # Ids and creation times (frozen clocks) repeat across tests: nothing kept may carry over.
     from circulation import page_parts
 

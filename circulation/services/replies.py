@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal import audit
 from portal.models import User
 
+from ..gate_reads import locked_receipt
 from ..mails import send_reply_receipt
 from ..models import Circulation, Recipient, Reply
 
@@ -60,12 +61,10 @@ def submit_reply(
     if kind == Reply.Kind.NO_OPINION:
         opinion = ""
     with transaction.atomic():
-        recipient = (
-            Recipient.objects.select_for_update(of=("self",))
-            .select_related("circulation__committee", "current_reply", "user")
-            .get(pk=recipient.pk)
-        )
-        circulation = recipient.circulation  # read in the same statement as the locked row
+        # Locks the Recipient row (two tabs saving at once take turns) and reads, in the
+        # same statement, its circulation, committee, current reply and person.
+        recipient = locked_receipt(recipient.pk)
+        circulation = recipient.circulation
         if circulation.accepts_replies_at(now):
             reply = _record_reply(
                 recipient, circulation, kind, opinion, meeting_needed, channel,

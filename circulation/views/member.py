@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.models import Role
+from portal.models import Role, User
 from portal.permissions import (
     Action,
     circulation_or_404,
     may_on_circulation,
+    receipt_read_by_gate,
     recipient_id_of,
     refuse,
     roles_on,
@@ -48,13 +49,7 @@ def page_context(
 ) -> dict[str, Any]:
     """Everything the circulation page shows to this viewer."""
     user = request.user
-    recipient = None
-    recipient_id = None if preview else recipient_id_of(user, circulation)
-    if recipient_id is not None:
-        # By its primary key, known from the gate: the cheapest query to build. (A sent
-        # circulation's recipients are frozen, and only the secretariat sees drafts.)
-        recipient = Recipient.objects.select_related("current_reply").get(pk=recipient_id)
-        recipient.circulation = circulation  # the gate's: no second read if a template asks
+    recipient = None if preview else _recipient_with_reply(user, circulation)
     reply = recipient.current_reply if recipient else None
     accepting = recipient is not None and circulation.accepts_replies_at(timezone.now())
     if accepting and reply_form is None:
@@ -85,6 +80,21 @@ def page_context(
     }
 
 
+def _recipient_with_reply(user: User, circulation: Circulation) -> Recipient | None:
+    """The person's Recipient row with its current reply: as the gate read it with the
+    circulation (no query), else by its id. (A sent circulation's recipients are frozen,
+    and only the secretariat sees drafts.)"""
+    read, recipient = receipt_read_by_gate(user, circulation)
+    if read:
+        return recipient
+    recipient_id = recipient_id_of(user, circulation)
+    if recipient_id is None:
+        return None
+    recipient = Recipient.objects.select_related("current_reply").get(pk=recipient_id)
+    recipient.circulation = circulation  # the gate's: no second read if a template asks
+    return recipient
+
+
 def decision_of(circulation: Circulation) -> Decision | None:
     """The chair's decision. Only deciding makes a circulation 決定済み (and only from there
     is it archived), so before that there is none to read."""
@@ -109,10 +119,11 @@ def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpRespons
 
 
 def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
-    if recipient_id_of(request.user, circulation) is None:
+    recipient = _recipient_with_reply(request.user, circulation)
+    if recipient is None:
         # sees the circulation (secretariat, implementing body), not asked
         refuse(request.user, Action.REPLY, 403, obj=circulation)
-    return circulation.recipients.get(user=request.user)
+    return recipient
 
 
 def _recipient_ref_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:

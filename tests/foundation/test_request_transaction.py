@@ -110,6 +110,45 @@ def test_the_reply_its_receipt_and_the_session_commit_once_and_the_receipt_leave
     assert handed == [{"ids": [receipt.pk], "in_transaction": False}]
 
 
+def _queues_and_answers(request: HttpRequest) -> HttpResponse:
+    from django.db import transaction
+
+    audit.record("test.queued", actor=None)
+    transaction.on_commit(lambda: outbox.enqueue_delivery_batch([42]))
+    transaction.on_commit(_fails, robust=True)
+    transaction.on_commit(lambda: outbox.enqueue_delivery_batch([43]))
+    return HttpResponse("done")
+
+
+def _fails() -> None:
+    raise RuntimeError("the broker is down")
+
+
+def test_the_commits_callbacks_run_once_the_response_is_sent_in_order(handed, caplog):
+    middleware = RequestTransactionMiddleware(_queues_and_answers)
+
+    response = middleware(RequestFactory().get("/c/1/"))
+
+    assert AuditEntry.objects.filter(action="test.queued").exists()  # committed
+    assert handed == []  # not yet: the response has not been sent
+    response.close()  # what the WSGI server does once the response is sent
+    assert handed == [{"ids": [42], "in_transaction": False},
+                      {"ids": [43], "in_transaction": False}]  # fmt: skip
+    assert "the broker is down" in caplog.text  # a failing callback is logged, not raised
+
+
+def test_a_rolled_back_requests_callbacks_never_run(handed):
+    def fails_after_queueing(request: HttpRequest) -> HttpResponse:
+        from django.db import transaction
+
+        transaction.on_commit(lambda: outbox.enqueue_delivery_batch([42]))
+        return HttpResponse(status=500)
+
+    response = RequestTransactionMiddleware(fails_after_queueing)(RequestFactory().get("/"))
+    response.close()
+    assert handed == []
+
+
 def test_a_view_that_writes_and_then_fails_leaves_nothing_behind(council, settings):
     settings.ROOT_URLCONF = __name__
     client = Client(raise_request_exception=False)
