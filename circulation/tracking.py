@@ -17,6 +17,7 @@ from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .models import Circulation, Material, MaterialOpening, OutboxMessage, Recipient, Reply
+from .tracking_parts import materials_of
 
 # Rows per page. Most councils have 10–30 members and see a single page without a pager.
 TRACKING_PAGE_SIZE = 50
@@ -138,8 +139,8 @@ def tracking(
     """The counts of `circulation` and page `page` of its recipients under filter `show`.
     Junk or out-of-range pages give the first or last page (Paginator.get_page)."""
     result = Tracking()
-    # The page shows titles, file names and versions only: nothing to join.
-    result.materials = list(circulation.materials.order_by("order", "id"))
+    # Kept per content version, with the page's materials section (tracking_parts.py).
+    result.materials = materials_of(circulation)
     result.current_materials = sum(1 for m in result.materials if m.is_current)
     _count(result, circulation)
     chosen = chosen_filter(show)

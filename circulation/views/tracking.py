@@ -25,6 +25,7 @@ from ..services.questions import QuestionRefused, answer_question
 from ..services.viewing import record_circulation_view
 from ..tracking import tracking
 from ..tracking_html import tracking_rows_html
+from ..tracking_parts import materials_html, qa_html
 from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
@@ -46,7 +47,6 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
     if circulation.state == Circulation.State.DRAFT:
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
-    items = qa_items(circulation, viewer=request.user, names_visible=True, answerers=True)
     state = tracking(circulation, show=request.GET.get("show"), page=request.GET.get("page"))
     return render(
         request,
@@ -56,9 +56,11 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "committee": circulation.committee,
             "tracking": state,
             "tracking_rows": tracking_rows_html(state),
-            "qa": _with_answer_forms(items),
+            # Kept rendered per content version (tracking_parts.py); the Q&A's answer forms
+            # get this request's CSRF token.
+            "tracking_materials": materials_html(circulation, state.materials),
+            "tracking_qa": qa_html(request, circulation),
             "extensions": extensions_of(circulation),
-            "return_to": "tracking",
         },
     )
 
