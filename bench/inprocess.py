@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import statistics
 import sys
@@ -120,13 +121,22 @@ def report(times: dict[str, list[float]]) -> str:
 
 
 def profile(get: Callable[[], None], requests: int, sort: str, limit: int = 45) -> str:
+    """The top `limit` functions of `requests` requests by `sort`; then, if the environment's
+    BENCH_FUNCTIONS names functions (comma-separated, as pstats prints them, e.g.
+    "tracking.py:148(tracking)"), the cumulative ms per request of each."""
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
         get()
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(sort).print_stats(limit)
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats(sort).print_stats(limit)
+    wanted = [name.strip() for name in os.environ.get("BENCH_FUNCTIONS", "").split(",")]
+    for (file, line, function), row in stats.stats.items():  # type: ignore[attr-defined]
+        label = f"{file}:{line}({function})"
+        if any(name and name in label for name in wanted):
+            out.write(f"{row[3] * 1000 / requests:9.2f} ms/request (profiled)  {label}\n")
     return out.getvalue()
 
 
