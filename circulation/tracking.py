@@ -2,7 +2,8 @@
 of recipients (送付先ごとの状況) under a filter, each with their opening and reply.
 
 A circulation may have 1,000 recipients: the counts are one aggregate query in the database,
-and only the page's 50 recipients, their reply versions and their material openings are read.
+and only the page's 50 recipients (with how many materials each opened) and their reply
+versions are read.
 The number of queries is the same for 10 or 1,000 recipients, whatever the filter or page.
 """
 
@@ -15,12 +16,12 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .models import Circulation, Material, MaterialOpening, OutboxMessage, Recipient, Reply
-from .tracking_parts import materials_of
+from .page_parts import _kept, _version_key
 
 # Rows per page. Most councils have 10–30 members and see a single page without a pager.
 TRACKING_PAGE_SIZE = 50
@@ -94,8 +95,7 @@ class FilterLink:
 
 @dataclass
 class Tracking:
-    # The rows of the current page only; the counts are of the whole circulation.
-    rows: list[TrackingRow] = field(default_factory=list)
+    # The counts are of the whole circulation; `page` holds the current page's recipients.
     recipients: int = 0
     replied: int = 0
     not_replied: int = 0
@@ -110,6 +110,21 @@ class Tracking:
     show: str = DEFAULT_FILTER.key
     filters: list[FilterLink] = field(default_factory=list)
     page: Page | None = None
+    _rows: list[TrackingRow] | None = field(default=None, repr=False)
+
+    @property
+    def page_recipients(self) -> list[Recipient]:
+        """The current page's recipients (with their people), in the table's order."""
+        return list(self.page.object_list) if self.page is not None else []
+
+    @property
+    def rows(self) -> list[TrackingRow]:
+        """The current page's rows with every reply version, read on first use: the page
+        keeps their HTML by what identifies it (tracking_parts.rows_html) and then needs
+        none of them."""
+        if self._rows is None:
+            self._rows = _rows(self.page_recipients)
+        return self._rows
 
     @property
     def paged(self) -> bool:
@@ -140,6 +155,21 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
+def materials_of(circulation: Circulation) -> list[Material]:
+    """Every material of the circulation (earlier versions too) in the page's order; kept
+    per content version, like the page's materials section (tracking_parts.py). Shared
+    between requests: read, never change them."""
+
+    def read() -> list[Material]:
+        # The page shows titles, file names and versions only: nothing to join.
+        return list(circulation.materials.order_by("order", "id"))
+
+    version = _version_key(circulation)
+    if version is None:
+        return read()
+    return _kept.get(("tracking-materials", *version), read)
+
+
 def chosen_filter(show: str | None) -> Filter:
     """The filter named by ?show=; anything unknown (or nothing) shows everyone."""
     return _FILTERS_BY_KEY.get(show or "", DEFAULT_FILTER)
@@ -151,7 +181,6 @@ def tracking(
     """The counts of `circulation` and page `page` of its recipients under filter `show`.
     Junk or out-of-range pages give the first or last page (Paginator.get_page)."""
     result = Tracking()
-    # Kept per content version, with the page's materials section (tracking_parts.py).
     result.materials = materials_of(circulation)
     result.current_materials = sum(1 for m in result.materials if m.is_current)
     _count(result, circulation)
@@ -162,12 +191,14 @@ def tracking(
     ]
     # The model's ordering (by name, then id) is the order the page has always had.
     recipients = (
-        circulation.recipients.filter(chosen.where).select_related("user").only(*_ROW_FIELDS)
+        circulation.recipients.filter(chosen.where)
+        .select_related("user")
+        .only(*_ROW_FIELDS)
+        .annotate(materials_opened=_materials_opened(circulation))
     )
     paginator = _CountedPaginator(recipients, TRACKING_PAGE_SIZE, getattr(result, chosen.count))
     result.page = paginator.get_page(page)
     result.page.object_list = list(result.page.object_list)
-    result.rows = _rows(circulation, result.page.object_list)
     result.failed_mail = list(
         OutboxMessage.objects.filter(
             circulation=circulation, state=OutboxMessage.State.FAILED
@@ -217,8 +248,7 @@ def _counts_query(alias: str) -> tuple[str, tuple[Any, ...], int]:
     return sql, tuple(params), positions[0]
 
 
-def _rows(circulation: Circulation, recipients: list[Recipient]) -> list[TrackingRow]:
-    opened_by_user = _materials_opened(circulation, [r.user_id for r in recipients])
+def _rows(recipients: list[Recipient]) -> list[TrackingRow]:
     versions = _replies_by_recipient([r.pk for r in recipients])
     rows = []
     for recipient in recipients:
@@ -231,7 +261,8 @@ def _rows(circulation: Circulation, recipients: list[Recipient]) -> list[Trackin
                 recipient=recipient,
                 reply=reply,
                 earlier=earlier,
-                materials_opened=len(opened_by_user.get(recipient.user_id, ())),
+                # No openings: no group in the subquery, so None.
+                materials_opened=recipient.materials_opened or 0,
             )
         )
     return rows
@@ -249,15 +280,16 @@ def _replies_by_recipient(recipient_ids: list[int]) -> dict[int, list[Reply]]:
     return found
 
 
-def _materials_opened(circulation: Circulation, user_ids: list[int]) -> dict[int, set[int]]:
-    """Which of the circulation's materials each of the page's people opened (distinct),
-    from one query (none for an empty page)."""
-    pairs = (
-        MaterialOpening.objects.filter(material__circulation=circulation, user_id__in=user_ids)
-        .values_list("user_id", "material_id")
-        .distinct()
+def _materials_opened(circulation: Circulation) -> Subquery:
+    """How many of the circulation's materials (any version) a row's person opened, distinct:
+    a subquery of the rows' own query. PostgreSQL runs it for the page's rows only, after
+    sorting and limiting (a separate query cost a round trip and a compilation more)."""
+    return Subquery(
+        MaterialOpening.objects.filter(
+            user_id=OuterRef("user_id"), material__circulation_id=circulation.pk
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(count=Count("material_id", distinct=True))
+        .values("count")
     )
-    opened: dict[int, set[int]] = defaultdict(set)
-    for user_id, material_id in pairs:
-        opened[user_id].add(material_id)
-    return opened

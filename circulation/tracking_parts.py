@@ -37,13 +37,16 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from portal.models import User
 
 from .forms.secretariat import AnswerForm
-from .models import Answer, Circulation, Material, Question
-from .page_parts import _kept, _rendering_key, _version_key
+from .models import Answer, Circulation, Material, Question, Recipient
+from .page_parts import _Kept, _kept, _rendering_key, _version_key
 from .qa import QAItem, questions_with_answers
+from .tracking import Tracking
+from .tracking_html import tracking_rows_html
 
 MATERIALS_TEMPLATE = "circulation/secretariat/_tracking_materials.html"
 QA_TEMPLATE = "circulation/secretariat/_answer_list.html"
@@ -55,19 +58,44 @@ CSRF_MARK = "csrf-" + secrets.token_hex(16)
 
 Names = dict[int, str]
 
+# The rows of a page can be long (opinions of up to 4,000 characters in several versions):
+# a store of their own, smaller than the parts' shared one.
+ROWS_KEPT = 32
+_rows_kept = _Kept(ROWS_KEPT)
 
-def materials_of(circulation: Circulation) -> list[Material]:
-    """Every material of the circulation (earlier versions too) in the page's order; kept
-    per content version. Shared between requests: read, never change them."""
 
-    def read() -> list[Material]:
-        # The page shows titles, file names and versions only: nothing to join.
-        return list(circulation.materials.order_by("order", "id"))
+def clear() -> None:
+    """Forget the kept rows (tests; the other parts go with page_parts.clear())."""
+    _rows_kept.clear()
 
-    version = _version_key(circulation)
-    if version is None:
-        return read()
-    return _kept.get(("tracking-materials", *version), read)
+
+def rows_html(circulation: Circulation, state: Tracking) -> SafeString:
+    """The table rows of the current page (tracking_html.py), kept by everything they show.
+
+    Each row shows its recipient's name, role, first opening and how many materials they
+    opened (all read with the page's recipients on every request), and their reply versions.
+    Versions are never changed, and each new one becomes the recipient's `current_reply`:
+    the current reply's id stands for all of them, so they are read (and the rows rendered)
+    only when a row on the page changed. The number of materials and the language are in
+    the key too, and the circulation's creation time (ids can repeat after a restore)."""
+    recipients = state.page_recipients
+    if not recipients:
+        return mark_safe("")
+
+    def opened(recipient: Recipient) -> int:
+        return recipient.materials_opened  # type: ignore[attr-defined]  # annotated
+
+    key = (
+        circulation.pk,
+        circulation.created_at,
+        get_language(),
+        len(state.materials),
+        tuple(
+            (r.pk, r.user.full_name, r.role, r.first_opened_at, r.current_reply_id, opened(r))
+            for r in recipients
+        ),
+    )
+    return _rows_kept.get(key, lambda: tracking_rows_html(state))
 
 
 def materials_html(circulation: Circulation, materials: list[Material]) -> SafeString:

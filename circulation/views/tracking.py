@@ -24,8 +24,7 @@ from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
 from ..services.viewing import record_circulation_view
 from ..tracking import tracking
-from ..tracking_html import tracking_rows_html
-from ..tracking_parts import materials_html, qa_html
+from ..tracking_parts import materials_html, qa_html, rows_html
 from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
@@ -55,9 +54,9 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "circulation": circulation,
             "committee": circulation.committee,
             "tracking": state,
-            "tracking_rows": tracking_rows_html(state),
-            # Kept rendered per content version (tracking_parts.py); the Q&A's answer forms
-            # get this request's CSRF token.
+            # Kept rendered (tracking_parts.py): the rows by what they show, the materials
+            # and Q&A per content version; the Q&A's answer forms get this request's token.
+            "tracking_rows": rows_html(circulation, state),
             "tracking_materials": materials_html(circulation, state.materials),
             "tracking_qa": qa_html(request, circulation),
             "extensions": extensions_of(circulation),
