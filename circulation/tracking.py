@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -183,7 +183,7 @@ def tracking(
     result = Tracking()
     result.materials = materials_of(circulation)
     result.current_materials = sum(1 for m in result.materials if m.is_current)
-    _count(result, circulation)
+    any_failed = _count(result, circulation)
     chosen = chosen_filter(show)
     result.show = chosen.key
     result.filters = [
@@ -199,17 +199,19 @@ def tracking(
     paginator = _CountedPaginator(recipients, TRACKING_PAGE_SIZE, getattr(result, chosen.count))
     result.page = paginator.get_page(page)
     result.page.object_list = list(result.page.object_list)
-    result.failed_mail = list(
-        OutboxMessage.objects.filter(
-            circulation=circulation, state=OutboxMessage.State.FAILED
-        ).select_related("to_user")
-    )
+    if any_failed:  # the list is read only when there is one to show (rarely)
+        result.failed_mail = list(
+            OutboxMessage.objects.filter(
+                circulation=circulation, state=OutboxMessage.State.FAILED
+            ).select_related("to_user")
+        )
     return result
 
 
-def _count(result: Tracking, circulation: Circulation) -> None:
+def _count(result: Tracking, circulation: Circulation) -> bool:
     """Every count of the page from one aggregate query (recipients joined to their current
-    reply), never by reading the recipients."""
+    reply), never by reading the recipients. Returns whether any of the circulation's mail
+    failed (asked in the same query; True if unknown)."""
     alias = router.db_for_read(Recipient)
     sql, compiled, position = _counts_query(alias)
     params = list(compiled)  # a copy: the compiled parameters are shared by every request
@@ -222,7 +224,10 @@ def _count(result: Tracking, circulation: Circulation) -> None:
     counts = dict(zip(names, row, strict=True)) if row else {}
     for name in _COUNTED:
         setattr(result, name, counts.get(name, 0))
+    return bool(counts.get("failed_mail", True))
 
+
+_failed_mail = OutboxMessage.objects.filter(state=OutboxMessage.State.FAILED)
 
 # Every count the page shows, by the Tracking field holding it.
 _COUNTED = {f.count: f.where for f in FILTERS} | _OTHER_COUNTS
@@ -233,13 +238,18 @@ _CIRCULATION_MARK = -7_000_001  # stands for the circulation's id in the compile
 def _counts_query(alias: str) -> tuple[str, tuple[Any, ...], int]:
     """The counts' SQL as the ORM writes it, compiled once per process and database, and the
     position of the circulation's id among its parameters. Why: compiling eight filtered
-    counts cost the ORM about as long as the database took to count 1,000 recipients."""
+    counts cost the ORM about as long as the database took to count 1,000 recipients.
+    It also asks whether any mail of the circulation failed, so that the list of failed
+    mail costs a statement only when there is one."""
     queryset = (
         Recipient.objects.using(alias)
         .filter(circulation_id=_CIRCULATION_MARK)
         .order_by()
         .values("circulation_id")
         .annotate(**{name: Count("pk", filter=where) for name, where in _COUNTED.items()})
+        .annotate(
+            failed_mail=Exists(_failed_mail.filter(circulation_id=OuterRef("circulation_id")))
+        )
     )
     sql, params = queryset.query.get_compiler(alias).as_sql()
     positions = [i for i, value in enumerate(params) if value == _CIRCULATION_MARK]
