@@ -9,18 +9,16 @@ The number of queries is the same for 10 or 1,000 recipients, whatever the filte
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import Circulation, Material, MaterialOpening, OutboxMessage, Recipient, Reply
+from . import tracking_sql
+from .models import Circulation, Material, OutboxMessage, Recipient, Reply
 from .page_parts import _kept, _version_key
 
 # Rows per page. Most councils have 10–30 members and see a single page without a pager.
@@ -66,15 +64,6 @@ _OTHER_COUNTS = {
     "opened": Q(first_opened_at__isnull=False),
     "no_opinion": Q(current_reply__kind=Reply.Kind.NO_OPINION),
 }
-
-
-# What the rows show of a recipient and of their person (tracking_html.py): the rest of the
-# two rows, dates and the password hash among them, is neither sent nor built. The
-# circulation's id too, since the related manager sets each row's circulation.
-_ROW_FIELDS = (
-    "id", "circulation_id", "user_id", "role", "first_opened_at", "current_reply_id",
-    "user__id", "user__full_name",
-)  # fmt: skip
 
 
 @dataclass
@@ -189,13 +178,8 @@ def tracking(
     result.filters = [
         FilterLink(f.key, f.label, getattr(result, f.count), f is chosen) for f in FILTERS
     ]
-    # The model's ordering (by name, then id) is the order the page has always had.
-    recipients = (
-        circulation.recipients.filter(chosen.where)
-        .select_related("user")
-        .only(*_ROW_FIELDS)
-        .annotate(materials_opened=_materials_opened(circulation))
-    )
+    # In the model's order (by name, then id), the order the page has always had.
+    recipients = tracking_sql.PageRows(circulation, chosen.where)
     paginator = _CountedPaginator(recipients, TRACKING_PAGE_SIZE, getattr(result, chosen.count))
     result.page = paginator.get_page(page)
     result.page.object_list = list(result.page.object_list)
@@ -211,51 +195,16 @@ def tracking(
 def _count(result: Tracking, circulation: Circulation) -> bool:
     """Every count of the page from one aggregate query (recipients joined to their current
     reply), never by reading the recipients. Returns whether any of the circulation's mail
-    failed (asked in the same query; True if unknown)."""
-    alias = router.db_for_read(Recipient)
-    sql, compiled, position = _counts_query(alias)
-    params = list(compiled)  # a copy: the compiled parameters are shared by every request
-    params[position] = circulation.pk
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        names = [column[0] for column in cursor.description]
-    # No row: no recipients (the query groups by the circulation).
-    counts = dict(zip(names, row, strict=True)) if row else {}
-    for name in _COUNTED:
-        setattr(result, name, counts.get(name, 0))
-    return bool(counts.get("failed_mail", True))
+    failed (asked in the same statement, so that listing failed mail costs one only when
+    there is some; True if unknown)."""
+    found = tracking_sql.counts(circulation, _COUNTED)
+    for name, _where in _COUNTED:
+        setattr(result, name, found.get(name, 0))
+    return bool(found.get("failed_mail", True))
 
-
-_failed_mail = OutboxMessage.objects.filter(state=OutboxMessage.State.FAILED)
 
 # Every count the page shows, by the Tracking field holding it.
-_COUNTED = {f.count: f.where for f in FILTERS} | _OTHER_COUNTS
-_CIRCULATION_MARK = -7_000_001  # stands for the circulation's id in the compiled query
-
-
-@functools.cache
-def _counts_query(alias: str) -> tuple[str, tuple[Any, ...], int]:
-    """The counts' SQL as the ORM writes it, compiled once per process and database, and the
-    position of the circulation's id among its parameters. Why: compiling eight filtered
-    counts cost the ORM about as long as the database took to count 1,000 recipients.
-    It also asks whether any mail of the circulation failed, so that the list of failed
-    mail costs a statement only when there is one."""
-    queryset = (
-        Recipient.objects.using(alias)
-        .filter(circulation_id=_CIRCULATION_MARK)
-        .order_by()
-        .values("circulation_id")
-        .annotate(**{name: Count("pk", filter=where) for name, where in _COUNTED.items()})
-        .annotate(
-            failed_mail=Exists(_failed_mail.filter(circulation_id=OuterRef("circulation_id")))
-        )
-    )
-    sql, params = queryset.query.get_compiler(alias).as_sql()
-    positions = [i for i, value in enumerate(params) if value == _CIRCULATION_MARK]
-    if len(positions) != 1:  # the ORM wrote the query differently: say so, do not guess
-        raise RuntimeError(f"the tracking counts' query has {len(positions)} circulation ids")
-    return sql, tuple(params), positions[0]
+_COUNTED = tuple(({f.count: f.where for f in FILTERS} | _OTHER_COUNTS).items())
 
 
 def _rows(recipients: list[Recipient]) -> list[TrackingRow]:
@@ -288,18 +237,3 @@ def _replies_by_recipient(recipient_ids: list[int]) -> dict[int, list[Reply]]:
     for reply in replies:
         found[reply.recipient_id].append(reply)
     return found
-
-
-def _materials_opened(circulation: Circulation) -> Subquery:
-    """How many of the circulation's materials (any version) a row's person opened, distinct:
-    a subquery of the rows' own query. PostgreSQL runs it for the page's rows only, after
-    sorting and limiting (a separate query cost a round trip and a compilation more)."""
-    return Subquery(
-        MaterialOpening.objects.filter(
-            user_id=OuterRef("user_id"), material__circulation_id=circulation.pk
-        )
-        .order_by()
-        .values("user_id")
-        .annotate(count=Count("material_id", distinct=True))
-        .values("count")
-    )
