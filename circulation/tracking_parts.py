@@ -1,9 +1,11 @@
 """The tracking page's materials list and Q&A (with an answer form per open question), kept
 rendered in each process per content version, as the member's page keeps its own
-(circulation/page_parts.py, whose store and version key this shares).
+(circulation/page_parts.py, whose store and version key this shares); and its table rows,
+kept by what they show (`rows_html`).
 
-Why: these two parts were read and rendered on every request of the secretariat's busiest
-page, although they change a few times in a circulation's life.
+Why: these parts were read and rendered on every request of the secretariat's busiest page,
+although the materials and Q&A change a few times in a circulation's life, and a page of
+rows only when one of its recipients replies or opens a material.
 
 What each part depends on, and how the kept HTML follows it:
 
