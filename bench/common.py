@@ -123,12 +123,12 @@ def production_env(database_url: str, var_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def bench_environment() -> Iterator[Environment]:
-    """A fresh, migrated `kairan_bench` database and Django set up on it in this process;
-    everything is removed afterwards."""
+def bench_environment(database: str = BENCH_DATABASE) -> Iterator[Environment]:
+    """A fresh, migrated database (`kairan_bench` unless `database` names another) and Django
+    set up on it in this process; everything is removed afterwards."""
     server = server_url()
-    _recreate(server, BENCH_DATABASE)
-    database_url = with_database(server, BENCH_DATABASE)
+    _recreate(server, database)
+    database_url = with_database(server, database)
     var_dir = Path(tempfile.mkdtemp(prefix="kairan-bench-"))
     env = production_env(database_url, var_dir)
     saved = dict(os.environ)
@@ -151,7 +151,7 @@ def bench_environment() -> Iterator[Environment]:
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(var_dir, ignore_errors=True)
-        _drop(server, BENCH_DATABASE)
+        _drop(server, database)
 
 
 def _drop_queued_tasks(redis_url: str) -> None:

@@ -2,7 +2,8 @@
 of recipients (送付先ごとの状況) under a filter, each with their opening and reply.
 
 A circulation may have 1,000 recipients: the counts are one aggregate query in the database,
-and only the page's 50 recipients, their reply versions and their material openings are read.
+and only the page's 50 recipients (with how many materials each opened) and their reply
+versions are read.
 The number of queries is the same for 10 or 1,000 recipients, whatever the filter or page.
 """
 
@@ -12,11 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import Circulation, Material, MaterialOpening, OutboxMessage, Recipient, Reply
+from . import tracking_sql
+from .models import Circulation, Material, OutboxMessage, Recipient, Reply
+from .page_parts import _kept, _version_key
 
 # Rows per page. Most councils have 10–30 members and see a single page without a pager.
 TRACKING_PAGE_SIZE = 50
@@ -81,8 +84,7 @@ class FilterLink:
 
 @dataclass
 class Tracking:
-    # The rows of the current page only; the counts are of the whole circulation.
-    rows: list[TrackingRow] = field(default_factory=list)
+    # The counts are of the whole circulation; `page` holds the current page's recipients.
     recipients: int = 0
     replied: int = 0
     not_replied: int = 0
@@ -97,6 +99,21 @@ class Tracking:
     show: str = DEFAULT_FILTER.key
     filters: list[FilterLink] = field(default_factory=list)
     page: Page | None = None
+    _rows: list[TrackingRow] | None = field(default=None, repr=False)
+
+    @property
+    def page_recipients(self) -> list[Recipient]:
+        """The current page's recipients (with their people), in the table's order."""
+        return list(self.page.object_list) if self.page is not None else []
+
+    @property
+    def rows(self) -> list[TrackingRow]:
+        """The current page's rows with every reply version, read on first use: the page
+        keeps their HTML by what identifies it (tracking_parts.rows_html) and then needs
+        none of them."""
+        if self._rows is None:
+            self._rows = _rows(self.page_recipients)
+        return self._rows
 
     @property
     def paged(self) -> bool:
@@ -127,6 +144,21 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
+def materials_of(circulation: Circulation) -> list[Material]:
+    """Every material of the circulation (earlier versions too) in the page's order; kept
+    per content version, like the page's materials section (tracking_parts.py). Shared
+    between requests: read, never change them."""
+
+    def read() -> list[Material]:
+        # The page shows titles, file names and versions only: nothing to join.
+        return list(circulation.materials.order_by("order", "id"))
+
+    version = _version_key(circulation)
+    if version is None:
+        return read()
+    return _kept.get(("tracking-materials", *version), read)
+
+
 def chosen_filter(show: str | None) -> Filter:
     """The filter named by ?show=; anything unknown (or nothing) shows everyone."""
     return _FILTERS_BY_KEY.get(show or "", DEFAULT_FILTER)
@@ -138,42 +170,44 @@ def tracking(
     """The counts of `circulation` and page `page` of its recipients under filter `show`.
     Junk or out-of-range pages give the first or last page (Paginator.get_page)."""
     result = Tracking()
-    # The page shows titles, file names and versions only: nothing to join.
-    result.materials = list(circulation.materials.order_by("order", "id"))
+    result.materials = materials_of(circulation)
     result.current_materials = sum(1 for m in result.materials if m.is_current)
-    _count(result, circulation)
+    any_failed = _count(result, circulation)
     chosen = chosen_filter(show)
     result.show = chosen.key
     result.filters = [
         FilterLink(f.key, f.label, getattr(result, f.count), f is chosen) for f in FILTERS
     ]
-    # The model's ordering (by name, then id) is the order the page has always had.
-    recipients = circulation.recipients.filter(chosen.where).select_related("user")
+    # In the model's order (by name, then id), the order the page has always had.
+    recipients = tracking_sql.PageRows(circulation, chosen.where)
     paginator = _CountedPaginator(recipients, TRACKING_PAGE_SIZE, getattr(result, chosen.count))
     result.page = paginator.get_page(page)
     result.page.object_list = list(result.page.object_list)
-    result.rows = _rows(circulation, result.page.object_list)
-    result.failed_mail = list(
-        OutboxMessage.objects.filter(
-            circulation=circulation, state=OutboxMessage.State.FAILED
-        ).select_related("to_user")
-    )
+    if any_failed:  # the list is read only when there is one to show (rarely)
+        result.failed_mail = list(
+            OutboxMessage.objects.filter(
+                circulation=circulation, state=OutboxMessage.State.FAILED
+            ).select_related("to_user")
+        )
     return result
 
 
-def _count(result: Tracking, circulation: Circulation) -> None:
+def _count(result: Tracking, circulation: Circulation) -> bool:
     """Every count of the page from one aggregate query (recipients joined to their current
-    reply), never by reading the recipients."""
-    conditions = {f.count: f.where for f in FILTERS} | _OTHER_COUNTS
-    counts = circulation.recipients.order_by().aggregate(
-        **{name: Count("pk", filter=where) for name, where in conditions.items()}
-    )
-    for name, value in counts.items():
-        setattr(result, name, value)
+    reply), never by reading the recipients. Returns whether any of the circulation's mail
+    failed (asked in the same statement, so that listing failed mail costs one only when
+    there is some; True if unknown)."""
+    found = tracking_sql.counts(circulation, _COUNTED)
+    for name, _where in _COUNTED:
+        setattr(result, name, found.get(name, 0))
+    return bool(found.get("failed_mail", True))
 
 
-def _rows(circulation: Circulation, recipients: list[Recipient]) -> list[TrackingRow]:
-    opened_by_user = _materials_opened(circulation, [r.user_id for r in recipients])
+# Every count the page shows, by the Tracking field holding it.
+_COUNTED = tuple(({f.count: f.where for f in FILTERS} | _OTHER_COUNTS).items())
+
+
+def _rows(recipients: list[Recipient]) -> list[TrackingRow]:
     versions = _replies_by_recipient([r.pk for r in recipients])
     rows = []
     for recipient in recipients:
@@ -186,7 +220,8 @@ def _rows(circulation: Circulation, recipients: list[Recipient]) -> list[Trackin
                 recipient=recipient,
                 reply=reply,
                 earlier=earlier,
-                materials_opened=len(opened_by_user.get(recipient.user_id, ())),
+                # No openings: no group in the subquery, so None.
+                materials_opened=recipient.materials_opened or 0,
             )
         )
     return rows
@@ -202,17 +237,3 @@ def _replies_by_recipient(recipient_ids: list[int]) -> dict[int, list[Reply]]:
     for reply in replies:
         found[reply.recipient_id].append(reply)
     return found
-
-
-def _materials_opened(circulation: Circulation, user_ids: list[int]) -> dict[int, set[int]]:
-    """Which of the circulation's materials each of the page's people opened (distinct),
-    from one query (none for an empty page)."""
-    pairs = (
-        MaterialOpening.objects.filter(material__circulation=circulation, user_id__in=user_ids)
-        .values_list("user_id", "material_id")
-        .distinct()
-    )
-    opened: dict[int, set[int]] = defaultdict(set)
-    for user_id, material_id in pairs:
-        opened[user_id].add(material_id)
-    return opened

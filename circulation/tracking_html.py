@@ -11,12 +11,12 @@ identical to the template it replaced (kept there as the reference).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from html import escape as esc  # what the template's autoescape does, without its overhead
 
-from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from portal.models import Role
 
@@ -41,16 +41,30 @@ class _Words:
         self.version = gettext("第%(v)s版")
         self.opened_count = gettext("%(n)s / %(m)s 件")
         self.materials = materials
+        self.language = get_language()
+        self._earlier: dict[int, str] = {}
 
     def jst(self, moment: dt.datetime) -> str:
         """As the template's `|jst` (no markup in it: nothing to escape)."""
-        return format_jst(moment)
+        return format_jst(moment, language=self.language)
 
     def version_label(self, version: int) -> str:
         return self.version % {"v": version}
 
     def earlier_label(self, count: int) -> str:
-        return ngettext("以前の回答 %(n)s件", "以前の回答 %(n)s件", count) % {"n": count}
+        if count not in self._earlier:  # a few distinct counts per page
+            label = ngettext("以前の回答 %(n)s件", "以前の回答 %(n)s件", count) % {"n": count}
+            self._earlier[count] = label
+        return self._earlier[count]
+
+
+_NEWLINES = re.compile(r"\r\n|\r")
+
+
+def _lines(text: str) -> str:
+    """As the template's `|linebreaksbr` on text from the database (escaped, every line
+    break a <br>), without the lazy-text and safe-string wrapping done for each call."""
+    return esc(_NEWLINES.sub("\n", text)).replace("\n", "<br>")
 
 
 def _display(labels: dict[str, str], value: str) -> str:
@@ -89,7 +103,7 @@ def _reply_cell(words: _Words, reply: Reply | None) -> str:
 
 
 def _earlier_item(words: _Words, old: Reply) -> str:
-    opinion = f'<br><span class="opinion">{linebreaksbr(old.opinion)}</span>' if old.opinion else ""
+    opinion = f'<br><span class="opinion">{_lines(old.opinion)}</span>' if old.opinion else ""
     return (
         f"\n              <li>{words.version_label(old.version)}"
         f"({words.jst(old.submitted_at)}, {_display(words.channels, old.channel)}): "
@@ -107,7 +121,7 @@ def _content_cell(words: _Words, row: TrackingRow) -> str:
         "          "
     ]
     if reply.opinion:
-        parts.append(f'<p class="opinion">{linebreaksbr(reply.opinion)}</p>')
+        parts.append(f'<p class="opinion">{_lines(reply.opinion)}</p>')
     parts.append("\n          ")
     if row.earlier:
         items = "".join(_earlier_item(words, old) for old in row.earlier)

@@ -48,9 +48,10 @@ def _media_and_mail_in_tmp(settings, tmp_path, monkeypatch):
 
     monkeypatch.setattr(form_parts, "parts", CheckingFormParts())
     # Ids and creation times (frozen clocks) repeat across tests: nothing kept may carry over.
-    from circulation import page_parts
+    from circulation import page_parts, tracking_parts
 
     page_parts.clear()
+    tracking_parts.clear()
     # Fast hashing: the personas are created for almost every test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # allauth's rate-limit counters live in the cache: no test inherits another's.

@@ -12,14 +12,19 @@ register = template.Library()
 _WEEKDAYS_JA = "月火水木金土日"
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_JST = dt.timezone(dt.timedelta(hours=9))
 
 
-def format_jst(moment: dt.datetime | None, *, with_year: bool = False) -> str:
-    """9月10日(金) 17:00 in Japanese, Fri 10 Sep 17:00 in English; always Japan time."""
+def format_jst(
+    moment: dt.datetime | None, *, with_year: bool = False, language: str | None = None
+) -> str:
+    """9月10日(金) 17:00 in Japanese, Fri 10 Sep 17:00 in English; always Japan time.
+    `language`: the active one if not given (a caller formatting many moments looks it up
+    once)."""
     if moment is None:
         return ""
-    local = timezone.localtime(moment, timezone=dt.timezone(dt.timedelta(hours=9)))
-    if translation.get_language() == "en":
+    local = timezone.localtime(moment, timezone=_JST)
+    if (language or translation.get_language()) == "en":
         text = (
             f"{_WEEKDAYS_EN[local.weekday()]} {local.day} {_MONTHS_EN[local.month - 1]}"
             f"{' ' + str(local.year) if with_year else ''} {local:%H:%M} JST"

@@ -24,7 +24,7 @@ from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
 from ..services.viewing import record_circulation_view
 from ..tracking import tracking
-from ..tracking_html import tracking_rows_html
+from ..tracking_parts import materials_html, qa_html, rows_html
 from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
@@ -46,7 +46,6 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
     if circulation.state == Circulation.State.DRAFT:
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
-    items = qa_items(circulation, viewer=request.user, names_visible=True, answerers=True)
     state = tracking(circulation, show=request.GET.get("show"), page=request.GET.get("page"))
     return render(
         request,
@@ -55,10 +54,12 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "circulation": circulation,
             "committee": circulation.committee,
             "tracking": state,
-            "tracking_rows": tracking_rows_html(state),
-            "qa": _with_answer_forms(items),
+            # Kept rendered (tracking_parts.py): the rows by what they show, the materials
+            # and Q&A per content version; the Q&A's answer forms get this request's token.
+            "tracking_rows": rows_html(circulation, state),
+            "tracking_materials": materials_html(circulation, state.materials),
+            "tracking_qa": qa_html(request, circulation),
             "extensions": extensions_of(circulation),
-            "return_to": "tracking",
         },
     )
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 import bench.__main__ as bench_main
-from bench import common, download, web
+from bench import common, download, inprocess, web
 from bench.common import Environment
 from portal import urls as portal_urls
 from tests.performance.budgets import statements_of
@@ -128,3 +128,23 @@ def test_make_bench_knows_its_parts():
     assert common.with_database("postgres://u@h:5432/x", "kairan_bench").endswith("/kairan_bench")
     assert all(name.startswith("bench.mail_") for name in bench_main.mail_modules())
     assert "cpus" in common.machine()
+
+
+def test_the_in_process_harness_times_pages_against_the_floor(seeded):
+    requests = inprocess.getters(seeded, ["floor", "tracking", "member"])
+    times = inprocess.time_pages(requests, 3)
+    assert {name: len(values) for name, values in times.items()} == {
+        "floor": 3,
+        "tracking": 3,
+        "member": 3,
+    }
+    text = inprocess.report(times)
+    assert "median/floor" in text and "tracking" in text
+    assert "circulation_recipient" in inprocess.statements(requests["tracking"], requests=2)
+    assert "function calls" in inprocess.profile(requests["floor"], 1, "cumulative")
+
+
+def test_the_in_process_harness_refuses_others_databases(capsys):
+    for name in ("test", "lead", "bench_mail"):
+        with pytest.raises(SystemExit):
+            inprocess.main(["--database", name])

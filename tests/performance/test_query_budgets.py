@@ -23,7 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from bench.seed import LARGE, SMALL, World, build, grow
-from circulation import due_work, page_parts
+from circulation import due_work, page_parts, tracking_parts
 from circulation.models import Circulation, Recipient
 from circulation.queries import tally
 from circulation.services.records import export_replies_csv
@@ -41,7 +41,10 @@ DECISION_PAGE_BUDGET = 15
 DECISION_RECORD_BUDGET = 14
 DECISION_RECORD_CSV_BUDGET = 13  # the export is audited
 COMMITTEE_CIRCULATIONS_BUDGET = 8
-TRACKING_PAGE_BUDGET = 15  # the counts (one aggregate), then one page's rows, replies, openings
+# The counts (one aggregate, which also says whether any mail failed: listing failed mail is
+# one statement more), one page's rows with their openings, the Q&A's names; the rows' reply
+# versions, the materials and the questions only when not kept (tracking_parts.py).
+TRACKING_PAGE_BUDGET = 13
 QUESTIONS_PAGE_BUDGET = 9
 DRAFT_EDIT_BUDGET = 13
 MEMBERS_PAGE_BUDGET = 10
@@ -57,8 +60,9 @@ class Page:
     budget: int
     post: Callable[[World], dict[str, str]] | None = None
     status: int = 200
-    # Counted with nothing kept by circulation/page_parts.py (the first view of a content
-    # version in a process); otherwise the parts kept by the warm-up request are used.
+    # Counted with nothing kept by circulation/page_parts.py and tracking_parts.py (the first
+    # view of a content version in a process); otherwise the parts kept by the warm-up
+    # request are used.
     fresh: bool = False
 
 
@@ -150,6 +154,14 @@ SECRETARIAT_PAGES = [
         lambda w: reverse("circulation_tracking", args=[w.open.pk]),
         TRACKING_PAGE_BUDGET,
     ),
+    # Nothing kept: the materials, the questions and the rows' reply versions are read.
+    Page(
+        "tracking page (fresh)",
+        "secretariat",
+        lambda w: reverse("circulation_tracking", args=[w.open.pk]),
+        TRACKING_PAGE_BUDGET,
+        fresh=True,
+    ),
     # A filter and a page number read the same: counts, that page's rows, their replies and
     # openings (in the small council, page 3 is its only page: the same statements again).
     Page(
@@ -238,6 +250,7 @@ def _request(client, world: World, page: Page) -> list[str]:
     data = page.post(world) if page.post else None
     if page.fresh:
         page_parts.clear()
+        tracking_parts.clear()
     return statements_of(lambda: once(data))
 
 
