@@ -149,3 +149,24 @@ def test_a_fan_out_that_meets_an_existing_row_skips_only_that_one(
     handed_over = [pk for batch in published for pk in batch]
     assert sorted(handed_over) == sorted(OutboxMessage.objects.values_list("pk", flat=True))
     assert handed_over.count(first.pk) == 1
+
+
+def test_the_same_mail_queued_twice_is_kept_once_and_the_transaction_goes_on(
+    db, broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = outbox.queue(_notice_mail("m1@example.jp"))
+        again = outbox.queue(_notice_mail("m1@example.jp"))
+        later = outbox.queue(_notice_mail("m2@example.jp"))  # the transaction is still usable
+
+    assert first is not None and first.pk is not None and not first._state.adding
+    assert again is None
+    assert later is not None
+    stored = OutboxMessage.objects.get(pk=first.pk)
+    assert (stored.to_email, stored.subject, stored.state) == (
+        "m1@example.jp",
+        first.subject,
+        S.QUEUED,
+    )
+    assert OutboxMessage.objects.filter(purpose="test.fanout").count() == 2
+    assert broker == [first.pk, later.pk]
