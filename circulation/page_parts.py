@@ -49,7 +49,7 @@ KEPT_ENTRIES = 512  # a few per circulation: materials per language, questions, 
 T = TypeVar("T")
 
 
-class _Kept:
+class Kept:
     """A small LRU shared by the threads of a process."""
 
     def __init__(self, size: int) -> None:
@@ -77,16 +77,16 @@ class _Kept:
             self._entries.clear()
 
 
-_kept = _Kept(KEPT_ENTRIES)
+kept_parts = Kept(KEPT_ENTRIES)
 
 
 def clear() -> None:
     """Forget everything (tests: ids and creation times repeat across their databases)."""
-    _kept.clear()
+    kept_parts.clear()
 
 
 def kept_entries() -> int:
-    return len(_kept)
+    return len(kept_parts)
 
 
 @dataclass
@@ -120,14 +120,14 @@ def material_entries(circulation: Circulation) -> list[MaterialEntry]:
     return entries
 
 
-def _version_key(circulation: Circulation) -> tuple[Hashable, ...] | None:
+def version_key(circulation: Circulation) -> tuple[Hashable, ...] | None:
     """What identifies the circulation's materials and Q&A, or None if they are not kept."""
     if circulation.state in (Circulation.State.DRAFT, Circulation.State.DISCARDED):
         return None
     return (circulation.pk, circulation.created_at, circulation.content_version)
 
 
-def _rendering_key() -> tuple[Hashable, ...]:
+def rendering_key() -> tuple[Hashable, ...]:
     return (translation.get_language(), get_script_prefix())
 
 
@@ -138,19 +138,19 @@ def materials_html(circulation: Circulation) -> SafeString:
         context = {"circulation": circulation, "materials": material_entries(circulation)}
         return mark_safe(render_to_string(MATERIALS_TEMPLATE, context))  # noqa: S308 (a template's output)
 
-    version = _version_key(circulation)
+    version = version_key(circulation)
     if version is None:
         return render()
-    return _kept.get(("materials", *version, *_rendering_key()), render)
+    return kept_parts.get(("materials", *version, *rendering_key()), render)
 
 
 def qa_html(circulation: Circulation, *, viewer: User, names_visible: bool) -> SafeString:
     """The questions with their answers (templates/circulation/member/_qa_items.html)."""
-    version = _version_key(circulation)
+    version = version_key(circulation)
     if version is None or names_visible or circulation.committee.show_member_names:
         items = qa_items(circulation, viewer=viewer, names_visible=names_visible)
         return _render_qa(items)
-    questions: list[Question] = _kept.get(
+    questions: list[Question] = kept_parts.get(
         ("questions", *version), lambda: questions_with_answers(circulation, askers=False)
     )
     own = tuple(q.pk for q in questions if q.asked_by_id == viewer.pk)
@@ -167,7 +167,7 @@ def qa_html(circulation: Circulation, *, viewer: User, names_visible: bool) -> S
         ]
         return _render_qa(items)
 
-    return _kept.get(("qa", *version, own, *_rendering_key()), render)
+    return kept_parts.get(("qa", *version, own, *rendering_key()), render)
 
 
 def _render_qa(items: list[QAItem]) -> SafeString:

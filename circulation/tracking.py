@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import tracking_sql
 from .models import Circulation, Material, OutboxMessage, Recipient, Reply
-from .page_parts import _kept, _version_key
+from .page_parts import kept_parts, version_key
 
 # Rows per page. Most councils have 10–30 members and see a single page without a pager.
 TRACKING_PAGE_SIZE = 50
@@ -153,10 +153,10 @@ def materials_of(circulation: Circulation) -> list[Material]:
         # The page shows titles, file names and versions only: nothing to join.
         return list(circulation.materials.order_by("order", "id"))
 
-    version = _version_key(circulation)
+    version = version_key(circulation)
     if version is None:
         return read()
-    return _kept.get(("tracking-materials", *version), read)
+    return kept_parts.get(("tracking-materials", *version), read)
 
 
 def chosen_filter(show: str | None) -> Filter:

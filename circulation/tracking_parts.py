@@ -22,9 +22,9 @@ What each part depends on, and how the kept HTML follows it:
   holds a token: it is rendered with `CSRF_MARK`, a random string made when the process
   starts, and kept split at it; each request joins the pieces with its own token
   (`get_token(request)`, as `{% csrf_token %}` does).
-- Language and URL prefix are in the key (page_parts._rendering_key).
+- Language and URL prefix are in the key (page_parts.rendering_key).
 
-Drafts and discarded circulations are rendered afresh every time (page_parts._version_key).
+Drafts and discarded circulations are rendered afresh every time (page_parts.version_key).
 tests/circulation/test_tracking_parts.py checks that a kept page equals a fresh one, that
 each change and each renamed person shows at once, and that every form carries the token of
 the session that asked for the page.
@@ -45,7 +45,7 @@ from portal.models import User
 
 from .forms.secretariat import AnswerForm
 from .models import Answer, Circulation, Material, Question, Recipient
-from .page_parts import _Kept, _kept, _rendering_key, _version_key
+from .page_parts import Kept, kept_parts, rendering_key, version_key
 from .qa import QAItem, questions_with_answers
 from .tracking import Tracking
 from .tracking_html import tracking_rows_html
@@ -63,7 +63,7 @@ Names = dict[int, str]
 # The rows of a page can be long (opinions of up to 4,000 characters in several versions):
 # a store of their own, smaller than the parts' shared one.
 ROWS_KEPT = 32
-_rows_kept = _Kept(ROWS_KEPT)
+_rows_kept = Kept(ROWS_KEPT)
 
 
 def clear() -> None:
@@ -107,18 +107,18 @@ def materials_html(circulation: Circulation, materials: list[Material]) -> SafeS
         context = {"circulation": circulation, "materials": materials}
         return mark_safe(render_to_string(MATERIALS_TEMPLATE, context))  # noqa: S308 (a template's output)
 
-    version = _version_key(circulation)
+    version = version_key(circulation)
     if version is None:
         return render()
-    key = ("tracking-materials-html", *version, circulation.state, *_rendering_key())
-    return _kept.get(key, render)
+    key = ("tracking-materials-html", *version, circulation.state, *rendering_key())
+    return kept_parts.get(key, render)
 
 
 def qa_html(request: HttpRequest, circulation: Circulation) -> SafeString:
     """The Q&A with answer forms (templates/circulation/secretariat/_answer_list.html), with
     the names as they are now and the request's own CSRF token in every form."""
     token = get_token(request)
-    version = _version_key(circulation)
+    version = version_key(circulation)
     if version is None:
         questions = questions_with_answers(circulation, askers=True, answerers=True)
         return mark_safe(_render(circulation, questions, _names_joined(questions), token))  # noqa: S308 (a template's output)
@@ -130,15 +130,15 @@ def qa_html(request: HttpRequest, circulation: Circulation) -> SafeString:
         joined.update(_names_joined(questions))
         return questions
 
-    questions: list[Question] = _kept.get(("tracking-questions", *version), read)
+    questions: list[Question] = kept_parts.get(("tracking-questions", *version), read)
     names = joined or _names_read(questions)
     key: tuple[Hashable, ...] = (
         "tracking-qa",
         *version,
         tuple(sorted(names.items())),
-        *_rendering_key(),
+        *rendering_key(),
     )
-    pieces: tuple[str, ...] = _kept.get(
+    pieces: tuple[str, ...] = kept_parts.get(
         key, lambda: tuple(_render(circulation, questions, names, CSRF_MARK).split(CSRF_MARK))
     )
     # A token is letters and digits only: nothing in it needs escaping.

@@ -55,8 +55,11 @@ class Table(Generic[M]):
             for index, field in enumerate(self.fields):
                 column = field.get_col(self.alias)
                 # As SQLCompiler.get_converters: the backend's, then the field's.
-                found = connection.ops.get_db_converters(column)
-                found += column.get_db_converters(connection)
+                # A new list: the backend's may be one it keeps.
+                found = [
+                    *connection.ops.get_db_converters(column),
+                    *column.get_db_converters(connection),
+                ]
                 if found:
                     known.append((index, [(converter, column) for converter in found]))
             self._converters[connection.alias] = known

@@ -140,7 +140,7 @@ def test_a_drafts_preview_is_rendered_afresh(client, council):
 
 
 def test_the_kept_entries_are_bounded(monkeypatch):
-    kept = page_parts._Kept(2)
+    kept = page_parts.Kept(2)
     for key in ("a", "b", "a", "c"):
         kept.get(key, lambda key=key: key.upper())
 
