@@ -151,7 +151,8 @@ def _row(words: _Words, row: TrackingRow, role: Callable[[str], str]) -> str:
 
 def tracking_rows_html(tracking: Tracking) -> SafeString:
     """Every row of the tracking table, as the template's loop rendered them."""
-    words = _Words(materials=len(tracking.materials))
+    # Of the materials in force (a corrected one counts once), how many each person opened.
+    words = _Words(materials=tracking.current_materials)
 
     def role(value: str) -> str:
         return _display(words.roles, value)

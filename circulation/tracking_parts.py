@@ -91,7 +91,7 @@ def rows_html(circulation: Circulation, state: Tracking) -> SafeString:
         circulation.pk,
         circulation.created_at,
         get_language(),
-        len(state.materials),
+        state.current_materials,
         tuple(
             (r.pk, r.user.full_name, r.role, r.first_opened_at, r.current_reply_id, opened(r))
             for r in recipients

@@ -108,12 +108,15 @@ def counts(
 
 
 def materials_opened(circulation_id: int | OuterRef) -> Subquery:
-    """How many of the circulation's materials (any version) a row's person opened,
-    distinct: a subquery of the rows' query, which PostgreSQL runs for the page's rows only,
-    after sorting and limiting."""
+    """How many of the circulation's current materials a row's person opened, distinct: a
+    corrected material counts only once its new version has been opened (the old one was
+    not what is in force). A subquery of the rows' query, which PostgreSQL runs for the
+    page's rows only, after sorting and limiting."""
     return Subquery(
         MaterialOpening.objects.filter(
-            user_id=OuterRef("user_id"), material__circulation_id=circulation_id
+            user_id=OuterRef("user_id"),
+            material__circulation_id=circulation_id,
+            material__is_current=True,
         )
         .order_by()
         .values("user_id")

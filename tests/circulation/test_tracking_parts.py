@@ -217,3 +217,27 @@ def test_closing_takes_the_correction_links_away(client, council):
     close_circulation(circulation.pk, now=circulation.deadline + dt.timedelta(minutes=1))
 
     assert "資料を訂正する" not in _page(client, circulation)
+
+
+def test_a_corrected_material_counts_as_opened_only_once_its_new_version_is(client, council):
+    """ "n / m 件": of the materials in force, how many the person opened. Opening the old
+    version does not count for the corrected one (it is not what members are asked about)."""
+    circulation = sent_circulation(council)
+    tanaka = _recipient(circulation, council.members[0])
+    old = circulation.materials.get()
+    record_material_opening(old, user=tanaka.user, inline=False)
+    client.force_login(council.secretariat)
+    assert "1 / 1 件" in _row(_page(client, circulation), tanaka)
+
+    client.post(
+        reverse("material_correct", args=[circulation.pk, old.pk]),
+        {"file": files.upload("議事録(修正版).pdf", PDF_BYTES + b"%fix"),
+         "title": "議事録(修正版)", "change_note": "出席者数を訂正しました。"},
+    )  # fmt: skip
+    row = _row(_page(client, circulation), tanaka)
+    assert "0 / 1 件" in row  # not "1 / 2": the old version is not in force
+
+    record_material_opening(
+        circulation.materials.get(is_current=True), user=tanaka.user, inline=False
+    )
+    assert "1 / 1 件" in _row(_page(client, circulation), tanaka)

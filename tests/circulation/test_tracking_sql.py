@@ -49,7 +49,9 @@ def varied(council) -> Circulation:
 def _by_the_orm(circulation: Circulation, where: Q) -> list[tuple]:
     opened = Subquery(
         MaterialOpening.objects.filter(
-            user_id=OuterRef("user_id"), material__circulation=circulation
+            user_id=OuterRef("user_id"),
+            material__circulation=circulation,
+            material__is_current=True,
         )
         .order_by()
         .values("user_id")
