@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from .models import OutboxMessage
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 try:  # psycopg 3's own waiting loops: the same ones its cursors use
     from psycopg import generators as _pg_generators
+    from psycopg.errors import error_from_result as _error_from_result
     from psycopg.pq import DiagnosticField as _DiagnosticField
     from psycopg.pq import ExecStatus as _ExecStatus
 
@@ -107,18 +108,21 @@ def record_sent(message_pk: int, message_id: str) -> None:
                 ],
             )
         return
-    _prepare_once(raw, _SQL.format(table=table, p1="$1", p2="$2", p3="$3", p4="$4"))
-    raw.pgconn.send_query_prepared(
-        _STATEMENT,
-        [
-            _SENT.encode(),
-            sent_at.isoformat().encode(),
-            message_id.encode(),
-            str(message_pk).encode(),
-        ],
-    )
-    _pending.connection, _pending.pk = raw, message_pk
-    raw.wait(_pg_generators.send(raw.pgconn))  # every byte handed to the kernel
+    # As Django's own cursors: psycopg's errors become django.db's, and a broken connection
+    # is marked so that it is replaced before the next task (close_old_connections).
+    with connection.wrap_database_errors:
+        _prepare_once(raw, _SQL.format(table=table, p1="$1", p2="$2", p3="$3", p4="$4"))
+        raw.pgconn.send_query_prepared(
+            _STATEMENT,
+            [
+                _SENT.encode(),
+                sent_at.isoformat().encode(),
+                message_id.encode(),
+                str(message_pk).encode(),
+            ],
+        )
+        _pending.connection, _pending.pk = raw, message_pk
+        raw.wait(_pg_generators.send(raw.pgconn))  # every byte handed to the kernel
 
 
 def _prepare_once(raw: Any, statement: str) -> None:
@@ -131,8 +135,7 @@ def _prepare_once(raw: Any, statement: str) -> None:
     for result in raw.wait(_pg_generators.fetch_many(raw.pgconn)):
         sqlstate = result.error_field(_DIAG_SQLSTATE)
         if result.status != _ExecStatus.COMMAND_OK and sqlstate != b"42P05":  # already there
-            error = (result.error_message or b"").decode("utf-8", "replace").strip()
-            raise DatabaseError(f"outbox: could not prepare the sent mark: {error}")
+            raise _error_from_result(result, encoding=raw.info.encoding)
     _pending.prepared_on = raw
 
 
@@ -148,7 +151,10 @@ def settle() -> None:
             "outbox: the connection closed before the sent mark of %s was answered", message_pk
         )
         return
-    for result in raw.wait(_pg_generators.fetch_many(raw.pgconn)):
-        if result.status != _ExecStatus.COMMAND_OK:
-            error = (result.error_message or b"").decode("utf-8", "replace").strip()
-            raise DatabaseError(f"outbox: the sent mark of {message_pk} failed: {error}")
+    with transaction.get_connection().wrap_database_errors:
+        for result in raw.wait(_pg_generators.fetch_many(raw.pgconn)):
+            if result.status != _ExecStatus.COMMAND_OK:
+                log.warning("outbox: the sent mark of %s failed", message_pk)
+                # psycopg's own exception for the server's error (a lost connection is an
+                # OperationalError): Django's wrapper above turns it into django.db's.
+                raise _error_from_result(result, encoding=raw.info.encoding)

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 from django.core import mail
-from django.db import DatabaseError, connection, transaction
+from django.db import DataError, connection, transaction
 
 from circulation import delivery, sent_marks
 from circulation.models import OutboxMessage
@@ -83,7 +83,7 @@ def test_a_mark_sent_ahead_is_committed_even_if_the_worker_dies_before_the_answe
 def test_a_refused_mark_is_reported_and_the_connection_goes_on_working(broker):
     (row,) = queue_plain_mails(1)
 
-    with pytest.raises(DatabaseError, match="sent mark"), sent_marks.sent_ahead():
+    with pytest.raises(DataError, match="too long"), sent_marks.sent_ahead():
         sent_marks.record_sent(row.pk, "<" + "x" * 400 + "@city.example.jp>")  # too long
         assert sent_marks._pending.connection is not None
         OutboxMessage.objects.count()  # any other query reads the answer first
@@ -101,3 +101,31 @@ def test_inside_a_transaction_the_mark_is_written_and_waited_for(db, broker):
         assert sent_marks._pending.connection is None
         row.refresh_from_db()
         assert row.state == S.SENT
+
+
+def test_a_connection_lost_mid_batch_is_reported_and_replaced_before_the_next_task(broker):
+    import psycopg
+    from django.db import OperationalError, close_old_connections
+
+    first, second = queue_plain_mails(2)
+    with sent_marks.sent_ahead():
+        sent_marks.record_sent(first.pk, delivery.message_id_for(first.pk))
+    # The database restarts (or the connection is cut) while the worker is in its batch.
+    database = connection.settings_dict
+    with psycopg.connect(
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        user=database["USER"] or "postgres",
+        dbname=database["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+
+    with pytest.raises(OperationalError), sent_marks.sent_ahead():  # django.db's, not psycopg's
+        sent_marks.record_sent(second.pk, delivery.message_id_for(second.pk))
+        sent_marks.settle()
+
+    assert connection.errors_occurred  # so the worker's next task starts on a new connection
+    close_old_connections()
+    second.refresh_from_db()  # on the new connection
+    assert second.state == S.QUEUED  # not marked: the sweep will send it again (a duplicate)
