@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:committee_id>/members/", member_views.member_list, name="committee_members"),
     path("<int:committee_id>/members/add/", member_views.member_add, name="committee_member_add"),
     path(
+        "<int:committee_id>/settings/", member_views.committee_settings, name="committee_settings"
+    ),
+    path(
         "<int:committee_id>/members/chair-absence/",
         member_views.chair_absence,
         name="committee_chair_absence",

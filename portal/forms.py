@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, Role, User
@@ -160,3 +161,53 @@ class AcceptInvitationForm(PortalForm):
                 except forms.ValidationError as error:
                     self.add_error("password1", error)
         return data
+
+
+# Reminder moments the secretariat can pick, in hours before the deadline.
+REMINDER_CHOICES_HOURS = (168, 120, 72, 48, 24, 12)
+
+
+def _reminder_label(hours: int) -> str:
+    if hours % 24 == 0:
+        return gettext("%(days)s日前") % {"days": hours // 24}
+    return gettext("%(hours)s時間前") % {"hours": hours}
+
+
+class CommitteeSettingsForm(PortalForm):
+    """審議会の設定: when members who have not replied are reminded, when the chair is."""
+
+    reminder_offsets_hours = forms.TypedMultipleChoiceField(
+        label=_("督促の時期(回答期限の前)"),
+        help_text=_("未回答の委員に督促メールを送る時期です。選ばなければ督促は送りません。"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    chair_reminder_days = forms.IntegerField(
+        label=_("会長への督促(締切後の日数)"),
+        help_text=_(
+            "締切後この日数が過ぎても開催の要否が決まらないとき、会長に督促します(1〜30日)。"
+        ),
+        min_value=1,
+        max_value=30,
+        error_messages={
+            "required": _("日数を入力してください。"),
+            "invalid": _("日数は数字で入力してください。"),
+            "min_value": _("1日以上を入力してください。"),
+            "max_value": _("30日以下を入力してください。"),
+        },
+    )
+    show_member_names = forms.BooleanField(
+        label=_("質問者の氏名を委員に表示する"),
+        help_text=_(
+            "表示しない場合、委員が見る質疑と審議結果では、ほかの委員の氏名が「委員」と表示されます(事務局・会長・職務代理者には常に表示されます)。"
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, current: list[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A moment set earlier (in the admin) that is not among the usual ones stays offered.
+        hours = sorted({*REMINDER_CHOICES_HOURS, *(current or [])}, reverse=True)
+        field = self.fields["reminder_offsets_hours"]
+        field.choices = [(value, _reminder_label(value)) for value in hours]  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from .forms import (
     ChairAbsenceForm,
     ChangeRoleForm,
+    CommitteeSettingsForm,
     EndTermForm,
     InviteMemberForm,
     ReappointForm,
@@ -31,6 +32,7 @@ from .permissions import Action, acting_decider_role, committee_or_404, object_o
 from .queries import member_rows, person_history, term_status
 from .services import invitations
 from .services import membership as membership_services
+from .services.committees import update_committee_settings
 from .services.errors import Refused
 
 
@@ -251,6 +253,28 @@ def chair_absence(request: HttpRequest, committee_id: int) -> HttpResponse:
         else _("会長の不在を解除しました。開催の要否は会長が判断します。"),
     )
     return redirect("committee_members", committee.pk)
+
+
+@login_required
+def committee_settings(request: HttpRequest, committee_id: int) -> HttpResponse:
+    committee = _committee(request, committee_id)
+    current = list(committee.reminder_offsets_hours or [])
+    if request.method == "POST":
+        form = CommitteeSettingsForm(request.POST, current=current)
+        if form.is_valid():
+            update_committee_settings(committee, by=_actor(request), **form.cleaned_data)
+            messages.success(request, _("審議会の設定を保存しました。"))
+            return redirect("committee_settings", committee.pk)
+    else:
+        form = CommitteeSettingsForm(
+            current=current,
+            initial={
+                "reminder_offsets_hours": current,
+                "chair_reminder_days": committee.chair_reminder_days,
+                "show_member_names": committee.show_member_names,
+            },
+        )
+    return render(request, "portal/members/settings.html", {"committee": committee, "form": form})
 
 
 def _date(day: Any) -> str:

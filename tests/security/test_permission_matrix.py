@@ -126,6 +126,7 @@ EXPECTED: dict[str, Expectation] = {
     "committee_members": committee_secretariat(200),
     "committee_member_add": committee_secretariat(200),
     "committee_chair_absence": committee_secretariat(302, "post"),
+    "committee_settings": committee_secretariat(200),
     "committee_member_detail": committee_secretariat(200),
     "committee_member_change_role": committee_secretariat(400, "post"),
     "committee_member_end_term": committee_secretariat(400, "post"),
