@@ -78,3 +78,19 @@ def test_committee_page_is_accessible_for_the_secretariat(desktop, council):
     desktop.wait_for_load_state()
     assert desktop.get_by_role("heading", level=1).inner_text() == council.committee.name
     check_page(desktop)
+
+
+def test_council_settings_page_is_accessible_and_saves(desktop, council):
+    login(desktop, council.secretariat.email)
+    desktop.get_by_role("link", name=council.committee.name).first.click()
+    desktop.get_by_role("link", name="審議会の設定").click()
+    desktop.wait_for_load_state()
+    assert desktop.get_by_role("heading", level=1).inner_text() == "審議会の設定"
+    check_page(desktop)
+
+    desktop.get_by_label("7日前").check()
+    field(desktop, "会長への督促(締切後の日数)").fill("5")
+    button(desktop, "保存する").click()
+    desktop.wait_for_load_state()
+    assert "審議会の設定を保存しました。" in desktop.content()
+    check_page(desktop)
