@@ -122,6 +122,11 @@ def production_env(database_url: str, var_dir: Path) -> dict[str, str]:
     return env
 
 
+# Databases a benchmark must never drop and recreate: the shared test database, the mail
+# benchmark's, and PostgreSQL's own.
+PROTECTED_DATABASES = {"test", "lead", "bench_mail", "postgres", "template0", "template1"}
+
+
 @contextmanager
 def bench_environment(database: str = BENCH_DATABASE) -> Iterator[Environment]:
     """A fresh, migrated database (`kairan_bench` unless `database` names another) and Django

@@ -38,12 +38,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bench.common import Skip, bench_environment, table
+from bench.common import PROTECTED_DATABASES, Skip, bench_environment, table
 
 if TYPE_CHECKING:
     from bench.web import BenchWorld
 
-PROTECTED_DATABASES = {"test", "lead", "bench_mail", "postgres", "template0", "template1"}
 ROUND = 10  # requests of one page in a row before the next page's
 
 

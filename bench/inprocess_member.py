@@ -14,10 +14,11 @@ inside its call but a WSGI server runs after sending) is left out, as wrk does n
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_member \\
         .venv/bin/python -m bench.inprocess_member [-n 300] [--profile page|post|floor]
 
-The database named by DATABASE_URL is dropped and created again (never `kairan_bench`, the
-benchmark's, nor the shared `test`, `lead` and `bench_mail`). Settings are production's, as
-bench/common.py's `production_env` gives them (DEBUG off, MFA required of the secretariat,
-embedded broker and cache in a temporary folder). `--profile` runs cProfile over N requests
+The database named by DATABASE_URL is created afresh and dropped afterwards, by
+bench/common.py's `bench_environment` (never `kairan_bench`, the benchmark's, nor the shared
+`test`, `lead` and `bench_mail`). Settings are production's, as `production_env` gives them
+(DEBUG off, MFA required of the secretariat; Redis when REDIS_URL is set, else the embedded
+broker and cache in a temporary folder). `--profile` runs cProfile over N requests
 of one kind and prints the top functions by cumulative and by own time.
 """
 
@@ -27,51 +28,26 @@ import argparse
 import cProfile
 import os
 import pstats
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import ROOT, Environment, _admin_connection, production_env
+from bench.common import BENCH_DATABASE, PROTECTED_DATABASES, bench_environment
 
-# Never these: the shared test database, the lead's, the mail benchmark's, the web benchmark's.
-FORBIDDEN = {"test", "lead", "bench_mail", "kairan_bench", "postgres", "template0", "template1"}
 OPINION = "賛成します"
 
 
-def _database_url() -> str:
+def _database_name() -> str:
     url = os.environ.get("DATABASE_URL", "")
     name = urlsplit(url).path.lstrip("/")
     if not url.startswith(("postgres://", "postgresql://")) or not name:
         sys.exit("DATABASE_URL must name a private PostgreSQL database, e.g. .../wt_member")
-    if name in FORBIDDEN:
+    if name in PROTECTED_DATABASES | {BENCH_DATABASE}:
         sys.exit(f"refusing to drop and recreate the database {name!r}")
-    return url
-
-
-def _recreate(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with _admin_connection(url) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup(url: str, var_dir: Path) -> Environment:
-    env = production_env(url, var_dir)
-    os.environ.update(env)
-    import django
-    from django.core.management import call_command
-
-    sys.path.insert(0, str(ROOT))
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("collectstatic", verbosity=0, interactive=False)
-    return Environment(database_url=url, var_dir=var_dir, env=env)
+    return name
 
 
 class Runner:
@@ -215,11 +191,7 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=300, help="requests of each kind")
     parser.add_argument("--profile", choices=["page", "post", "floor"])
     args = parser.parse_args()
-    url = _database_url()
-    _recreate(url)
-    var_dir = Path(tempfile.mkdtemp(prefix="kairan-inprocess-member-"))
-    try:
-        environment = _setup(url, var_dir)
+    with bench_environment(_database_name()) as environment:
         from bench.web import seed
 
         runner = Runner(seed(environment))
@@ -229,11 +201,6 @@ def main() -> int:
         else:
             print(f"{args.n} requests of each kind (the floor twice as often), in-process")
             print(report(measure(runner, args.n)))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        shutil.rmtree(var_dir, ignore_errors=True)
     return 0
 
 
