@@ -83,6 +83,11 @@ def _parsed(value: str) -> tuple[str, str]:
 _BARE_ADDRESS = re.compile(r"[^\s<>()\[\]\"',;:@]+@[^\s<>()\[\]\"',;:@]+")
 
 
+def is_bare_address(value: str) -> bool:
+    """local@domain with nothing around it: no name, no brackets, no space or newline."""
+    return _BARE_ADDRESS.fullmatch(value) is not None
+
+
 def _head(lines: list[tuple[str, str]]) -> bytes:
     # Every value went through _text or _address (or is ours): no bare newline is left.
     return "".join(f"{name}: {value}\r\n" for name, value in lines).encode("ascii")
@@ -111,7 +116,7 @@ def _encoded_words(value: str, name: str) -> str:
 
 def _address(value: str) -> str:
     _single_line(value)
-    if _BARE_ADDRESS.fullmatch(value):
+    if is_bare_address(value):
         return wire_address(value)
     return _named_address(value)
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 import smtplib
 
+from . import mime
+
 _CRLF = b"\r\n"
 _LEADING_DOT = re.compile(rb"(?m)^\.")
-# A plain address needs no parsing to be put in angle brackets (smtplib parses it each time).
-_PLAIN = re.compile(r"[^\s<>()\[\]\"',;:@]+@[^\s<>()\[\]\"',;:@]+")
 
 
 def send(client: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
@@ -59,7 +59,8 @@ def send(client: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None
 
 
 def _angle(address: str) -> str:
-    return f"<{address}>" if _PLAIN.fullmatch(address) else smtplib.quoteaddr(address)
+    # A bare address needs no parsing to be put in angle brackets (smtplib parses each time).
+    return f"<{address}>" if mime.is_bare_address(address) else smtplib.quoteaddr(address)
 
 
 def _abandon(client: smtplib.SMTP, last_code: int) -> None:
