@@ -26,6 +26,7 @@ from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from portal.models import User
+from portal.sql_rows import column_converters, convert_row
 
 from .models import Circulation, MaterialOpening, OutboxMessage, Recipient
 
@@ -54,19 +55,9 @@ class _Compiled:
             cursor.execute(self.sql + tail, [*params, *tail_params])
             names = [column[0] for column in cursor.description]
             rows = [list(row) for row in cursor.fetchall()]
-        converters = []
-        for position, expression in enumerate(self.expressions):
-            # As SQLCompiler.get_converters: the backend's, then the field's.
-            found = [
-                *connection.ops.get_db_converters(expression),
-                *expression.get_db_converters(connection),
-            ]
-            if found:
-                converters.append((position, found, expression))
+        converters = column_converters(self.expressions, connection)
         for row in rows:
-            for position, found, expression in converters:
-                for converter in found:
-                    row[position] = converter(row[position], expression, connection)
+            convert_row(row, converters, connection)
         return names, rows
 
 

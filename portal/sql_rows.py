@@ -22,6 +22,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+ColumnConverters = tuple[int, list[Converter], Any]  # position, converters, expression
 
 
 class Table(Generic[M]):
@@ -40,41 +41,53 @@ class Table(Generic[M]):
         self._pk_index = self.fields.index(model._meta.pk)
         # connection alias -> (column index, its converters) for the columns that have any
         # (the compiler's own choice; on PostgreSQL only JSON columns, on SQLite also dates)
-        self._converters: dict[str, list[tuple[int, list[tuple[Converter, Any]]]]] = {}
+        self._converters: dict[str, list[ColumnConverters]] = {}
 
     def columns(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
         return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
 
-    def _column_converters(
-        self, connection: BaseDatabaseWrapper
-    ) -> list[tuple[int, list[tuple[Converter, Any]]]]:
+    def _column_converters(self, connection: BaseDatabaseWrapper) -> list[ColumnConverters]:
         known = self._converters.get(connection.alias)
         if known is None:
-            known = []
-            for index, field in enumerate(self.fields):
-                column = field.get_col(self.alias)
-                # As SQLCompiler.get_converters: the backend's, then the field's.
-                # A new list: the backend's may be one it keeps.
-                found = [
-                    *connection.ops.get_db_converters(column),
-                    *column.get_db_converters(connection),
-                ]
-                if found:
-                    known.append((index, [(converter, column) for converter in found]))
-            self._converters[connection.alias] = known
+            columns = [field.get_col(self.alias) for field in self.fields]
+            known = self._converters[connection.alias] = column_converters(columns, connection)
         return known
 
     def instance(self, row: Sequence[Any], start: int, connection: BaseDatabaseWrapper) -> M | None:
         values = list(row[start : start + self.width])
         if values[self._pk_index] is None:
             return None
-        for index, converters in self._column_converters(connection):
-            value = values[index]
-            for converter, column in converters:
-                value = converter(value, column, connection)
-            values[index] = value
+        convert_row(values, self._column_converters(connection), connection)
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+def column_converters(
+    expressions: Sequence[Any], connection: BaseDatabaseWrapper
+) -> list[ColumnConverters]:
+    """For each selected expression that has any, its position, its converters and itself:
+    what SQLCompiler.get_converters chooses (the backend's, then the field's)."""
+    found = []
+    for position, expression in enumerate(expressions):
+        # A new list: the backend's may be one it keeps.
+        converters = [
+            *connection.ops.get_db_converters(expression),
+            *expression.get_db_converters(connection),
+        ]
+        if converters:
+            found.append((position, converters, expression))
+    return found
+
+
+def convert_row(
+    values: list[Any], converters: list[ColumnConverters], connection: BaseDatabaseWrapper
+) -> None:
+    """Apply `column_converters` to one row's values, in place, as the ORM does."""
+    for position, found, expression in converters:
+        value = values[position]
+        for converter in found:
+            value = converter(value, expression, connection)
+        values[position] = value
 
 
 def cache_related(instance: models.Model, field_name: str, related: models.Model | None) -> None:
