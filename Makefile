@@ -8,7 +8,7 @@ PORT ?= 8000
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format lock bench clean
+.PHONY: demo test lint format lock bench bench-sink clean
 
 $(STAMP): $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Kairan needs Python >= 3.11")'
@@ -38,6 +38,14 @@ lock:
 
 bench: $(STAMP)
 	KAIRAN_TESTING=1 $(PY) -m bench
+
+# Postfix's smtp-sink for the fan-out benchmark (bench/postfix_sink.py), unpacked from Debian's
+# postfix package into var/postfix without installing or starting an MTA.
+bench-sink:
+	mkdir -p var/postfix
+	cd var/postfix && { apt-get download postfix || { apt-get update -qq && apt-get download postfix; }; } \
+		&& dpkg -x postfix_*.deb . && rm postfix_*.deb
+	test -x var/postfix/usr/sbin/smtp-sink
 
 clean:
 	rm -rf $(VENV) var/broker var/cache

@@ -1,0 +1,115 @@
+"""How busy the machine's cores are during a measurement, and a CPU budget per worker.
+
+Two workers can be at most `cores / busy cores with one worker` times one worker: whatever one
+worker leaves idle is all a second can use, when PostgreSQL, Redis, the SMTP sink and the
+kernel share the same cores. `BusyCores` measures that from /proc/stat, so the benchmark
+reports the ceiling its own machine puts on the ratio.
+
+`CpuBudget` puts each worker (its whole process group) in a cgroup of its own, capped at a
+fraction of a core: a model of workers that each run on a host of their own, so that the
+workers, not the machine, are what runs out. It needs a writable cgroup `cpu` controller (v1 at
+/sys/fs/cgroup/cpu, or v2 with `cpu` enabled), which a container may not offer; `unavailable()`
+says why in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+
+_V1 = Path("/sys/fs/cgroup/cpu")
+_V2 = Path("/sys/fs/cgroup")
+_PERIOD_US = 10_000  # a short period: throttling in small steps, not 100 ms stalls
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already inside user
+    return total - idle, total
+
+
+class BusyCores:
+    """`with BusyCores() as busy:` … `busy.cores`: cores busy on average while inside."""
+
+    cores = 0.0
+
+    def __enter__(self) -> BusyCores:
+        self._start = _cpu_ticks()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        busy, total = _cpu_ticks()
+        spent = total - self._start[1]
+        share = (busy - self._start[0]) / spent if spent else 0.0
+        self.cores = round(share * (os.cpu_count() or 1), 2)
+
+
+def _root() -> tuple[Path, str] | None:
+    if (_V2 / "cgroup.controllers").exists():
+        if "cpu" in (_V2 / "cgroup.controllers").read_text().split():
+            return _V2, "v2"
+        return None
+    if (_V1 / "cpu.cfs_quota_us").exists():
+        return _V1, "v1"
+    return None
+
+
+def unavailable() -> str | None:
+    """None if budgets can be set here, else the reason in one line."""
+    root = _root()
+    if root is None:
+        return "no cgroup cpu controller is mounted"
+    if not os.access(root[0], os.W_OK):
+        return f"{root[0]} is not writable (needs root or a delegated cgroup)"
+    return None
+
+
+class CpuBudget:
+    """A cgroup capped at `cores` of CPU; `admit(pgid)` moves a process group into it."""
+
+    def __init__(self, name: str, cores: float) -> None:
+        found = _root()
+        if found is None:
+            raise RuntimeError(unavailable() or "no cgroup cpu controller")
+        root, self.version = found
+        self.path = root / f"kairan-bench-{name}-{os.getpid()}"
+        self.path.mkdir(exist_ok=True)
+        quota = max(1000, int(cores * _PERIOD_US))
+        if self.version == "v1":
+            (self.path / "cpu.cfs_period_us").write_text(str(_PERIOD_US))
+            (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+        else:
+            (self.path / "cpu.max").write_text(f"{quota} {_PERIOD_US}")
+
+    def admit(self, process_group: int) -> int:
+        """Move every process of the group (a worker and its pool) in; returns how many."""
+        moved = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.getpgid(int(entry)) != process_group:
+                    continue
+                (self.path / "cgroup.procs").write_text(entry)
+                moved += 1
+            except (OSError, ProcessLookupError):
+                continue  # it ended meanwhile
+        return moved
+
+    def remove(self) -> None:
+        """Give the processes back to the root and delete the cgroup."""
+        procs = self.path / "cgroup.procs"
+        for pid in procs.read_text().split() if procs.exists() else []:
+            with contextlib.suppress(OSError):
+                (self.path.parent / "cgroup.procs").write_text(pid)
+        for _attempt in range(50):
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)  # processes still leaving
