@@ -34,15 +34,22 @@ def _cpu_ticks() -> tuple[int, int]:
 
 
 class BusyCores:
-    """`with BusyCores() as busy:` … `busy.cores`: cores busy on average while inside."""
+    """`with BusyCores() as busy:` … `busy.cores`: cores busy on average while inside (or
+    between `start()` and `stop()`)."""
 
     cores = 0.0
 
-    def __enter__(self) -> BusyCores:
+    def start(self) -> None:
         self._start = _cpu_ticks()
+
+    def __enter__(self) -> BusyCores:
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
         busy, total = _cpu_ticks()
         spent = total - self._start[1]
         share = (busy - self._start[0]) / spent if spent else 0.0
