@@ -73,6 +73,8 @@ ALLOWED_HOSTS = env_list(
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list this site's host names")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Says in the person's language that the form expired, and shows back what they typed.
+CSRF_FAILURE_VIEW = "portal.error_pages.csrf_failure"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}")
@@ -113,6 +115,8 @@ MIDDLEWARE = [
     "portal.middleware.AuditContextMiddleware",
     "portal.auditlog.middleware.RefusalAuditMiddleware",  # after AuditContextMiddleware
     "portal.middleware.RequireSecretariatMFAMiddleware",
+    # Innermost: its page renders in the person's language, with the navigation.
+    "portal.error_pages.MethodNotAllowedPageMiddleware",
 ]
 
 # Django's form renderer, with inputs, options and text areas rendered in Python (same HTML).
