@@ -97,12 +97,29 @@ def process_safely(message_id: int, *, now: dt.datetime | None = None) -> Inboun
     except Exception as exc:  # any failure: the raw message is stored; show it to people
         log.exception("inbound: processing message #%s failed", message_id)
         try:
-            InboundMessage.objects.filter(pk=message_id, state=S.RECEIVED).update(
-                state=S.HELD, reason=R.ERROR, detail=f"{type(exc).__name__}: {exc}"[:2000]
-            )
+            _hold_after_error(message_id, exc)
         except Exception:
             log.exception("inbound: could not mark message #%s", message_id)
         return InboundMessage.objects.get(pk=message_id)
+
+
+def _hold_after_error(message_id: int, exc: Exception) -> None:
+    """Held for the secretariat, audited like every other outcome of processing."""
+    detail = f"{type(exc).__name__}: {exc}"[:2000]
+    with transaction.atomic():
+        held = InboundMessage.objects.filter(pk=message_id, state=S.RECEIVED).update(
+            state=S.HELD, reason=R.ERROR, detail=detail
+        )
+        if held:
+            message = InboundMessage.objects.get(pk=message_id)
+            audit.record(
+                "circulation.inbound.held",
+                obj=message,
+                committee=message.committee,
+                actor_label=message.from_address or "mail",
+                result="failed",
+                data={"reason": R.ERROR, "detail": detail},
+            )
 
 
 def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:

@@ -268,6 +268,9 @@ def test_the_raw_message_is_stored_before_processing_and_a_crash_loses_nothing(
     assert "parser exploded" in message.detail
     assert bytes(message.raw).startswith(b"Return-Path: <tanaka@example.jp>")
     assert not tanaka.replies.exists()
+    held = AuditEntry.objects.get(action="circulation.inbound.held")
+    assert (held.object_id, held.result) == (str(message.pk), "failed")
+    assert held.data["reason"] == "error" and "parser exploded" in held.data["detail"]
 
 
 def test_messages_left_unprocessed_by_a_crash_are_processed_later(tanaka, token, when):
