@@ -6,10 +6,13 @@ kernel share the same cores. `BusyCores` measures that from /proc/stat, so the b
 reports the ceiling its own machine puts on the ratio.
 
 `CpuBudget` puts each worker (its whole process group) in a cgroup of its own, capped at a
-fraction of a core: a model of workers that each run on a host of their own, so that the
-workers, not the machine, are what runs out. It needs a writable cgroup `cpu` controller (v1 at
-/sys/fs/cgroup/cpu, or v2 with `cpu` enabled), which a container may not offer; `unavailable()`
-says why in one line.
+fraction of a core, and `split_cores` keeps PostgreSQL, Redis, the sink and the benchmark on
+one half of the cores and the workers on the other: a model of the production topology, where
+each worker runs on a host of its own and the database and the relay on theirs, so that the
+workers, not the machine, are what runs out (on 2 shared cores, every message's round trips to
+PostgreSQL and the sink wait for a core as soon as two workers keep them busy). It needs a
+writable cgroup `cpu` controller (v1 at /sys/fs/cgroup/cpu, or v2 with `cpu` enabled), which a
+container may not offer, and at least 2 cores; `unavailable()` says why in one line.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 _V1 = Path("/sys/fs/cgroup/cpu")
@@ -68,6 +73,8 @@ def _root() -> tuple[Path, str] | None:
 
 def unavailable() -> str | None:
     """None if budgets can be set here, else the reason in one line."""
+    if len(os.sched_getaffinity(0)) < 2:
+        return "needs at least 2 cores"
     root = _root()
     if root is None:
         return "no cgroup cpu controller is mounted"
@@ -93,18 +100,17 @@ class CpuBudget:
         else:
             (self.path / "cpu.max").write_text(f"{quota} {_PERIOD_US}")
 
-    def admit(self, process_group: int) -> int:
-        """Move every process of the group (a worker and its pool) in; returns how many."""
+    def admit(self, process_group: int, cpus: Iterable[int] | None = None) -> int:
+        """Move every process of the group (a worker and its pool) in, and onto `cpus` if
+        given; returns how many."""
         moved = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+        for pid in _process_group(process_group):
             try:
-                if os.getpgid(int(entry)) != process_group:
-                    continue
-                (self.path / "cgroup.procs").write_text(entry)
+                (self.path / "cgroup.procs").write_text(str(pid))
+                for thread in _threads(pid) if cpus is not None else []:
+                    os.sched_setaffinity(thread, set(cpus or ()))
                 moved += 1
-            except (OSError, ProcessLookupError):
+            except OSError:
                 continue  # it ended meanwhile
         return moved
 
@@ -120,3 +126,53 @@ class CpuBudget:
                 return
             except OSError:
                 time.sleep(0.1)  # processes still leaving
+
+
+def _process_group(group: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with suppress(OSError):
+                if os.getpgid(int(entry)) == group:
+                    found.append(int(entry))
+    return found
+
+
+def _threads(pid: int) -> list[int]:
+    try:
+        return [int(thread) for thread in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return []
+
+
+def _pids_named(*names: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with suppress(OSError), open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() in names:
+                    found.append(int(entry))
+    return found
+
+
+@contextmanager
+def split_cores(
+    extra_pids: Iterable[int] = (), services: tuple[str, ...] = ("postgres", "redis-server")
+) -> Iterator[set[int]]:
+    """PostgreSQL (every process: new backends inherit the postmaster's cores), Redis, the
+    given processes (the sink, the benchmark) on the first half of the cores while inside;
+    yields the other half, for the workers. Everything moved is put back afterwards."""
+    cpus = sorted(os.sched_getaffinity(0))
+    infrastructure, workers = set(cpus[: len(cpus) // 2]), set(cpus[len(cpus) // 2 :])
+    moved: dict[int, set[int]] = {}
+    for pid in [*_pids_named(*services), *extra_pids, os.getpid()]:
+        for thread in _threads(pid):  # affinity is per thread (Redis and aiosmtpd have several)
+            with suppress(OSError):
+                moved[thread] = os.sched_getaffinity(thread)
+                os.sched_setaffinity(thread, infrastructure)
+    try:
+        yield workers
+    finally:
+        for pid, before in moved.items():
+            with suppress(OSError):
+                os.sched_setaffinity(pid, before)

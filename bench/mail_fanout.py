@@ -24,10 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.cpu_budget import BusyCores, CpuBudget, unavailable
+from bench.cpu_budget import BusyCores, CpuBudget, split_cores, unavailable
 from bench.lean_sink import LeanSink
 from bench.mail_common import (
     ROOT,
@@ -164,8 +165,10 @@ def through_workers(
     *,
     repeats: int,
     cpu_budget: float = 0.0,
+    worker_cpus: set[int] | None = None,
 ) -> dict[str, Any]:
-    """`repeats` fan-outs through the same running workers; the median is the figure."""
+    """`repeats` fan-outs through the same running workers; the median is the figure. With
+    `cpu_budget`, each worker is capped at that share of a core, on `worker_cpus`."""
     from tests.mail_engine.realparts import Worker, purge_celery_queue, worker_env
 
     purge_celery_queue()
@@ -180,7 +183,7 @@ def through_workers(
     try:
         for budget, worker in zip(budgets, running, strict=False):
             assert worker.process is not None
-            budget.admit(worker.process.pid)
+            budget.admit(worker.process.pid, cpus=worker_cpus)
         warm_up(sink, workers)
         runs = [_one_fan_out(council, sink, workers) for _ in range(repeats)]
     finally:
@@ -245,14 +248,23 @@ def scenario(
     elif not isinstance(sink, PostfixSink):
         sink.handler.delay = relay_ms / 1000
     raw = raw_smtplib(sink, rendered_messages(council), repeats)
-    common = {"repeats": repeats, "cpu_budget": cpu_budget}
-    one = through_workers(council, sink, database_url, 1, folder, **common)
-    two = through_workers(council, sink, database_url, 2, folder, **common)
+    with ExitStack() as placement:
+        worker_cpus = None
+        if cpu_budget:
+            sink_process = getattr(sink, "_process", None)
+            worker_cpus = placement.enter_context(
+                split_cores([sink_process.pid] if sink_process is not None else [])
+            )
+        common = {"repeats": repeats, "cpu_budget": cpu_budget, "worker_cpus": worker_cpus}
+        one = through_workers(council, sink, database_url, 1, folder, **common)
+        two = through_workers(council, sink, database_url, 2, folder, **common)
     cores = os.cpu_count() or 1
     return {
         "sink": _sink_name(sink),
         "relay_ms": relay_ms,
         "worker_cpu_budget_cores": cpu_budget or None,
+        # With a budget: PostgreSQL, Redis, the sink and the benchmark on these cores only.
+        "worker_cpus": sorted(worker_cpus) if worker_cpus else None,
         "raw_smtplib": raw,
         "one_worker": one,
         "two_workers": two,
@@ -373,7 +385,9 @@ def _rows(run: dict[str, Any]) -> list[tuple[str, str]]:
     raw, one, two = run["raw_smtplib"], run["one_worker"], run["two_workers"]
     label = f"[{run['sink']} sink, DATA answered after {run['relay_ms']:g} ms"
     if run["worker_cpu_budget_cores"]:
+        cpus = ",".join(str(cpu) for cpu in run.get("worker_cpus") or [])
         label += f", each worker capped at {run['worker_cpu_budget_cores']:g} core"
+        label += f" on CPU {cpus}, the rest on the others" if cpus else ""
     label += "]"
     return [
         (f"{label} raw smtplib, one connection, in the benchmark's process",

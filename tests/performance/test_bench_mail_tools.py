@@ -112,3 +112,13 @@ def test_the_report_names_the_budget_and_the_machines_ceiling():
     two_workers = rows[f"{label} outbox + 2 workers"]
     assert "1.9× one worker; this machine allows at most 1.6×" in two_workers
     assert "1.25 of 2 cores busy" in rows[f"{label} outbox + 1 worker"]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs at least 2 cores")
+def test_splitting_the_cores_moves_the_infrastructure_to_one_half_and_back():
+    before = os.sched_getaffinity(0)
+    cpus = sorted(before)
+    with cpu_budget.split_cores(services=()) as for_workers:
+        assert os.sched_getaffinity(0) == set(cpus[: len(cpus) // 2])
+        assert for_workers == set(cpus[len(cpus) // 2 :])
+    assert os.sched_getaffinity(0) == before
