@@ -417,3 +417,8 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# The meeting and its minutes live in a module of their own (kept short); importing them
+# here registers them with the app like every model above.
+from .meeting_models import Meeting, MeetingMinutes  # noqa: E402, F401
