@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Membership, Role
 
-from .models import Answer, Circulation, Decision, Material, Question, Recipient, Reply
+from .models import Answer, Circulation, Decision, Material, Meeting, Question, Recipient, Reply
 from .queries import Tally, tally_of, tally_recipients
 
 
@@ -50,6 +50,8 @@ class DecisionRecord:
     qa: list[QAEntry] = field(default_factory=list)
     decision: Decision | None = None
     decided_by: str = ""
+    # The meeting, with its published minutes, when the decision was to convene.
+    meeting: Meeting | None = None
 
     @property
     def replied_rows(self) -> list[ReplyRow]:
@@ -85,6 +87,12 @@ def build_record(circulation: Circulation, *, masked: bool) -> DecisionRecord:
     if record.decision is not None:
         role = record.decision.get_decided_as_display()
         record.decided_by = role if masked else f"{role} {record.decision.decided_by.full_name}"
+        if record.decision.convene:
+            record.meeting = (
+                Meeting.objects.filter(circulation=circulation)
+                .select_related("published_minutes")
+                .first()
+            )
     return record
 
 

@@ -1,4 +1,6 @@
 """Reminder mail (督促): to members who have not replied, and to a chair who has not decided.
+(The meeting's day-before reminder, 前日の案内, is in meeting_mails.py; its check at the
+moment of sending is reached through `cancel_reason` here.)
 
 One function per mail; `circulation/due_work.py` decides when they are due. `cancel_reason`
 is asked again at the moment of sending, so a member who replied while the reminder waited
@@ -12,6 +14,8 @@ import datetime as dt
 from portal.models import User
 
 from .mails import circulation_url
+from .meeting_mails import REMINDER as MEETING_REMINDER
+from .meeting_mails import cancel_reason as meeting_reminder_cancel_reason
 from .models import Circulation, OutboxMessage, Recipient
 from .queries import tally
 
@@ -124,4 +128,6 @@ def cancel_reason(message: OutboxMessage) -> str:
         )
         if state != Circulation.State.CLOSED:
             return "chair reminder cancelled: the decision has been made"
+    if message.purpose == MEETING_REMINDER:
+        return meeting_reminder_cancel_reason(message)
     return ""

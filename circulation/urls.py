@@ -71,6 +71,7 @@ urlpatterns = [
         name="question_answer",
     ),
     path("", include("circulation.decision_urls")),
+    path("", include("circulation.meeting_urls")),
     # Replies by link and by mail (issue: mail replies).
     path("l/<str:token>/", links.reply_link, name="reply_link"),
     path("<int:circulation_id>/links/", links.circulation_links, name="circulation_links"),

@@ -25,7 +25,7 @@ from .models import AuditEntry, Committee, Membership, Role, User
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from circulation.models import Circulation, Recipient
+    from circulation.models import Circulation, Meeting, Recipient
 
 
 class Action(StrEnum):
@@ -47,6 +47,14 @@ class Action(StrEnum):
     # read-only; members are sent to the decision record once it exists.
     VIEW_DECISION_PAGE = "view_decision_page"
     VIEW_DECISION_RECORD = "view_decision_record"
+    # The meeting (会議) of a circulation decided 開催する: its page, its calendar file and
+    # its published minutes, for the people it concerns (the secretariat, the recipients,
+    # the chair and the acting chair; not the implementing body).
+    VIEW_MEETING = "view_meeting"
+    # Schedule, change or cancel the meeting, upload and publish its minutes: the
+    # secretariat. Granted in any state so that the pages can say why a step is not
+    # possible yet (the services refuse with a message).
+    MANAGE_MEETING = "manage_meeting"
 
 
 # --- What one request has already asked ------------------------------------------------------
@@ -291,6 +299,11 @@ def may_on_circulation(
             return secretariat or _decides_or_decided(user, roles, circulation)
         case Action.VIEW_DECISION_RECORD:
             return secretariat or (recipient and state in (S.DECIDED, S.ARCHIVED))
+        case Action.VIEW_MEETING:
+            concerned = secretariat or recipient or bool(roles & {Role.CHAIR, Role.ACTING_CHAIR})
+            return concerned and state in (S.DECIDED, S.ARCHIVED)
+        case Action.MANAGE_MEETING:
+            return secretariat
     raise ValueError(f"{action} is not a circulation-level action")
 
 
@@ -400,6 +413,28 @@ def circulation_or_404(
     if not may_on_circulation(user, action, circulation):
         refuse(user, action, 403, obj=circulation)
     return circulation
+
+
+def meeting_or_404(
+    user: User | AnonymousUser, circulation_id: int, action: Action
+) -> tuple[Circulation, Meeting]:
+    """The circulation (through its gate, for `action`) and its meeting. A circulation
+    without a meeting answers a logged 404 naming the meeting asked for."""
+    from circulation.models import Meeting
+
+    circulation = circulation_or_404(user, circulation_id, action)
+    meeting = Meeting.objects.filter(circulation=circulation).first()
+    if meeting is None:
+        refuse(
+            user,
+            action,
+            404,
+            object_type="circulation.meeting",
+            object_id=f"circulation-{circulation.pk}",
+            committee=circulation.committee,
+        )
+    meeting.circulation = circulation  # the gate's, with its committee and the receipt
+    return circulation, meeting
 
 
 def object_or_404(

@@ -34,6 +34,25 @@ def format_jst(
     return f"{year}{local.month}月{local.day}日({_WEEKDAYS_JA[local.weekday()]}) {local:%H:%M}"
 
 
+def format_meeting_time(
+    starts: dt.datetime, ends: dt.datetime, *, language: str | None = None
+) -> str:
+    """When a meeting is held, in Japan time with the year and weekday: 2026年12月3日(木)
+    14:00〜16:00, or Thu 3 Dec 2026 14:00–16:00 JST. The end's date is written out only when
+    it falls on another day."""
+    language = language or translation.get_language()
+    start = timezone.localtime(starts, timezone=_JST)
+    end = timezone.localtime(ends, timezone=_JST)
+    if start.date() != end.date():
+        first = format_jst(starts, with_year=True, language=language)
+        second = format_jst(ends, with_year=True, language=language)
+        return f"{first}〜{second}" if language != "en" else f"{first} – {second}"
+    first = format_jst(starts, with_year=True, language=language)
+    if language == "en":
+        return f"{first.removesuffix(' JST')}–{end:%H:%M} JST"
+    return f"{first}〜{end:%H:%M}"
+
+
 def format_time_left(deadline: dt.datetime, now: dt.datetime | None = None) -> str:
     """あと2日5時間 / 2 days 5 hours left; 締切済み once past."""
     now = now or timezone.now()
@@ -70,3 +89,9 @@ def jst_with_year(moment: dt.datetime | None) -> str:
 @register.filter
 def time_left(deadline: dt.datetime) -> str:
     return format_time_left(deadline)
+
+
+@register.filter
+def meeting_time(meeting: object) -> str:
+    """A meeting (anything with starts_at and ends_at) as format_meeting_time writes it."""
+    return format_meeting_time(meeting.starts_at, meeting.ends_at)  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from portal.permissions import (
 )
 from portal.services.membership import set_chair_absent
 
+from ..meeting_reads import panel_of
 from ..models import Circulation
 from ..records import build_record
 from ..services.decisions import (
@@ -110,16 +111,22 @@ def _page_context(
 ) -> dict[str, Any]:
     committee = circulation.committee
     decider_role, decider = decider_of(committee)
+    record = build_record(circulation, masked=False)
+    is_secretariat = may_on_committee(request.user, Action.MANAGE_CIRCULATIONS, committee)
+    panel = None
+    if record.decision is not None and record.decision.convene:
+        panel = panel_of(circulation, record.meeting, manages=is_secretariat)
     return {
         "circulation": circulation,
-        "record": build_record(circulation, masked=False),
+        "record": record,
+        "meeting_panel": panel,
         "form": form,
         "refusal": refusal,
         # The reason typed before a refusal, shown back so that nothing is lost.
         "typed_reason": request.POST.get("reason", "") if refusal else "",
         "may_decide": circulation.state == Circulation.State.CLOSED
         and may_on_circulation(request.user, Action.DECIDE, circulation),
-        "is_secretariat": may_on_committee(request.user, Action.MANAGE_CIRCULATIONS, committee),
+        "is_secretariat": is_secretariat,
         "may_manage_members": may_on_committee(request.user, Action.MANAGE_MEMBERS, committee),
         "decider_role_label": Role(decider_role).label,
         "decider": decider,

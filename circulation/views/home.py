@@ -1,4 +1,5 @@
-"""The home page (/): the person's circulations across committees, 未回答 first."""
+"""The home page (/): the person's circulations across committees, 未回答 first, and the
+meetings they are invited to."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..listings import home_for
+from ..meeting_reads import upcoming_meetings
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "circulation/member/home.html", {"home": home_for(request.user)})
+    context = {"home": home_for(request.user), "meetings": upcoming_meetings(request.user)}
+    return render(request, "circulation/member/home.html", context)

@@ -27,6 +27,7 @@ from portal.permissions import (
 )
 
 from ..forms.member import QuestionForm, ReplyForm
+from ..meeting_reads import meeting_panel
 from ..models import Circulation, DeadlineExtension, Decision, Recipient, Reply
 from ..page_parts import materials_html, qa_html
 from ..services.questions import QuestionRefused, ask_question
@@ -57,6 +58,7 @@ def page_context(
     if accepting and question_form is None:
         question_form = QuestionForm()
     secretariat = Role.SECRETARIAT in roles_on(user, circulation.committee)
+    decision = None if preview else decision_of(circulation)
     return {
         "circulation": circulation,
         "committee": circulation.committee,
@@ -73,7 +75,8 @@ def page_context(
         "is_secretariat": secretariat and not preview,
         "may_answer": not preview and may_on_circulation(user, Action.ANSWER_QUESTION, circulation),
         "may_decide": not preview and may_on_circulation(user, Action.DECIDE, circulation),
-        "decision": None if preview else decision_of(circulation),
+        "decision": decision,
+        "meeting_panel": meeting_panel(circulation, decision, manages=secretariat),
         "may_view_record": not preview
         and may_on_circulation(user, Action.VIEW_DECISION_RECORD, circulation),
         **extra,

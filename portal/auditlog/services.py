@@ -47,6 +47,14 @@ ACTION_LABELS: dict[str, str] = {
     "circulation.closed": "締切",
     "circulation.reply.submitted": "回答",
     "circulation.reply.refused": "回答の拒否(期限後)",
+    "meeting.scheduled": "会議の設定",
+    "meeting.changed": "会議の変更",
+    "meeting.cancelled": "会議の中止",
+    "meeting.refused": "会議の操作の拒否",
+    "meeting.reminder.queued": "会議の前日の案内",
+    "meeting.minutes.uploaded": "会議録の登録",
+    "meeting.minutes.published": "会議録の公開",
+    "meeting.minutes.downloaded": "会議録のダウンロード",
 }
 
 

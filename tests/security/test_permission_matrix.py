@@ -162,6 +162,20 @@ EXPECTED: dict[str, Expectation] = {
     "circulation_chair_absence": circulation_secretariat(302, "post"),
     "decision_record": circulation_page({"implementing_body": 403}),
     "decision_record_csv": circulation_page({"implementing_body": 403}),
+    # The meeting (会議): the people it concerns see it, the implementing body does not;
+    # only the secretariat schedules, changes, cancels and handles the minutes.
+    "meeting_detail": circulation_page({"implementing_body": 403}),
+    "meeting_ics": circulation_page({"implementing_body": 403}),
+    "meeting_schedule": circulation_secretariat(200),  # decided 開催する, no meeting yet
+    "meeting_change": circulation_secretariat(200),
+    "meeting_cancel": circulation_secretariat(200),
+    "meeting_minutes_upload": circulation_secretariat(200),  # the meeting was yesterday
+    # No minutes id posted: the page comes back with a message.
+    "meeting_minutes_publish": circulation_secretariat(302, "post"),
+    # Unpublished minutes exist for the secretariat only: a logged 404 for the rest.
+    "meeting_minutes_download": circulation_page(
+        {"chair": 404, "acting_chair": 404, "member": 404, "implementing_body": 403}
+    ),
     # One-click links: the member's own link works for them and for whoever is not signed in.
     "reply_link": token_page("circulation.link.refused", owner=(200, 403)),
     # Mail that needs the secretariat
@@ -189,10 +203,13 @@ FILLERS: dict[str, Filler] = {
     "membership_id": lambda side: side.membership.pk,
     "message_id": lambda side: side.message.pk,
     "attachment_id": lambda side: side.attachment.pk,
+    "minutes_id": lambda side: side.minutes.pk,
     # "token" has no general filler: each token URL names its own kind of token below.
 }
 DRAFT = {"circulation_id": lambda side: side.draft.pk}
 DECIDED = {"circulation_id": lambda side: side.decided.pk}
+CONVENED = {"circulation_id": lambda side: side.convened.pk}
+HELD = {"circulation_id": lambda side: side.held.pk}
 ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "invitation_accept": {"token": lambda side: side.invitation_token},
     "reply_link": {"token": lambda side: side.link_token},
@@ -205,6 +222,14 @@ ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "circulation_chair_absence": DECIDED,
     "decision_record": DECIDED,
     "decision_record_csv": DECIDED,
+    "meeting_detail": DECIDED,
+    "meeting_ics": DECIDED,
+    "meeting_schedule": CONVENED,
+    "meeting_change": DECIDED,
+    "meeting_cancel": DECIDED,
+    "meeting_minutes_upload": HELD,
+    "meeting_minutes_publish": HELD,
+    "meeting_minutes_download": HELD,
 }
 
 

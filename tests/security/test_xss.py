@@ -55,6 +55,9 @@ TEXTS = Texts(
     mail_body="意見なし\n" + payload("BODY"),
     attachment_name=payload("ATTACHMENT") + ".txt",
     invitee_name=payload("INVITEE"),
+    meeting_place=payload("PLACE"),
+    meeting_note=payload("NOTE") + "\n\n[NOTE-LINK](javascript:alert(1)) <iframe src=x></iframe>",
+    minutes_title=payload("MINUTES"),
 )
 USER_AGENT = payload("AGENT")
 
@@ -126,6 +129,37 @@ def test_the_member_sees_every_text_of_the_circulation_as_text(world):
                "TITLE", "OPINION", "DECISION")  # fmt: skip
     check_page(member.get(reverse("committee_detail", args=[own.committee.pk])),
                "COMMITTEE", "MEMBER", "CHAIR")  # fmt: skip
+
+
+def test_the_meeting_and_its_minutes_are_shown_as_text(world):
+    """The venue, the note (markdown) and the minutes' title on every page that shows them,
+    to a member and to the secretariat; then to the member once the minutes are published."""
+    own = world.side(OWN)
+    member = client_for(world.people["member"])
+    meeting_page = member.get(reverse("meeting_detail", args=[own.decided.pk]))
+    check_page(meeting_page, "TITLE", "PLACE", "COMMITTEE")
+    html = meeting_page.content.decode()
+    assert "NOTE" in visible_text(html) and "NOTE-LINK" in visible_text(html)
+    assert "javascript:" not in html and "<iframe" not in html
+    check_page(member.get(reverse("home")), "TITLE", "PLACE", "COMMITTEE")
+    check_page(member.get(reverse("circulation_detail", args=[own.decided.pk])),
+               "TITLE", "PLACE")  # fmt: skip
+    sato = client_for(world.people["secretariat"])
+    pages = {
+        ("meeting_detail", own.held.pk): ("TITLE", "PLACE", "MINUTES"),
+        ("meeting_change", own.decided.pk): ("TITLE",),  # the rest is in the form's fields
+        ("meeting_cancel", own.decided.pk): ("TITLE", "PLACE"),
+        ("meeting_schedule", own.convened.pk): ("TITLE", "COMMITTEE"),
+        ("meeting_minutes_upload", own.held.pk): ("TITLE", "COMMITTEE"),
+        ("circulation_decision", own.decided.pk): ("TITLE", "PLACE"),
+    }  # fmt: skip
+    for (name, pk), fields in pages.items():
+        check_page(sato.get(reverse(name, args=[pk])), *fields)
+    published = sato.post(reverse("meeting_minutes_publish", args=[own.held.pk]),
+                          {"minutes": str(own.minutes.pk)}, follow=True)  # fmt: skip
+    check_page(published, "TITLE", "MINUTES")
+    check_page(member.get(reverse("meeting_detail", args=[own.held.pk])), "MINUTES", "PLACE")
+    check_page(member.get(reverse("decision_record", args=[own.held.pk])), "MINUTES", "PLACE")
 
 
 def test_the_chair_sees_opinions_names_and_reasons_as_text(world):
@@ -206,7 +240,8 @@ def test_flash_messages_with_a_title_or_a_name_stay_text(world):
 
 def test_no_mail_carries_the_payload_as_markup(world):
     """Every mail the process sent (notice, receipts, Q&A, extension, closing summary,
-    decision, held mail, invitation) has the texts escaped in its HTML part."""
+    decision, meeting invitation, held mail, invitation) has the texts escaped in its HTML
+    part."""
     own = world.side(OWN)
     mails = OutboxMessage.objects.filter(to_email__in=[
         world.people["member"].email, world.people["chair"].email,
@@ -223,6 +258,10 @@ def test_no_mail_carries_the_payload_as_markup(world):
     # Subject and text part are plain text: the title arrives exactly as typed.
     assert payload("TITLE") in notice.subject
     assert payload("TITLE") in notice.body_text
+    invitation = mails.get(purpose="meeting.invitation", circulation=own.decided,
+                           to_email=world.people["member"].email)  # fmt: skip
+    assert shown("PLACE") in visible_text(invitation.body_html)
+    assert payload("PLACE") in invitation.body_text and payload("NOTE") in invitation.body_text
 
 
 def test_the_csv_of_replies_neutralises_formulas(world, council):

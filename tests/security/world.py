@@ -4,7 +4,10 @@ XSS tests, which pass their payloads as the texts).
 
 Each council ("side") has a draft, an open circulation (the member replied and asked a
 question; a wrong-sender mail reply with an attachment is held for the secretariat) and a
-decided one, a pending invitation, and a one-click link of its member.
+decided one whose meeting (会議) is scheduled for next week, a pending invitation, and a
+one-click link of its member; and two more circulations decided 開催する: one whose meeting
+is not scheduled yet, and one whose meeting was held yesterday, its minutes (会議録)
+uploaded but not yet published.
 """
 
 from __future__ import annotations
@@ -28,16 +31,21 @@ from circulation.models import (
     InboundAttachment,
     InboundMessage,
     Material,
+    Meeting,
+    MeetingMinutes,
     Question,
     Recipient,
 )
 from circulation.services.closing import close_circulation
 from circulation.services.deadlines import extend_deadline
 from circulation.services.decisions import decide
+from circulation.services.meetings import MeetingDetails, schedule_meeting
+from circulation.services.minutes import upload_minutes
 from circulation.services.questions import ask_question
 from circulation.services.replies import submit_reply
 from circulation.services.sending import send_circulation
 from circulation.tokens import Purpose, make_token, reply_address
+from circulation.uploads import check_upload
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 from portal.services.invitations import make_invitation_token
 from portal.services.membership import invite_member
@@ -64,6 +72,10 @@ class Texts:
     mail_body: str = "意見なし"
     attachment_name: str = "メモ.txt"
     invitee_name: str = "新井 招待中"
+    meeting_place: str = "市役所本庁舎 5階 第1会議室"
+    meeting_note: str = "資料は当日配布します。\n\n- 筆記用具をお持ちください"
+    minutes_title: str = "第46回 管理運用会議 会議録"
+    minutes_name: str = "会議録.pdf"
 
 
 @dataclass
@@ -85,6 +97,10 @@ class Side:
     link_token: str  # the member's 「意見なし」 link on the open circulation
     invitation_token: str
     invitee: Membership
+    meeting: Meeting  # of the decided circulation, next week
+    convened: Circulation  # decided 開催する, no meeting yet
+    held: Circulation  # decided 開催する, the meeting was yesterday
+    minutes: MeetingMinutes  # of the held meeting, uploaded, not published
 
 
 @dataclass
@@ -145,6 +161,38 @@ def wrong_sender_mail(recipient: Recipient, texts: Texts) -> bytes:
     return mail.as_bytes()
 
 
+def _decided(
+    committee: Committee, secretariat: User, chair: User, member: User, texts: Texts,
+    sent: dt.datetime,
+) -> Circulation:
+    """Sent at `sent`, the member replied, closed two days later, the chair decided to
+    convene a day after that."""
+    with time_machine.travel(sent, tick=False):
+        decided = _circulation(committee, secretariat, texts, sent + dt.timedelta(days=2))
+        send_circulation(decided.pk, by=secretariat)
+        mine = decided.recipients.get(user=member)
+        submit_reply(recipient=mine, kind="opinion", opinion=texts.opinion, submitted_by=member)
+    closing = sent + dt.timedelta(days=2, seconds=30)
+    with time_machine.travel(closing, tick=False):
+        close_circulation(decided.pk, now=closing)
+    with time_machine.travel(closing + dt.timedelta(days=1), tick=False):
+        decide(decided.pk, convene=True, reason=texts.decision_reason, by=chair)
+    return decided
+
+
+def _meeting(
+    circulation: Circulation, secretariat: User, texts: Texts, starts: dt.datetime
+) -> Meeting:
+    """Scheduled a week after the decision, for `starts` (an hour and a half)."""
+    details = MeetingDetails(
+        starts_at=starts, ends_at=starts + dt.timedelta(minutes=90), place=texts.meeting_place,
+        web_url="https://meet.example.jp/j/123", note=texts.meeting_note,
+    )  # fmt: skip
+    decided_at = Circulation.objects.get(pk=circulation.pk).decision.decided_at
+    with time_machine.travel(decided_at + dt.timedelta(hours=1), tick=False):
+        return schedule_meeting(circulation.pk, by=secretariat, details=details)
+
+
 def build_side(
     committee: Committee,
     *,
@@ -156,18 +204,19 @@ def build_side(
 ) -> Side:
     texts = texts or Texts()
     now = timezone.now()
-    # Decided: sent ten days ago, closed eight days ago, decided by the chair a day later.
-    sent = now - dt.timedelta(days=10)
-    with time_machine.travel(sent, tick=False):
-        decided = _circulation(committee, secretariat, texts, sent + dt.timedelta(days=2))
-        send_circulation(decided.pk, by=secretariat)
-        mine = decided.recipients.get(user=member)
-        submit_reply(recipient=mine, kind="opinion", opinion=texts.opinion, submitted_by=member)
-    closing = sent + dt.timedelta(days=2, seconds=30)
-    with time_machine.travel(closing, tick=False):
-        close_circulation(decided.pk, now=closing)
-    with time_machine.travel(closing + dt.timedelta(days=1), tick=False):
-        decide(decided.pk, convene=True, reason=texts.decision_reason, by=chair)
+    # Decided: sent ten days ago, closed eight days ago, decided by the chair a day later;
+    # its meeting is next week.
+    decided = _decided(committee, secretariat, chair, member, texts, now - dt.timedelta(days=10))
+    meeting = _meeting(decided, secretariat, texts, now + dt.timedelta(days=7))
+    # Decided to convene, no meeting yet; and one whose meeting was yesterday, with minutes.
+    convened = _decided(committee, secretariat, chair, member, texts, now - dt.timedelta(days=9))
+    held = _decided(committee, secretariat, chair, member, texts, now - dt.timedelta(days=12))
+    _meeting(held, secretariat, texts, now - dt.timedelta(days=1))
+    with time_machine.travel(now - dt.timedelta(hours=12), tick=False):
+        minutes = upload_minutes(
+            held.pk, by=secretariat, title=texts.minutes_title,
+            upload=check_upload(ContentFile(PDF_BYTES, name=texts.minutes_name)),
+        )  # fmt: skip
     # Open: sent yesterday; the member replied and asked two questions, one answered; the
     # deadline was extended once.
     with time_machine.travel(now - dt.timedelta(days=1), tick=False):
@@ -211,4 +260,8 @@ def build_side(
         link_token=link_token,
         invitation_token=make_invitation_token(invitee),
         invitee=invitee,
+        meeting=meeting,
+        convened=Circulation.objects.get(pk=convened.pk),
+        held=Circulation.objects.get(pk=held.pk),
+        minutes=minutes,
     )
