@@ -18,6 +18,14 @@ Reminder rules (督促), per committee offsets in hours before the deadline:
 - once per recipient, offset and deadline version (the outbox key: purpose
   circulation.reminder, deadline_version, key '<offset>h'), only to recipients without a
   current reply, checked again when the mail is sent.
+
+The meeting's day-before reminder (前日の案内), per meeting version:
+- due from Meeting.reminder_at (09:00 Japan time the day before) until the meeting starts;
+- never for a cancelled meeting, and not for a version made after its reminder moment (a
+  meeting scheduled or moved to tomorrow this afternoon: its notice is the reminder);
+- claimed by compare-and-swap on Meeting.reminded_version, then one mail per invitee keyed
+  'v<version>': a changed meeting gets one reminder for its new time; checked again when
+  the mail is sent (circulation/meeting_mails.py cancel_reason).
 """
 
 from __future__ import annotations
@@ -49,7 +57,15 @@ from portal import audit
 from portal.models import Committee, Membership, Role, User
 from portal.permissions import acting_decider_role
 
-from .models import Circulation, DeadlineExtension, Heartbeat, OutboxMessage, Recipient
+from .meeting_mails import queue_meeting_reminders
+from .models import (
+    Circulation,
+    DeadlineExtension,
+    Heartbeat,
+    Meeting,
+    OutboxMessage,
+    Recipient,
+)
 from .reminders import (
     REMINDER,
     offset_key,
@@ -67,6 +83,7 @@ class DueWorkReport:
     closed: list[int] = field(default_factory=list)
     reminders: int = 0
     chair_reminders: list[int] = field(default_factory=list)
+    meeting_reminders: list[int] = field(default_factory=list)  # meeting ids
     errors: int = 0
 
 
@@ -77,14 +94,16 @@ class CommitteeRules:
 
 
 def run_due_work(now: dt.datetime | None = None) -> DueWorkReport:
-    """Close what is past its deadline, queue due reminders and chair reminders, then record
-    the heartbeat. Each part survives a failure of another."""
+    """Close what is past its deadline, queue due reminders, chair reminders and meetings'
+    day-before reminders, then record the heartbeat. Each part survives a failure of
+    another."""
     now = now or timezone.now()
     report = DueWorkReport()
     rules = committee_rules()
     _close_due(now, report)
     _safely(report, "reminders", lambda: _queue_reminders(now, rules, report))
     _safely(report, "chair reminders", lambda: _queue_chair_reminders(now, rules, report))
+    _safely(report, "meeting reminders", lambda: _queue_meeting_reminders(now, report))
     record_heartbeat(BEAT, now)
     return report
 
@@ -304,6 +323,52 @@ def _decider_and_secretariat(
 
 def _unique(users: list[User]) -> list[User]:
     return list({user.pk: user for user in users}.values())
+
+
+# --- The meeting's day-before reminder (前日の案内) ------------------------------------------
+
+
+def due_meeting_reminders(now: dt.datetime) -> QuerySet[Meeting]:
+    """Meetings whose current version is owed its 前日の案内 now. One query."""
+    return (
+        Meeting.objects.filter(
+            state=Meeting.State.SCHEDULED,
+            reminder_at__lte=now,
+            starts_at__gt=now,
+            version_at__lt=F("reminder_at"),
+        )
+        .filter(Q(reminded_version__isnull=True) | Q(reminded_version__lt=F("version")))
+        .select_related("circulation__committee")
+        .order_by("starts_at", "pk")
+    )
+
+
+def _queue_meeting_reminders(now: dt.datetime, report: DueWorkReport) -> None:
+    for meeting in due_meeting_reminders(now):
+        with transaction.atomic():
+            # Compare-and-swap: of two runs (or a change made meanwhile) one wins this version.
+            won = (
+                Meeting.objects.filter(
+                    pk=meeting.pk, state=Meeting.State.SCHEDULED, version=meeting.version
+                )
+                .filter(Q(reminded_version__isnull=True) | Q(reminded_version__lt=meeting.version))
+                .update(reminded_version=meeting.version)
+            )
+            if not won:
+                continue
+            told = queue_meeting_reminders(meeting, now)
+            audit.record(
+                "meeting.reminder.queued",
+                obj=meeting.circulation,
+                actor_label="beat",
+                data={
+                    "meeting": meeting.pk,
+                    "version": meeting.version,
+                    "starts_at": meeting.starts_at.isoformat(),
+                    "to": [person.email for person in told],
+                },
+            )
+        report.meeting_reminders.append(meeting.pk)
 
 
 # --- Heartbeat ------------------------------------------------------------------------------
