@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from circulation.meeting_mails import CHANGED, INVITATION
-from circulation.models import Meeting
+from circulation.models import Meeting, OutboxMessage
 from circulation.services.meetings import cancel_meeting
 from portal.models import AuditEntry
 from tests.meetings.helpers import (
@@ -299,3 +299,36 @@ def test_a_started_meeting_offers_no_change(client, council, convened, time_mach
     page = sato.get(reverse("meeting_detail", args=[convened.circulation.pk])).content.decode()
     assert reverse("meeting_change", args=[convened.circulation.pk]) not in page
     assert reverse("meeting_minutes_upload", args=[convened.circulation.pk]) in page
+
+
+def test_an_english_reader_sees_no_japanese_but_what_people_typed(client, council, convened):
+    """Every label of the meeting page, the home page's meeting and the invitation is in
+    the catalogue: with English texts typed, no Japanese is left."""
+    from tests.i18n.test_catalogue import JAPANESE, visible_chrome
+
+    council.committee.name = "Resident Registry Council"
+    council.committee.save()
+    convened.circulation.title = "Audit report 2026"
+    convened.circulation.save()
+    for person in (council.members[0], council.secretariat):
+        person.full_name, person.language = "Tanaka Hanako", "en"
+        person.save()
+    client.cookies["django_language"] = "en"
+    client.force_login(council.secretariat)
+    html = client.get(reverse("meeting_schedule", args=[convened.circulation.pk])).content
+    assert JAPANESE.findall(visible_chrome(html.decode())) == []
+    schedule(council, convened, place="City Hall, room 501", note="Bring the **report**.")
+    for person, pages in (
+        (council.members[0], ("meeting_detail",)),
+        (council.secretariat, ("meeting_detail", "meeting_change", "meeting_cancel")),
+    ):  # fmt: skip
+        client.force_login(person)
+        for name in pages:
+            html = client.get(reverse(name, args=[convened.circulation.pk])).content.decode()
+            assert JAPANESE.findall(visible_chrome(html)) == [], name
+        home = client.get(reverse("home")).content.decode()
+        assert "Upcoming meetings" in home
+        assert JAPANESE.findall(visible_chrome(home)) == []
+    mail = OutboxMessage.objects.get(purpose=INVITATION, to_email="tanaka@example.jp")
+    for part in (mail.subject, mail.body_text, visible_chrome(mail.body_html)):
+        assert JAPANESE.findall(part) == [], part
