@@ -101,7 +101,8 @@ def test_neither_place_nor_url_is_refused(client, council, convened):
     sato = signed_in(client, council.secretariat)
     url = reverse("meeting_schedule", args=[convened.circulation.pk])
     response = sato.post(url, form_data(convened, web_url="", place=""))
-    assert "会場かウェブ会議のURLの、少なくとも一方を入力してください。" in response.content.decode()
+    message = "会場かウェブ会議のURLの、少なくとも一方を入力してください。"
+    assert message in response.content.decode()
 
 
 def test_the_form_speaks_english_to_english_readers(client, council, convened):
@@ -203,7 +204,7 @@ def test_a_member_sees_the_meeting_on_the_circulation_page_the_home_page_and_its
 
 
 def test_the_note_is_sanitised(client, council, convened):
-    schedule(council, convened, note='<script>alert(1)</script>[x](javascript:alert(2)) **太字**')
+    schedule(council, convened, note="<script>alert(1)</script>[x](javascript:alert(2)) **太字**")
     tanaka = signed_in(client, council.members[0])
     html = tanaka.get(reverse("meeting_detail", args=[convened.circulation.pk])).content.decode()
     assert "<script>alert(1)" not in html

@@ -80,7 +80,7 @@ def addresses_mail(address: str):
 
 def test_minutes_cannot_be_uploaded_before_the_meeting_begins(council, convened):
     schedule(council, convened)
-    with pytest.raises(MeetingRefused, match="会議の開始.*の後に登録できます") as refused:
+    with pytest.raises(MeetingRefused, match=r"会議の開始.*の後に登録できます") as refused:
         upload_minutes(convened.circulation.pk, by=council.secretariat, upload=pdf())
     assert refused.value.code == "not_started"
     assert not MeetingMinutes.objects.exists()

@@ -162,7 +162,11 @@ def wrong_sender_mail(recipient: Recipient, texts: Texts) -> bytes:
 
 
 def _decided(
-    committee: Committee, secretariat: User, chair: User, member: User, texts: Texts,
+    committee: Committee,
+    secretariat: User,
+    chair: User,
+    member: User,
+    texts: Texts,
     sent: dt.datetime,
 ) -> Circulation:
     """Sent at `sent`, the member replied, closed two days later, the chair decided to
