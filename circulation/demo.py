@@ -1,4 +1,5 @@
-"""Demo circulations for `make demo`: one open with replies, one awaiting the chair.
+"""Demo circulations for `make demo`: one open with replies, one awaiting the chair, and one
+the chair decided to convene, whose meeting (会議) is scheduled for ten days from now.
 
 Built through the same services the portal uses, with the clock passed in, so the data
 looks exactly like a real council's.
@@ -13,15 +14,20 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import SITTING_ROLES, Committee, Membership, Role
+from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 
 from .models import Circulation, Material, Recipient, Reply
 from .services.closing import close_circulation
+from .services.decisions import decide
+from .services.meetings import MeetingDetails, schedule_meeting
 from .services.replies import submit_reply
 from .services.sending import send_circulation
 
 OPEN_TITLE = "第45回 管理運用会議の議事録について"
 CLOSED_TITLE = "令和8年度 内部監査報告書について"
+CONVENED_TITLE = "令和8年度 第2四半期 運用状況報告について"
+MEETING_PLACE = "市役所本庁舎 5階 第1会議室"
+MEETING_URL = "https://meet.example.jp/kairan-demo"
 
 
 def demo_pdf(title: str) -> bytes:
@@ -174,3 +180,58 @@ def load_demo_circulations(committee: Committee) -> None:
                 submitted_by=recipient.user,
                 now=now - dt.timedelta(hours=2),
             )
+
+        # Decided 開催する last week; the meeting is in ten days (created last, so that the
+        # two above keep the numbers the README gives them).
+        _convened(committee, secretariat, now)
+
+
+def _convened(committee: Committee, secretariat: User, now: dt.datetime) -> None:
+    convened = _draft(
+        committee,
+        CONVENED_TITLE,
+        "第2四半期の運用状況報告をお送りします。",
+        deadline=_at_five_pm_jst(-12, now),
+        created_at=now - dt.timedelta(days=20),
+    )
+    send_circulation(convened.pk, by=secretariat, now=now - dt.timedelta(days=19))
+    recipients = list(convened.recipients.select_related("user").order_by("id"))
+    for recipient, (kind, opinion, meeting) in zip(
+        recipients,
+        [
+            (Reply.Kind.OPINION, "障害報告2件の再発防止策について、会議で審議が必要です。", True),
+            (Reply.Kind.NO_OPINION, "", False),
+        ],
+        strict=False,
+    ):
+        submit_reply(
+            recipient=recipient,
+            kind=kind,
+            opinion=opinion,
+            meeting_needed=meeting,
+            submitted_by=recipient.user,
+            now=now - dt.timedelta(days=15),
+        )
+    close_circulation(convened.pk, now=_at_five_pm_jst(-12, now) + dt.timedelta(seconds=30))
+    chair = Membership.objects.current().filter(committee=committee, role=Role.CHAIR).first()
+    assert chair is not None, "the demo council needs a chair"
+    decide(
+        convened.pk,
+        convene=True,
+        reason="再発防止策について審議が必要との意見があり、会議を開催します。",
+        by=chair.user,
+        now=now - dt.timedelta(days=11),
+    )
+    starts = _at_five_pm_jst(10, now).replace(hour=14)
+    schedule_meeting(
+        convened.pk,
+        by=secretariat,
+        details=MeetingDetails(
+            starts_at=starts,
+            ends_at=starts.replace(hour=16),
+            place=MEETING_PLACE,
+            web_url=MEETING_URL,
+            note="会場またはウェブ会議でご出席ください。\n\n- 資料は当日配布します",
+        ),
+        now=now - dt.timedelta(days=10),
+    )
