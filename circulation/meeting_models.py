@@ -84,7 +84,8 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.circulation_id}: {self.starts_at:%Y-%m-%d %H:%M}"
+        start = timezone.localtime(self.starts_at)  # Japan time, as everyone reads it
+        return f"{self.circulation_id}: {start:%Y-%m-%d %H:%M}"
 
     @property
     def is_cancelled(self) -> bool:

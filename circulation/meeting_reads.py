@@ -24,6 +24,8 @@ class MeetingPanel:
     meeting: Meeting | None
     manages: bool  # the secretariat: links to change, cancel and the minutes
     may_schedule: bool  # decided 開催する, no meeting standing, the viewer is the secretariat
+    may_change: bool = False  # the secretariat, a standing meeting that has not begun
+    may_add_minutes: bool = False  # the secretariat, a meeting begun, minutes not published
 
 
 def meeting_panel(
@@ -50,7 +52,15 @@ def panel_of(
     may_schedule = manages and not standing and circulation.state == Circulation.State.DECIDED
     if meeting is None and not may_schedule:
         return None
-    return MeetingPanel(circulation.pk, meeting, manages, may_schedule)
+    began = standing and meeting.has_started(timezone.now())
+    return MeetingPanel(
+        circulation.pk,
+        meeting,
+        manages,
+        may_schedule,
+        may_change=manages and standing and not began,
+        may_add_minutes=manages and began and meeting.published_minutes_id is None,
+    )
 
 
 def upcoming_meetings(user: User, now: dt.datetime | None = None) -> list[Meeting]:

@@ -333,3 +333,25 @@ def test_an_english_reader_sees_no_japanese_but_what_people_typed(client, counci
     mail = OutboxMessage.objects.get(purpose=INVITATION, to_email="tanaka@example.jp")
     for part in (mail.subject, mail.body_text, visible_chrome(mail.body_html)):
         assert JAPANESE.findall(part) == [], part
+
+
+def test_the_secretariats_circulation_pages_link_to_change_cancel_and_the_minutes(
+    client, council, convened, time_machine
+):
+    schedule(council, convened)
+    pk = convened.circulation.pk
+    change, cancel = reverse("meeting_change", args=[pk]), reverse("meeting_cancel", args=[pk])
+    upload = reverse("meeting_minutes_upload", args=[pk])
+    sato = signed_in(client, council.secretariat)
+    for name in ("circulation_decision", "circulation_detail"):
+        html = sato.get(reverse(name, args=[pk])).content.decode()
+        assert change in html and cancel in html and upload not in html, name
+    tracking = sato.get(reverse("circulation_tracking", args=[pk])).content.decode()
+    assert reverse("circulation_decision", args=[pk]) in tracking  # 開催の要否と会議
+    time_machine.move_to(convened.starts_at + dt.timedelta(hours=2), tick=False)
+    sato = signed_in(client, council.secretariat)  # a new session: the old one went idle
+    html = sato.get(reverse("circulation_decision", args=[pk])).content.decode()
+    assert upload in html and change not in html
+    tanaka = signed_in(client, council.members[0])
+    html = tanaka.get(reverse("circulation_detail", args=[pk])).content.decode()
+    assert upload not in html and change not in html
