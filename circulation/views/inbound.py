@@ -36,7 +36,7 @@ class AssignForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("回答"), choices=Reply.Kind.choices)
     opinion = forms.CharField(label=gettext_lazy("意見"), required=False, max_length=20000)
     meeting = forms.ChoiceField(
-        label=gettext_lazy("開催の要否についての意見"), choices=MEETING_CHOICES, required=False
+        label=gettext_lazy("審議すべき重要事項の有無"), choices=MEETING_CHOICES, required=False
     )
 
     def __init__(self, *args: object, committee: Committee, **kwargs: object) -> None:
