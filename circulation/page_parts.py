@@ -15,8 +15,10 @@ LRU. The key also holds the circulation's creation time (an id alone could come 
 a database is restored), the language and the URL prefix.
 
 Not kept: drafts (their materials are edited in place; only the secretariat previews them),
-and the Q&A wherever people's names are shown (the secretariat, committees that show
-members' names), since a name can change without a new content version.
+and the Q&A wherever people's names are shown (the secretariat, the chair, the acting chair,
+committees that show members' names), since a name can change without a new content version.
+So every kept Q&A is the masked one (「委員」): a member can never be served a rendering made
+for the chair, whoever opened the page first.
 
 The Q&A differs by viewer only in one word: a member's own questions read 委員(あなた).
 So the questions are kept per version, and their HTML per version and the set of the
@@ -145,7 +147,10 @@ def materials_html(circulation: Circulation) -> SafeString:
 
 
 def qa_html(circulation: Circulation, *, viewer: User, names_visible: bool) -> SafeString:
-    """The questions with their answers (templates/circulation/member/_qa_items.html)."""
+    """The questions with their answers (templates/circulation/member/_qa_items.html).
+    `names_visible`: permissions.may_see_member_names for this viewer. Named renderings are
+    made afresh and never kept, so the kept entries below (keyed without the viewer's
+    rights) are always masked."""
     version = version_key(circulation)
     if version is None or names_visible or circulation.committee.show_member_names:
         items = qa_items(circulation, viewer=viewer, names_visible=names_visible)

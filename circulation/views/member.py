@@ -20,6 +20,7 @@ from portal.permissions import (
     Action,
     circulation_or_404,
     may_on_circulation,
+    may_see_member_names,
     receipt_read_by_gate,
     recipient_id_of,
     refuse,
@@ -71,7 +72,12 @@ def page_context(
         "accepting": accepting,
         "reply_form": reply_form if accepting else None,
         "question_form": question_form if accepting else None,
-        "qa_html": qa_html(circulation, viewer=user, names_visible=secretariat and not preview),
+        # The committee's setting promises names to the secretariat, chair and acting chair.
+        "qa_html": qa_html(
+            circulation,
+            viewer=user,
+            names_visible=not preview and may_see_member_names(user, circulation),
+        ),
         "is_secretariat": secretariat and not preview,
         "may_answer": not preview and may_on_circulation(user, Action.ANSWER_QUESTION, circulation),
         "may_decide": not preview and may_on_circulation(user, Action.DECIDE, circulation),

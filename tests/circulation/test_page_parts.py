@@ -126,6 +126,25 @@ def test_names_are_never_kept_where_the_committee_shows_them(client, council):
     assert "質問(田中 花子(改姓), " in _page(client, circulation)
 
 
+@pytest.mark.parametrize("chair_first", [True, False], ids=["chair-first", "member-first"])
+def test_a_member_never_gets_the_chairs_named_qa_nor_the_chair_the_members(
+    client, council, chair_first
+):
+    """The chair sees the asker's name, a member sees 「委員」, whichever of them opened the
+    page first in this process."""
+    circulation = sent_circulation(council)
+    tanaka, takahashi = council.members[:2]
+    ask_question(circulation.pk, by=tanaka, text="第3項の修正理由は?")
+    order = [council.chair, takahashi] if chair_first else [takahashi, council.chair]
+    pages = {}
+    for person in order:
+        client.force_login(person)
+        pages[person.pk] = _page(client, circulation)
+    assert f"質問({tanaka.full_name}, " in pages[council.chair.pk]
+    assert "質問(委員, " in pages[takahashi.pk]
+    assert tanaka.full_name not in pages[takahashi.pk]
+
+
 def test_a_drafts_preview_is_rendered_afresh(client, council):
     circulation = draft_circulation(council)
     client.force_login(council.secretariat)

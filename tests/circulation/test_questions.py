@@ -63,6 +63,17 @@ def test_members_see_委員_and_the_secretariat_sees_the_name(client, council):
     assert "田中 委員, 9月1日(火) 10:00" in tracking.content.decode()
 
 
+@pytest.mark.parametrize("who", ["chair", "acting_chair"])
+def test_the_chair_and_the_acting_chair_see_the_askers_name(client, council, who):
+    """The committee's setting promises names to 事務局・会長・職務代理者 always, whether or
+    not members see them; the member page must keep that promise."""
+    assert not council.committee.show_member_names
+    circulation = sent(council)
+    ask_question(circulation.pk, by=council.members[0], text=QUESTION)
+    client.force_login(getattr(council, who))
+    assert "(田中 委員, 9月1日(火) 10:00)" in page(client, circulation)
+
+
 def test_a_committee_that_shows_names_shows_the_asker_to_members(client, council):
     council.committee.show_member_names = True
     council.committee.save()
