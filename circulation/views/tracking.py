@@ -100,13 +100,13 @@ def material_correct(request: HttpRequest, circulation_id: int, material_id: int
     materials = Material.objects.filter(circulation=circulation)
     material = object_or_404(request.user, materials, material_id, Action.MANAGE_CIRCULATIONS)
     if request.method == "POST":
-        form = CorrectMaterialForm(request.POST, request.FILES)
+        form = CorrectMaterialForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
                 new = correct_material(
                     material.pk,
                     by=request.user,
-                    upload=form.checked,
+                    upload=form.upload(),
                     title=form.cleaned_data["title"],
                     change_note=form.cleaned_data["change_note"],
                 )
@@ -119,8 +119,9 @@ def material_correct(request: HttpRequest, circulation_id: int, material_id: int
                     % {"title": new.title, "version": new.version},
                 )
                 return redirect("circulation_tracking", circulation.pk)
+        form.keep()
     else:
-        form = CorrectMaterialForm(initial={"title": material.title})
+        form = CorrectMaterialForm(initial={"title": material.title}, user=request.user)
     return render(
         request,
         "circulation/secretariat/correct_material.html",

@@ -4,6 +4,7 @@ deadline (期限を延長) and correct a material with a new version — and mem
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -14,10 +15,11 @@ from circulation.services.deadlines import ExtensionRefused, extend_deadline
 from circulation.services.materials import record_material_opening
 from circulation.services.replies import submit_reply
 from circulation.services.sending import send_circulation
-from portal.models import AuditEntry
+from portal.models import AuditEntry, Role
 from tests.circulation import files
 from tests.circulation.conftest import JST
 from tests.circulation.helpers import PDF_BYTES, draft_circulation
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 DEADLINE = dt.datetime(2026, 9, 10, 17, 0, tzinfo=JST)
@@ -177,6 +179,76 @@ def test_a_refused_correction_file_changes_nothing_and_keeps_the_note(client, co
     assert "誤字を訂正</textarea>" in body
     assert Material.objects.count() == 1
     assert not OutboxMessage.objects.filter(purpose="circulation.material_corrected").exists()
+
+
+def _kept_token(body: str) -> str:
+    tokens = re.findall(r'name="kept" value="([^"]+)"', body)
+    assert len(tokens) == 1, "the page must carry the accepted file"
+    return tokens[0]
+
+
+def test_an_accepted_correction_file_is_kept_when_the_note_is_missing(client, council):
+    """Browsers cannot refill a file input: the accepted file waits on the server, and the
+    secretariat only adds the note."""
+    circulation = sent(council)
+    old = circulation.materials.get()
+    client.force_login(council.secretariat)
+    url = reverse("material_correct", args=[circulation.pk, old.pk])
+    corrected = PDF_BYTES + b"%corrected"
+    first = client.post(
+        url, {"file": files.upload("議事録(修正版).pdf", corrected), "title": "議事録(修正版)",
+              "change_note": ""},
+    )  # fmt: skip
+    body = first.content.decode()
+    assert first.status_code == 200
+    assert "受け付け済みのファイル: 議事録(修正版).pdf" in body
+    assert "議事録(修正版)" in body and Material.objects.count() == 1
+    second = client.post(
+        url, {"kept": _kept_token(body), "title": "議事録(修正版)",
+              "change_note": "出席者数を訂正しました。"},
+    )  # fmt: skip
+    assert second["Location"] == reverse("circulation_tracking", args=[circulation.pk])
+    new = Material.objects.get(is_current=True)
+    assert (new.version, new.original_name) == (2, "議事録(修正版).pdf")
+    with new.file.open("rb") as stored:
+        assert stored.read() == corrected
+
+
+def test_a_kept_correction_file_stays_when_the_title_is_missing_too(client, council):
+    circulation = sent(council)
+    old = circulation.materials.get()
+    client.force_login(council.secretariat)
+    url = reverse("material_correct", args=[circulation.pk, old.pk])
+    body = client.post(
+        url, {"file": files.upload("修正版.pdf", PDF_BYTES + b"%1"), "title": "",
+              "change_note": "誤字を訂正"},
+    ).content.decode()  # fmt: skip
+    token = _kept_token(body)
+    # Still incomplete on the next try: the kept file is carried again, not lost.
+    again = client.post(url, {"kept": token, "title": "", "change_note": "誤字を訂正"})
+    assert _kept_token(again.content.decode()) == token
+    assert "受け付け済みのファイル: 修正版.pdf" in again.content.decode()
+    done = client.post(url, {"kept": token, "title": "議事録", "change_note": "誤字を訂正"})
+    assert done.status_code == 302
+    assert Material.objects.get(is_current=True).original_name == "修正版.pdf"
+
+
+def test_a_kept_correction_file_of_another_person_is_not_honoured(client, council):
+    circulation = sent(council)
+    old = circulation.materials.get()
+    colleague = UserFactory(email="ishii@city.example.jp", full_name="石井 事務局")
+    MembershipFactory(user=colleague, committee=council.committee, role=Role.SECRETARIAT)
+    url = reverse("material_correct", args=[circulation.pk, old.pk])
+    client.force_login(council.secretariat)
+    token = _kept_token(client.post(
+        url, {"file": files.upload("修正版.pdf", PDF_BYTES), "title": "議事録", "change_note": ""},
+    ).content.decode())  # fmt: skip
+    client.force_login(colleague)
+    body = client.post(
+        url, {"kept": token, "title": "議事録", "change_note": "訂正"}
+    ).content.decode()
+    assert "前回選んだファイルを確認できません。もう一度選んでください。" in body
+    assert Material.objects.count() == 1
 
 
 def test_an_old_version_cannot_be_corrected_again(client, council):
