@@ -83,8 +83,14 @@ def correct_material(
     if not change_note:
         raise CorrectionRefused(_("訂正の内容を入力してください。"))
     with transaction.atomic():
+        # The circulation's row first (the parent, as every other service locks it): a close
+        # committing meanwhile is waited for, and its state is then read as it is.
+        circulation = (
+            Circulation.objects.select_for_update(of=("self",))
+            .select_related("committee")
+            .get(materials=material_id)
+        )
         old = Material.objects.select_for_update().get(pk=material_id)
-        circulation = Circulation.objects.select_related("committee").get(pk=old.circulation_id)
         if circulation.state != Circulation.State.OPEN:
             raise CorrectionRefused(_("回答受付中の書面照会の資料だけを訂正できます。"))
         if not old.is_current:

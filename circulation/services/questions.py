@@ -30,7 +30,12 @@ def ask_question(
     now = now or timezone.now()
     text = _checked_text(text, _("質問を入力してください。"))
     with transaction.atomic():
-        circulation = Circulation.objects.select_related("committee").get(pk=circulation_id)
+        # Locked: a close committing meanwhile is waited for, and the state then read as it is.
+        circulation = (
+            Circulation.objects.select_for_update(of=("self",))
+            .select_related("committee")
+            .get(pk=circulation_id)
+        )
         if not circulation.accepts_replies_at(now):
             raise QuestionRefused(_("回答期限を過ぎたため、質問は受け付けられません。"))
         if not circulation.recipients.filter(user=by).exists():

@@ -21,8 +21,16 @@ class SendRefused(Exception):
 
 
 def send_circulation(
-    circulation_id: int, *, by: User, now: dt.datetime | None = None
+    circulation_id: int,
+    *,
+    by: User,
+    revision: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Circulation:
+    """Open the draft and queue the notice to every recipient. `revision` is the draft's
+    revision the secretariat previewed (the send button carries it); it is compared under
+    the row lock, so an edit that commits while the send is handled stops it. (None: sent
+    without a preview, by the demo loader and tests.)"""
     now = now or timezone.now()
     with transaction.atomic():
         circulation = (
@@ -30,7 +38,7 @@ def send_circulation(
             .select_related("committee")
             .get(pk=circulation_id)
         )
-        _check_sendable(circulation, now)
+        _check_sendable(circulation, now, revision)
         circulation.state = Circulation.State.OPEN
         circulation.sent_at = now
         circulation.sent_by = by
@@ -52,9 +60,13 @@ def send_circulation(
     return circulation
 
 
-def _check_sendable(circulation: Circulation, now: dt.datetime) -> None:
+def _check_sendable(circulation: Circulation, now: dt.datetime, revision: int | None) -> None:
     if circulation.state != Circulation.State.DRAFT:
         raise SendRefused(_("この書面照会は送付済みです。"))
+    if revision is not None and revision != circulation.revision:
+        raise SendRefused(
+            _("プレビューの後に内容が変更されました。もう一度確認してから送付してください。")
+        )
     if circulation.deadline <= now:
         raise SendRefused(_("回答期限が過ぎています。期限を直してから送付してください。"))
     if not circulation.materials.filter(is_current=True).exists():

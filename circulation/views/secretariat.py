@@ -200,14 +200,14 @@ def circulation_preview(request: HttpRequest, circulation_id: int) -> HttpRespon
 @require_POST
 def circulation_send(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
-    if request.POST.get("revision") != str(circulation.revision):
-        messages.error(
-            request,
-            _("プレビューの後に内容が変更されました。もう一度確認してから送付してください。"),
-        )
-        return redirect("circulation_preview", circulation.pk)
     try:
-        send_circulation(circulation.pk, by=request.user)
+        # The service compares it under its row lock; no revision posted is no preview seen
+        # (revisions start at 1).
+        previewed = int(request.POST.get("revision", ""))
+    except ValueError:
+        previewed = 0
+    try:
+        send_circulation(circulation.pk, by=request.user, revision=previewed)
     except SendRefused as refused:
         messages.error(request, str(refused))
         return redirect("circulation_preview", circulation.pk)

@@ -59,6 +59,21 @@ def test_sending_twice_is_refused_and_sends_no_second_notice(council):
     assert OutboxMessage.objects.filter(purpose="circulation.notice").count() == 5
 
 
+def test_a_draft_changed_since_its_preview_is_not_sent(council):
+    """The revision the secretariat previewed is compared under the send's row lock: an
+    edit saved between the preview and the press of 送付する stops the send."""
+    circulation = draft_circulation(council)
+    previewed = circulation.revision
+    Circulation.objects.filter(pk=circulation.pk).update(revision=previewed + 1)  # an edit
+    with pytest.raises(SendRefused, match="プレビューの後に内容が変更されました"):
+        send_circulation(circulation.pk, by=council.secretariat, revision=previewed)
+    circulation.refresh_from_db()
+    assert circulation.state == Circulation.State.DRAFT
+    assert not OutboxMessage.objects.exists()
+    send_circulation(circulation.pk, by=council.secretariat, revision=previewed + 1)
+    assert OutboxMessage.objects.filter(purpose="circulation.notice").count() == 5
+
+
 def test_a_draft_with_a_past_deadline_is_not_sent(council):
     with time_machine.travel(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JST), tick=False):
         circulation = draft_circulation(
