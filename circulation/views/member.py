@@ -8,12 +8,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from portal.models import Role, User
 from portal.permissions import (
@@ -27,6 +29,7 @@ from portal.permissions import (
     roles_on,
 )
 
+from .. import kept_input
 from ..forms.member import QuestionForm, ReplyForm
 from ..meeting_reads import meeting_panel
 from ..models import Circulation, DeadlineExtension, Decision, Recipient, Reply
@@ -38,6 +41,16 @@ from ..templatetags.kairan import format_jst
 from ..text import render_markdown
 
 DETAIL_TEMPLATE = "circulation/member/circulation_detail.html"
+SESSION_ENDED = {
+    kept_input.REPLY: gettext_lazy(
+        "ログインの有効期限が切れたため、回答はまだ送信されていません。"
+        "ログインすると、入力した内容を確認して送信できます。"
+    ),
+    kept_input.QUESTION: gettext_lazy(
+        "ログインの有効期限が切れたため、質問はまだ送信されていません。"
+        "ログインすると、入力した内容を確認して送信できます。"
+    ),
+}
 
 
 def page_context(
@@ -72,6 +85,8 @@ def page_context(
         "accepting": accepting,
         "reply_form": reply_form if accepting else None,
         "question_form": question_form if accepting else None,
+        # Signed: what this person types is kept for them alone if their session ends.
+        "kept_for": kept_input.owner_mark(user, circulation) if accepting else "",
         # The committee's setting promises names to the secretariat, chair and acting chair.
         "qa_html": qa_html(
             circulation,
@@ -124,7 +139,50 @@ def extensions_of(circulation: Circulation) -> list[DeadlineExtension]:
 def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
     record_circulation_view(circulation, user=request.user, page="member")
+    kept = kept_input.take(request, circulation.pk)
+    if kept:
+        return render(request, DETAIL_TEMPLATE, _kept_page_context(request, circulation, kept))
     return render(request, DETAIL_TEMPLATE, page_context(request, circulation))
+
+
+def _kept_page_context(
+    request: HttpRequest, circulation: Circulation, kept: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """The page with the forms as the member left them when their session ended (once):
+    filled in and not sent; after the deadline, the text shown back instead."""
+    forms: dict[str, Any] = {}
+    if typed := kept.get(kept_input.REPLY):
+        base = typed["base_version"] if typed["base_version"].isdigit() else "0"
+        forms["reply_form"] = ReplyForm(initial={**typed, "base_version": base})
+    if (typed := kept.get(kept_input.QUESTION)) is not None:
+        forms["question_form"] = QuestionForm(initial=typed)
+    context = page_context(request, circulation, **forms)
+    if context["accepting"]:
+        context["kept_reply"] = kept_input.REPLY in kept
+        context["kept_question"] = kept_input.QUESTION in kept
+        return context
+    if typed := kept.get(kept_input.REPLY):
+        context["refused_message"] = _not_accepting_message(circulation)
+        context["typed"] = {"opinion": typed["opinion"]}
+    if typed := kept.get(kept_input.QUESTION):
+        context["question_refused"] = [_not_accepting_message(circulation)]
+        context["typed_question"] = typed["text"]
+    return context
+
+
+def _not_accepting_message(circulation: Circulation) -> str:
+    return _("回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。") % {
+        "deadline": format_jst(circulation.deadline)
+    }
+
+
+def _session_ended(request: HttpRequest, circulation_id: int, kind: str) -> HttpResponse:
+    """A post after the session ended: nothing is recorded (nobody is logged in); what was
+    typed is kept for its author (kept_input.py), who logs in and comes back to the form."""
+    anchor = "#reply" if kind == kept_input.REPLY else "#qa"
+    if kept_input.keep(request, circulation_id, kind):
+        messages.info(request, SESSION_ENDED[kind])  # on the login page
+    return redirect_to_login(reverse("circulation_detail", args=[circulation_id]) + anchor)
 
 
 def _recipient_or_403(request: HttpRequest, circulation: Circulation) -> Recipient:
@@ -144,9 +202,13 @@ def _recipient_ref_or_403(request: HttpRequest, circulation: Circulation) -> Rec
     return Recipient(pk=recipient_id, circulation=circulation, user=request.user)
 
 
-@login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def circulation_reply(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    if request.method != "POST":
+        # Where a browser lands after logging in with the form's address as `next`.
+        return redirect(reverse("circulation_detail", args=[circulation_id]) + "#reply")
+    if not request.user.is_authenticated:
+        return _session_ended(request, circulation_id, kept_input.REPLY)
     # Viewing is enough to post: the deadline is the service's to refuse (and to log), so
     # a late member still sees what they typed.
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
@@ -186,9 +248,7 @@ def _reply_page(
     context = page_context(request, circulation, reply_form=form, **extra)
     if form is not None and not context["accepting"]:
         # Incomplete *and* too late: the form is gone, so say why and show what was typed.
-        context["refused_message"] = _(
-            "回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。"
-        ) % {"deadline": format_jst(circulation.deadline)}
+        context["refused_message"] = _not_accepting_message(circulation)
         context["typed"] = {"opinion": form.data.get("opinion", "")}
     return render(request, DETAIL_TEMPLATE, context)
 
@@ -207,9 +267,13 @@ def circulation_reply_done(request: HttpRequest, circulation_id: int) -> HttpRes
     )
 
 
-@login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def question_ask(request: HttpRequest, circulation_id: int) -> HttpResponse:
+    if request.method != "POST":
+        # Where a browser lands after logging in with the form's address as `next`.
+        return redirect(reverse("circulation_detail", args=[circulation_id]) + "#qa")
+    if not request.user.is_authenticated:
+        return _session_ended(request, circulation_id, kept_input.QUESTION)
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
     if recipient_id_of(request.user, circulation) is None:
         refuse(request.user, Action.REPLY, 403, obj=circulation)

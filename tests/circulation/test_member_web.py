@@ -243,10 +243,12 @@ def test_secretariat_and_implementing_body_see_the_page_but_cannot_reply(
     assert not Reply.objects.exists()
 
 
-def test_replying_needs_a_post(client, council):
+def test_opening_the_reply_address_records_nothing_and_leads_to_the_form(client, council):
     circulation = sent(council)
     client.force_login(council.members[0])
-    assert client.get(reply_url(circulation)).status_code == 405
+    response = client.get(reply_url(circulation))
+    assert response["Location"] == reverse("circulation_detail", args=[circulation.pk]) + "#reply"
+    assert not Reply.objects.exists()
 
 
 def test_an_incomplete_reply_after_the_deadline_still_shows_the_typed_text(client, council, clock):
