@@ -7,8 +7,10 @@ from django.urls import reverse
 
 from portal.models import User
 
-from .models import Decision, OutboxMessage
+from .mails import decision_url
+from .models import Circulation, Decision, OutboxMessage
 from .outbox import queue_mail
+from .queries import tally
 
 
 def decision_record_url(circulation_id: int) -> str:
@@ -31,4 +33,25 @@ def send_decision_notice(decision: Decision, to: User) -> OutboxMessage | None:
         },
         circulation=circulation,
         deadline_version=circulation.deadline_version,
+    )
+
+
+def send_decider_changed(
+    circulation: Circulation, to: User, *, role: str, key: str
+) -> OutboxMessage | None:
+    """To the person who decides now that the chair was marked absent (or present again),
+    for a closed circulation still waiting for its decision: the decision page."""
+    return queue_mail(
+        purpose="circulation.decider_changed",
+        to=to,
+        template="decider_changed",
+        context={
+            "circulation": circulation,
+            "tally": tally(circulation),
+            "role": role,
+            "url": decision_url(circulation),
+        },
+        circulation=circulation,
+        deadline_version=circulation.deadline_version,
+        key=key,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from portal.models import User
+from portal.models import Membership, Role, User
+from portal.permissions import Action, may_on_circulation, may_see_circulation
 
 from .models import (
     Answer,
@@ -67,8 +68,29 @@ def send_reply_receipt(reply: Reply) -> OutboxMessage | None:
     )
 
 
-def send_closing_summary(circulation: Circulation, to: User, *, decides: bool) -> None:
-    """The summary at the deadline: the tally and a link to decide (or to follow)."""
+def decision_url(circulation: Circulation) -> str:
+    return settings.SITE_URL + reverse("circulation_decision", args=[circulation.pk])
+
+
+def send_closing_summary(
+    circulation: Circulation,
+    to: User,
+    *,
+    decides: bool,
+    decider_role: str,
+    decider: Membership | None,
+) -> None:
+    """The summary at the deadline: the tally, who decides, and a link that opens for `to`:
+    the decider goes to the decision page (開催の要否), the secretariat to the same page
+    read-only; a chair or acting chair who does not decide to the circulation's page if it
+    was sent to them, else nowhere (it would answer 404): the sentence on who decides says
+    what they need to know."""
+    if decides or may_on_circulation(to, Action.VIEW_DECISION_PAGE, circulation):
+        link, url = "decision", decision_url(circulation)
+    elif may_see_circulation(to, circulation):
+        link, url = "circulation", circulation_url(circulation)
+    else:
+        link, url = "", ""
     queue_mail(
         purpose="circulation.closing_summary",
         to=to,
@@ -77,10 +99,10 @@ def send_closing_summary(circulation: Circulation, to: User, *, decides: bool) -
             "circulation": circulation,
             "tally": tally(circulation),
             "decides": decides,
-            # The decider goes straight to the decision page (開催の要否).
-            "url": settings.SITE_URL + reverse("circulation_decision", args=[circulation.pk])
-            if decides
-            else circulation_url(circulation),
+            "decider_role": Role(decider_role).label,
+            "decider": decider,
+            "link": link,
+            "url": url,
         },
         circulation=circulation,
         deadline_version=circulation.deadline_version,

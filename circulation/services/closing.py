@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal import audit
-from portal.models import Membership, Role
-from portal.permissions import acting_decider_role
+from portal.models import Membership, Role, User
+from portal.permissions import decider_of, remember_receipt, remembering
 
 from ..mails import send_closing_summary
 from ..models import Circulation
@@ -28,15 +28,29 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
             return False
         circulation = Circulation.objects.select_related("committee").get(pk=circulation_id)
         audit.record("circulation.closed", obj=circulation, actor_label="system")
-        decider = acting_decider_role(circulation.committee, timezone.localdate(now))
-        people = (
-            Membership.objects.on(timezone.localdate(now))
+        day = timezone.localdate(now)
+        decider_role, decider = decider_of(circulation.committee, day)
+        seats = (
+            Membership.objects.on(day)
             .filter(
                 committee=circulation.committee,
                 role__in=[Role.CHAIR, Role.ACTING_CHAIR, Role.SECRETARIAT],
             )
             .select_related("user")
         )
-        for membership in people:
-            send_closing_summary(circulation, membership.user, decides=membership.role == decider)
+        # One summary a person (the outbox would drop a second one): the decider's if any.
+        people: dict[int, tuple[User, bool]] = {}
+        for seat in seats:
+            decides = seat.role == decider_role or people.get(seat.user_id, (None, False))[1]
+            people[seat.user_id] = (seat.user, decides)
+        # Each summary's link is asked of the permission rules (it must open for its
+        # recipient): with their receipts read at once and the answers kept meanwhile.
+        receipts = {r.user_id: r for r in circulation.recipients.filter(user_id__in=people)}
+        with remembering():
+            for person, decides in people.values():
+                remember_receipt(circulation, person.pk, receipts.get(person.pk))
+                send_closing_summary(
+                    circulation, person, decides=decides, decider_role=decider_role,
+                    decider=decider,
+                )  # fmt: skip
     return True

@@ -1,5 +1,6 @@
 """The chair's decision (開催の要否): final once made; every recipient and the secretariat
-are told. Also the secretariat's archiving and the chair-absence switch."""
+are told. Also the secretariat's archiving, and telling a new decider of what waits for them
+when the chair-absence switch (portal/services/membership.py) changes who decides."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import audit
-from portal.models import Membership, Role, User
+from portal.models import Committee, Membership, Role, User
 from portal.permissions import (
     Action,
     acting_decider_role,
@@ -20,7 +21,7 @@ from portal.permissions import (
     roles_on,
 )
 
-from ..decision_mails import send_decision_notice
+from ..decision_mails import send_decider_changed, send_decision_notice
 from ..models import Circulation, Decision
 
 REASON_REQUIRED = gettext_lazy("理由を入力してください。")
@@ -152,6 +153,24 @@ def _people_to_tell(circulation: Circulation, now: dt.datetime) -> list[User]:
     for membership in secretariat:
         people.setdefault(membership.user_id, membership.user)
     return [person for person in people.values() if person.is_active]
+
+
+def tell_new_decider(committee: Committee, decider: Membership, *, key: str) -> int:
+    """`decider` decides from now on (the chair was marked absent, or present again): one
+    mail for each closed circulation of the committee still waiting for its decision, with
+    the decision page. Called in the transaction of the switch; `key` names the switch, so
+    each circulation is told once per switch. Returns the number of mails queued."""
+    if not decider.user.is_active:
+        return 0
+    waiting = Circulation.objects.filter(
+        committee=committee, state=Circulation.State.CLOSED
+    ).select_related("committee")
+    queued = 0
+    for circulation in waiting:
+        queued += (
+            send_decider_changed(circulation, decider.user, role=decider.role, key=key) is not None
+        )
+    return queued
 
 
 def archive_circulation(

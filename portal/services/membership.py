@@ -14,8 +14,11 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from circulation.services.decisions import tell_new_decider
+
 from .. import audit
 from ..models import SINGLE_SEAT_ROLES, Committee, Membership, Role, User
+from ..permissions import decider_of
 from .errors import Refused
 from .invitations import queue_invitation_mail
 
@@ -293,17 +296,23 @@ def reappoint(
 
 
 def set_chair_absent(committee: Committee, absent: bool, by: User) -> Committee:
-    """Mark the chair absent (the acting chair then decides) or present again."""
+    """Mark the chair absent (the acting chair then decides) or present again. Whoever
+    decides from now on is told of each closed circulation waiting for a decision: the
+    closing summary sent them no link to decide (they did not decide then)."""
     with transaction.atomic():
         committee = _lock(committee)
         if committee.chair_absent == absent:
             return committee
+        _role, before = decider_of(committee)
         committee.chair_absent = absent
         committee.save(update_fields=["chair_absent"])
-        audit.record(
+        switch = audit.record(
             "committee.chair_absence.changed",
             actor=by,
             obj=committee,
             data={"chair_absent": absent},
         )
+        _role, after = decider_of(committee)
+        if after is not None and (before is None or before.user_id != after.user_id):
+            tell_new_decider(committee, after, key=f"switch-{switch.pk}")
     return committee

@@ -215,10 +215,16 @@ def test_the_secretariat_archives_from_the_page(client, council, closed):
 
 
 def test_the_closing_summary_links_the_decider_to_the_decision_page(council, closed):
+    """The secretariat follows on the same page, read-only; the acting chair, who does not
+    decide, gets the circulation's page (tests/decision/test_closing_summary.py)."""
     summaries = OutboxMessage.objects.filter(purpose="circulation.closing_summary")
     decision_link = f"/c/{closed.circulation.pk}/decision/"
     assert decision_link in summaries.get(to_email="yamada@example.jp").body_text
-    assert decision_link not in summaries.get(to_email="sato@city.example.jp").body_text
+    assert (
+        "回答を確認して開催の要否を判断する"
+        in summaries.get(to_email="yamada@example.jp").body_html
+    )
+    assert decision_link in summaries.get(to_email="sato@city.example.jp").body_text
     assert decision_link not in summaries.get(to_email="suzuki@example.jp").body_text
 
 
