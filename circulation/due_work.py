@@ -55,7 +55,7 @@ from django.utils import timezone
 
 from portal import audit
 from portal.models import Committee, Membership, Role, User
-from portal.permissions import acting_decider_role
+from portal.permissions import acting_decider_role, sitting
 
 from .meeting_mails import queue_meeting_reminders
 from .models import (
@@ -197,6 +197,8 @@ def due_reminders(now: dt.datetime, rules: dict[int, CommitteeRules]) -> QuerySe
             current_reply__isnull=True,
             user__is_active=True,
         )
+        # Not to a recipient whose term has ended: they may no longer reply (still_sits).
+        .filter(sitting("user_id", "circulation__committee_id", timezone.localdate(now)))
         .annotate(version_start=_version_start())
         .annotate(reminder_key=Case(*whens_key, default=Value("")))
         .annotate(offset_hours=Case(*whens_hours, default=Value(0.0)))

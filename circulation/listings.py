@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from portal.models import Committee, Role, User
-from portal.permissions import memberships_of
+from portal.permissions import memberships_of, still_sits
 
 from .models import Circulation, Recipient
 
@@ -54,9 +54,15 @@ def home_for(user: User, now: dt.datetime | None = None) -> Home:
         .select_related("circulation__committee", "current_reply")
         .order_by("circulation__deadline")
     )
+    day = timezone.localdate(now)
     for recipient in receipts:
         circulation = recipient.circulation
-        awaiting = recipient.current_reply_id is None and circulation.accepts_replies_at(now)
+        # Not for a recipient whose term has ended: they read it, they no longer reply.
+        awaiting = (
+            recipient.current_reply_id is None
+            and circulation.accepts_replies_at(now)
+            and still_sits(user, circulation.committee, day)
+        )
         item = HomeItem(circulation=circulation, recipient=recipient, awaiting_reply=awaiting)
         (home.awaiting if awaiting else home.others).append(item)
     home.others.sort(key=lambda item: item.circulation.deadline, reverse=True)

@@ -325,6 +325,7 @@ class InboundMessage(models.Model):
         AUTO_REPLY = "auto_reply", _("自動応答")
         BOUNCE = "bounce", _("配信エラーの通知")
         LATE = "late", _("回答期限後")
+        TERM_ENDED = "term_ended", _("任期終了後の返信")
         EMPTY = "empty", _("本文がない")
         DUPLICATE = "duplicate", _("同じメールの重複")
         ERROR = "error", _("処理中のエラー")

@@ -15,6 +15,8 @@ A token stops working
   KAIRAN_TOKEN_MAX_AGE_DAYS;
 - when the secretariat revokes the recipient's tokens: every token issued at or before
   Recipient.token_revoked_at is dead; mail sent later carries new, working tokens;
+- once the recipient's term on the committee has ended (portal.permissions.still_sits): they
+  still read what was sent to them, after logging in, but no longer reply;
 - for "no opinion" links: once the recipient's reply has changed since the token was issued
   (the token carries the reply version, and the reply is recorded with that version as its
   base, so a replayed link can never record twice or overwrite a newer reply).
@@ -38,6 +40,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from portal import audit
 from portal.models import AuditEntry, User
+from portal.permissions import still_sits
 
 from .models import Recipient
 
@@ -66,7 +69,7 @@ class TokenRefused(Exception):
     """Why a token does not work; `reason` is one of REASONS, `recipient` is known unless
     the token is invalid (forged, mistyped, or for an unknown recipient)."""
 
-    REASONS = ("invalid", "expired", "revoked", "used")
+    REASONS = ("invalid", "expired", "revoked", "used", "term_ended")
 
     def __init__(self, reason: str, recipient: Recipient | None = None) -> None:
         super().__init__(reason)
@@ -125,6 +128,8 @@ def check_token(
     too_old = now - data.issued_at > dt.timedelta(days=settings.KAIRAN_TOKEN_MAX_AGE_DAYS)
     if too_old or not recipient.circulation.accepts_replies_at(now):
         raise TokenRefused("expired", recipient)
+    if not still_sits(recipient.user, recipient.circulation.committee, timezone.localdate(now)):
+        raise TokenRefused("term_ended", recipient)
     if data.purpose == Purpose.NO_OPINION and _reply_version(recipient) != data.version:
         raise TokenRefused("used", recipient)
     return data, recipient

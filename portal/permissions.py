@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 
 from . import audit
-from .models import AuditEntry, Committee, Membership, Role, User
+from .models import SITTING_ROLES, AuditEntry, Committee, Membership, Role, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -307,10 +308,10 @@ def may_on_circulation(
     match action:
         case Action.VIEW_CIRCULATION | Action.DOWNLOAD_MATERIAL:
             return True
-        case Action.REPLY:
-            return recipient and state == S.OPEN
-        case Action.ASK_QUESTION:
-            return recipient and state == S.OPEN
+        case Action.REPLY | Action.ASK_QUESTION:
+            # Only while the recipient holds a seat (see still_sits): one whose term ended
+            # keeps reading what was sent to them, but no longer speaks for the council.
+            return recipient and state == S.OPEN and bool(roles.intersection(SITTING_ROLES))
         case Action.ANSWER_QUESTION:
             return (secretariat or Role.IMPLEMENTING_BODY in roles) and state != S.DRAFT
         case Action.TRACK_CIRCULATION | Action.MANAGE_CIRCULATIONS:
@@ -343,6 +344,24 @@ def _decides_or_decided(user: User, roles: set[str], circulation: Circulation) -
     from circulation.models import Decision
 
     return Decision.objects.filter(circulation=circulation, decided_by=user).exists()
+
+
+def still_sits(
+    user: User | AnonymousUser, committee: Committee, day: dt.date | None = None
+) -> bool:
+    """Whether the person holds a seat (chair, acting chair, member) on the committee on the
+    day (default: today). A recipient replies and asks (web, link, mail) and is reminded only
+    while it holds: a term that ends ends the member's say, not their reading."""
+    return bool(roles_on(user, committee, day).intersection(SITTING_ROLES))
+
+
+def sitting(user: str, committee: str, day: dt.date) -> Exists:
+    """`still_sits` for querysets: `user`, `committee` name the outer query's id fields."""
+    return Exists(
+        Membership.objects.on(day).filter(
+            user_id=OuterRef(user), committee_id=OuterRef(committee), role__in=SITTING_ROLES
+        )
+    )
 
 
 def may_see_member_names(user: User | AnonymousUser, circulation: Circulation) -> bool:

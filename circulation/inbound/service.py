@@ -3,7 +3,8 @@ second step that decides what the mail is and records the reply.
 
     received ─▶ recorded     the member's reply (Reply, channel "mail"), receipt sent
              ├▶ held         known circulation but not safe to record: wrong sender,
-             │               revoked address, empty body → the secretariat assigns or discards
+             │               revoked address, empty body, the sender's term has ended
+             │               → the secretariat assigns or discards
              ├▶ unmatched    no valid token nor thread → the secretariat assigns or discards
              └▶ ignored      auto-reply, bounce, after the deadline, duplicate
 A crash while processing leaves the message stored; it is marked held (reason "error") or,
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from portal import audit
 from portal.models import User
+from portal.permissions import still_sits
 
 from ..models import InboundAttachment, InboundMessage, Recipient, Reply
 from ..services.replies import ReplyInvalid, ReplyRefused, submit_reply
@@ -242,6 +244,8 @@ def _decide(
         _set(message, S.HELD, R.TOKEN_REVOKED)
         send_held_answer(message, to=recipient, reason=R.TOKEN_REVOKED)
         return None
+    if not still_sits(recipient.user, recipient.circulation.committee, timezone.localdate(now)):
+        return _term_ended(message, recipient)
     reading = interpret(message.body_text, has_attachments=bool(attachments))
     if not reading.kind:
         _set(message, S.HELD, R.EMPTY)
@@ -263,7 +267,9 @@ def _record(
             meeting_needed=reading.meeting_needed, channel=Reply.Channel.MAIL,
             submitted_by=None, base_version=None, now=now, send_receipt=False,
         )  # fmt: skip
-    except ReplyRefused:  # the deadline passed while we were reading
+    except ReplyRefused as refused:  # the deadline passed (or the term ended) meanwhile
+        if refused.reason == "term_ended":
+            return _term_ended(message, recipient)
         return _late(message, recipient)
     except ReplyInvalid:
         _set(message, S.HELD, R.EMPTY)
@@ -287,6 +293,13 @@ def _late(message: InboundMessage, recipient: Recipient, *, answer: bool = True)
     _set(message, S.IGNORED, R.LATE)
     if answer:
         send_late_answer(recipient, message)
+
+
+def _term_ended(message: InboundMessage, recipient: Recipient) -> None:
+    """The sender's term has ended: not a reply any more, but their words are kept for the
+    secretariat (held), and they are told at their registered address."""
+    _set(message, S.HELD, R.TERM_ENDED)
+    send_held_answer(message, to=recipient, reason=R.TERM_ENDED)
 
 
 def _set(message: InboundMessage, state: str, reason: str) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 from portal.models import Membership, Role, User
+from portal.permissions import still_sits
 
 from ..mails import send_answer, send_question_received
 from ..models import Answer, Circulation, Question
@@ -40,6 +41,8 @@ def ask_question(
             raise QuestionRefused(_("回答期限を過ぎたため、質問は受け付けられません。"))
         if not circulation.recipients.filter(user=by).exists():
             raise QuestionRefused(_("この書面照会の送付先の委員だけが質問できます。"))
+        if not still_sits(by, circulation.committee, timezone.localdate(now)):
+            raise QuestionRefused(_("任期が終了しているため、質問は受け付けられません。"))
         question = Question.objects.create(
             circulation=circulation, asked_by=by, text=text, asked_at=now
         )

@@ -8,17 +8,28 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit
 from portal.models import User
+from portal.permissions import still_sits
 
 from ..gate_reads import locked_receipt
 from ..mails import send_reply_receipt
 from ..models import Circulation, Recipient, Reply
 
+# The same words for whoever sent it: the member (web, link, mail) or the secretariat
+# recording a held mail as the member's reply.
+TERM_ENDED = gettext_lazy("任期が終了しているため、回答は受け付けられません。")
+
 
 class ReplyRefused(Exception):
-    """Too late (or not open): the member is told, and what they typed is shown back."""
+    """Too late (or not open), or the member's term has ended: the member is told, and
+    what they typed is shown back. `reason`: "deadline" or "term_ended"."""
+
+    def __init__(self, message: str, reason: str = "deadline") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ReplyInvalid(Exception):
@@ -65,7 +76,8 @@ def submit_reply(
         # same statement, its circulation, committee, current reply and person.
         recipient = locked_receipt(recipient.pk)
         circulation = recipient.circulation
-        if circulation.accepts_replies_at(now):
+        sits = still_sits(recipient.user, circulation.committee, timezone.localdate(now))
+        if sits and circulation.accepts_replies_at(now):
             reply = _record_reply(
                 recipient, circulation, kind, opinion, meeting_needed, channel,
                 submitted_by, base_version, now,
@@ -74,14 +86,17 @@ def submit_reply(
                 send_reply_receipt(reply)
             return reply
     # Refused: logged outside the (rolled-back) transaction so the refusal is kept.
+    reason = "deadline" if sits else "term_ended"
     audit.record(
         "circulation.reply.refused",
         actor=submitted_by,
         obj=circulation,
         result="refused",
         actor_label="" if submitted_by else recipient.user.email,
-        data={"reason": "deadline", "channel": channel},
+        data={"reason": reason, "channel": channel},
     )
+    if not sits:
+        raise ReplyRefused(str(TERM_ENDED), reason)
     raise ReplyRefused(
         _("回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。")
         % {"deadline": _deadline_text(circulation)}

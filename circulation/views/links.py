@@ -39,7 +39,14 @@ from ..tokens import (
 
 __all__ = ["circulation_links", "reply_link", "reply_links", "revoke_links"]
 
-_STATUS = {"invalid": 404, "expired": 410, "revoked": 410, "used": 409, "other_user": 403}
+_STATUS = {
+    "invalid": 404,
+    "expired": 410,
+    "revoked": 410,
+    "used": 409,
+    "other_user": 403,
+    "term_ended": 403,
+}
 MEETING_CHOICES = [
     ("", gettext_lazy("選ばない")),
     ("yes", gettext_lazy("審議が必要")),
@@ -87,8 +94,9 @@ def _no_opinion(request: HttpRequest, recipient: Recipient, data: TokenData) -> 
         reply = reply_no_opinion_by_link(recipient, data, by=by)
     except ReplyConflict:
         return _refuse(request, "used", recipient)
-    except ReplyRefused:
-        return _refuse(request, "expired", recipient)
+    except ReplyRefused as refused:  # the deadline or the term ended since check_token
+        return _refuse(request, "term_ended" if refused.reason == "term_ended" else "expired",
+                       recipient)  # fmt: skip
     return _done(request, recipient, reply)
 
 

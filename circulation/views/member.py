@@ -35,7 +35,13 @@ from ..meeting_reads import meeting_panel
 from ..models import Circulation, DeadlineExtension, Decision, Recipient, Reply
 from ..page_parts import materials_html, qa_html
 from ..services.questions import QuestionRefused, ask_question
-from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, submit_reply
+from ..services.replies import (
+    TERM_ENDED,
+    ReplyConflict,
+    ReplyInvalid,
+    ReplyRefused,
+    submit_reply,
+)
 from ..services.viewing import record_circulation_view
 from ..templatetags.kairan import format_jst
 from ..text import render_markdown
@@ -66,7 +72,15 @@ def page_context(
     user = request.user
     recipient = None if preview else _recipient_with_reply(user, circulation)
     reply = recipient.current_reply if recipient else None
-    accepting = recipient is not None and circulation.accepts_replies_at(timezone.now())
+    # A recipient whose term has ended reads on, but may no longer reply or ask.
+    seat_ended = (
+        recipient is not None
+        and circulation.is_open
+        and not may_on_circulation(user, Action.REPLY, circulation)
+    )
+    accepting = (
+        recipient is not None and not seat_ended and circulation.accepts_replies_at(timezone.now())
+    )
     if accepting and reply_form is None:
         reply_form = ReplyForm.for_reply(reply)
     if accepting and question_form is None:
@@ -83,6 +97,7 @@ def page_context(
         "recipient": recipient,
         "reply": reply,
         "accepting": accepting,
+        "seat_ended": seat_ended,
         "reply_form": reply_form if accepting else None,
         "question_form": question_form if accepting else None,
         # Signed: what this person types is kept for them alone if their session ends.
@@ -162,17 +177,22 @@ def _kept_page_context(
         context["kept_question"] = kept_input.QUESTION in kept
         return context
     if typed := kept.get(kept_input.REPLY):
-        context["refused_message"] = _not_accepting_message(circulation)
+        context["refused_message"] = _not_accepting_message(context)
         context["typed"] = {"opinion": typed["opinion"]}
     if typed := kept.get(kept_input.QUESTION):
-        context["question_refused"] = [_not_accepting_message(circulation)]
+        context["question_refused"] = [_not_accepting_message(context, question=True)]
         context["typed_question"] = typed["text"]
     return context
 
 
-def _not_accepting_message(circulation: Circulation) -> str:
+def _not_accepting_message(context: dict[str, Any], *, question: bool = False) -> str:
+    """Why the page (`page_context`) offers no form to this recipient."""
+    if context["seat_ended"]:
+        if question:
+            return _("任期が終了しているため、質問は受け付けられません。")
+        return str(TERM_ENDED)
     return _("回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。") % {
-        "deadline": format_jst(circulation.deadline)
+        "deadline": format_jst(context["circulation"].deadline)
     }
 
 
@@ -248,7 +268,7 @@ def _reply_page(
     context = page_context(request, circulation, reply_form=form, **extra)
     if form is not None and not context["accepting"]:
         # Incomplete *and* too late: the form is gone, so say why and show what was typed.
-        context["refused_message"] = _not_accepting_message(circulation)
+        context["refused_message"] = _not_accepting_message(context)
         context["typed"] = {"opinion": form.data.get("opinion", "")}
     return render(request, DETAIL_TEMPLATE, context)
 

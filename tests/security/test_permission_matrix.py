@@ -48,7 +48,8 @@ EVERYONE_SIGNED_IN = dict.fromkeys(PERSONAS[1:], 200)
 ON_THE_COUNCIL = {
     "secretariat": (200, 404), "chair": (200, 404), "acting_chair": (200, 404),
     "member": (200, 404), "late_member": (200, 404), "implementing_body": (200, 404),
-    "former_member": (404, 404), "outsider": (404, 404), "other_secretariat": (404, 200),
+    "ended_member": (404, 404), "former_member": (404, 404), "outsider": (404, 404),
+    "other_secretariat": (404, 200),
 }  # fmt: skip
 ON_THE_COUNCIL_SECRETARIAT_ONLY = {  # the others on the council may see it exists: 403
     role: (403, 404)
@@ -56,7 +57,8 @@ ON_THE_COUNCIL_SECRETARIAT_ONLY = {  # the others on the council may see it exis
 }
 SECRETARIAT_ACROSS_COUNCILS = {  # pages without an object: the viewer's own councils
     "secretariat": 200, "chair": 403, "acting_chair": 403, "member": 403, "late_member": 403,
-    "implementing_body": 403, "former_member": 404, "outsider": 404, "other_secretariat": 200,
+    "ended_member": 404, "implementing_body": 403, "former_member": 404, "outsider": 404,
+    "other_secretariat": 200,
 }  # fmt: skip
 
 
@@ -69,12 +71,14 @@ def committee_secretariat(ok: int, method: str = "get") -> Expectation:
 
 
 def circulation_page(ok: dict[str, int] | None = None, method: str = "get", **others: Any):
-    """A sent circulation: the secretariat, the recipients (chair, acting chair, member) and
-    the implementing body see it; a member who is not a recipient does not know it exists."""
+    """A sent circulation: the secretariat, the recipients (chair, acting chair, member, and
+    one whose term has ended since) and the implementing body see it; a member who is not a
+    recipient does not know it exists."""
     answers: dict[str, Any] = {
         "secretariat": (200, 404), "chair": (200, 404), "acting_chair": (200, 404),
-        "member": (200, 404), "late_member": (404, 404), "implementing_body": (200, 404),
-        "former_member": (404, 404), "outsider": (404, 404), "other_secretariat": (404, 200),
+        "member": (200, 404), "late_member": (404, 404), "ended_member": (200, 404),
+        "implementing_body": (200, 404), "former_member": (404, 404), "outsider": (404, 404),
+        "other_secretariat": (404, 200),
     }  # fmt: skip
     for persona, status in (ok or {}).items():
         answers[persona] = (status, 404) if persona != "other_secretariat" else (404, status)
@@ -86,7 +90,7 @@ def circulation_secretariat(ok: int, method: str = "get", **others: Any) -> Expe
     """A sent circulation's page for the secretariat: those who see the circulation 403."""
     return circulation_page(
         {"secretariat": ok, "chair": 403, "acting_chair": 403, "member": 403,
-         "implementing_body": 403, "other_secretariat": ok},
+         "ended_member": 403, "implementing_body": 403, "other_secretariat": ok},
         method, **others,
     )  # fmt: skip
 
@@ -100,10 +104,12 @@ def draft_page(ok: int, method: str = "get") -> Expectation:
 
 def recipients_only(ok_member: int, ok_chairs: int, method: str = "get") -> Expectation:
     """Pages of a recipient's own reply: those who see the circulation but did not receive
-    it (the secretariat, the implementing body) get 403."""
+    it (the secretariat, the implementing body) get 403. The recipient whose term has ended
+    has not replied, as the chairs have not: posting a reply or a question, they get the
+    page back with the refusal and what they typed (tests/circulation/test_term_ended.py)."""
     return circulation_page(
         {"secretariat": 403, "chair": ok_chairs, "acting_chair": ok_chairs,
-         "member": ok_member, "implementing_body": 403},
+         "member": ok_member, "ended_member": ok_chairs, "implementing_body": 403},
         method, other_secretariat=(404, 403),
     )  # fmt: skip
 
@@ -157,10 +163,11 @@ EXPECTED: dict[str, Expectation] = {
     "revoke_links": circulation_secretariat(302, "post"),
     # A decided circulation: the chair decided; members read the record instead.
     "circulation_decision": circulation_page(
-        {"acting_chair": 302, "member": 302, "implementing_body": 403}
+        {"acting_chair": 302, "member": 302, "ended_member": 302, "implementing_body": 403}
     ),
     "circulation_archive": circulation_secretariat(302, "post"),
-    "circulation_chair_absence": circulation_secretariat(302, "post"),
+    # Its gate is the committee's members page: no longer on the council, no longer theirs.
+    "circulation_chair_absence": circulation_secretariat(302, "post", ended_member=(404, 404)),
     "decision_record": circulation_page({"implementing_body": 403}),
     "decision_record_csv": circulation_page({"implementing_body": 403}),
     # The meeting (会議): the people it concerns see it, the implementing body does not;
@@ -175,7 +182,13 @@ EXPECTED: dict[str, Expectation] = {
     "meeting_minutes_publish": circulation_secretariat(302, "post"),
     # Unpublished minutes exist for the secretariat only: a logged 404 for the rest.
     "meeting_minutes_download": circulation_page(
-        {"chair": 404, "acting_chair": 404, "member": 404, "implementing_body": 403}
+        {
+            "chair": 404,
+            "acting_chair": 404,
+            "member": 404,
+            "ended_member": 404,
+            "implementing_body": 403,
+        }
     ),
     # One-click links: the member's own link works for them and for whoever is not signed in.
     "reply_link": token_page("circulation.link.refused", owner=(200, 403)),
@@ -257,6 +270,10 @@ def world(council) -> World:
     other_member = UserFactory(email="endo@example.jp", full_name="遠藤 委員")
     MembershipFactory(user=other_chair, committee=council.other_committee, role=Role.CHAIR)
     MembershipFactory(user=other_member, committee=council.other_committee, role=Role.MEMBER)
+    # Sits while every circulation is sent; their term ends yesterday (set below).
+    ended_member = UserFactory(email="matsumoto@example.jp", full_name="松本 任期終了")
+    ended = MembershipFactory(user=ended_member, committee=council.committee, role=Role.MEMBER,
+                              term_start=timezone.localdate() - dt.timedelta(days=400))  # fmt: skip
     sides = {
         OWN: build_side(council.committee, secretariat=council.secretariat, chair=council.chair,
                         member=council.members[0], invitee_email="arai@example.jp"),
@@ -266,6 +283,8 @@ def world(council) -> World:
     }  # fmt: skip
     # Appointed today, after every circulation was sent: on the council, not a recipient.
     today = timezone.localdate()
+    ended.term_end = today - dt.timedelta(days=1)
+    ended.save(update_fields=["term_end"])
     late = UserFactory(email="kato@example.jp", full_name="加藤 新委員")
     MembershipFactory(user=late, committee=council.committee, role=Role.MEMBER,
                       term_start=today, term_end=today + dt.timedelta(days=700))  # fmt: skip
@@ -278,6 +297,7 @@ def world(council) -> World:
         "acting_chair": council.acting_chair,
         "member": council.members[0],
         "late_member": late,
+        "ended_member": ended_member,
         "implementing_body": body,
         "former_member": council.former_member,
         "outsider": council.outsider,

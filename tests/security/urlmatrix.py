@@ -78,8 +78,9 @@ def kairan_routes(urlconf: str | None = None) -> list[Route]:
 OWN, OTHER = "own", "other"
 
 # Who asks. "member" receives the circulation; "late_member" joined the council after it was
-# sent (a member who is not a recipient); "former_member"'s term has ended; "outsider" is on
-# no council; "other_secretariat" runs another council.
+# sent (a member who is not a recipient); "ended_member" received it but their term ended
+# yesterday (reads, no longer replies); "former_member"'s term had ended before it was sent;
+# "outsider" is on no council; "other_secretariat" runs another council.
 PERSONAS = (
     "anonymous",
     "secretariat",
@@ -87,6 +88,7 @@ PERSONAS = (
     "acting_chair",
     "member",
     "late_member",
+    "ended_member",
     "implementing_body",
     "former_member",
     "outsider",
