@@ -32,6 +32,8 @@ CHANGED = "meeting.changed"
 CANCELLED = "meeting.cancelled"
 REMINDER = "meeting.reminder"
 MINUTES = "meeting.minutes"
+# A reply to any of these is about the meeting, not the circulation (inbound/matching.py).
+PURPOSES = (INVITATION, CHANGED, CANCELLED, REMINDER, MINUTES)
 
 _TEMPLATES = {
     INVITATION: "meeting_invitation",

@@ -326,6 +326,7 @@ class InboundMessage(models.Model):
         BOUNCE = "bounce", _("配信エラーの通知")
         LATE = "late", _("回答期限後")
         TERM_ENDED = "term_ended", _("任期終了後の返信")
+        MEETING = "meeting", _("会議についての返信")
         EMPTY = "empty", _("本文がない")
         DUPLICATE = "duplicate", _("同じメールの重複")
         ERROR = "error", _("処理中のエラー")

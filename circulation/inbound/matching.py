@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import QuerySet
 
+from ..meeting_mails import PURPOSES as MEETING_PURPOSES
 from ..models import OutboxMessage, Recipient
 from ..tokens import Purpose, TokenRefused, is_revoked, read_token, token_in_address
 from .parsing import ParsedMail, normalise_address
@@ -81,7 +82,14 @@ def _by_thread(parsed: ParsedMail) -> Recipient | None:
 
 
 def _by_outbox_id(message_id: str) -> Recipient | None:
-    outbox = None
+    outbox = _outbox_row(message_id)
+    if outbox is None or outbox.circulation_id is None:
+        return None
+    return _recipients(outbox.circulation_id).filter(user__email__iexact=outbox.to_email).first()
+
+
+def _outbox_row(message_id: str) -> OutboxMessage | None:
+    """The outbox row whose mail had this Message-ID, if it was ours."""
     ours = _OUTBOX_ID.match(message_id)
     if ours:
         row = OutboxMessage.objects.filter(pk=int(ours.group(1))).first()
@@ -89,13 +97,20 @@ def _by_outbox_id(message_id: str) -> Recipient | None:
         if row is not None and (
             row.message_id.lower() == message_id if row.message_id else _our_domain(ours.group(2))
         ):
-            outbox = row
-    if outbox is None:
-        bare = message_id.strip("<>")
-        outbox = OutboxMessage.objects.filter(message_id__in=[message_id, bare]).first()
-    if outbox is None or outbox.circulation_id is None:
-        return None
-    return _recipients(outbox.circulation_id).filter(user__email__iexact=outbox.to_email).first()
+            return row
+    bare = message_id.strip("<>")
+    return OutboxMessage.objects.filter(message_id__in=[message_id, bare]).first()
+
+
+def meeting_mail_answered(parsed: ParsedMail) -> OutboxMessage | None:
+    """The meeting mail (invitation, change, cancellation, reminder, minutes) this mail
+    answers, if the first of our mails in its thread headers is one: such a reply is about
+    the meeting (出欠 and the like), not a reply to the circulation."""
+    for message_id in parsed.thread_ids:
+        row = _outbox_row(message_id)
+        if row is not None:
+            return row if row.purpose in MEETING_PURPOSES else None
+    return None
 
 
 def _recipients(circulation_id: int) -> QuerySet[Recipient]:

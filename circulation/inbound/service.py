@@ -27,11 +27,11 @@ from portal import audit
 from portal.models import User
 from portal.permissions import still_sits
 
-from ..models import InboundAttachment, InboundMessage, Recipient, Reply
+from ..models import InboundAttachment, InboundMessage, OutboxMessage, Recipient, Reply
 from ..services.replies import ReplyInvalid, ReplyRefused, submit_reply
 from ..tokens import plain_reply_address
 from .mails import send_held_answer, send_late_answer, send_mail_reply_receipt
-from .matching import find_recipient
+from .matching import TOKEN, find_recipient, meeting_mail_answered
 from .parsing import BOUNCE, ParsedMail, normalise_address, parse_message
 from .text import Interpretation, interpret, strip_quotes
 
@@ -229,6 +229,9 @@ def _decide(
         return _set(message, S.IGNORED, reason)  # never answered: no mail loops
     if _is_duplicate(message):
         return _set(message, S.IGNORED, R.DUPLICATE)
+    meeting_mail = meeting_mail_answered(parsed) if match.method != TOKEN else None
+    if meeting_mail is not None:
+        return _about_meeting(message, meeting_mail, parsed)
     if recipient is None:
         reason = R.FORGED_TOKEN if match.problem == "forged_token" else R.NO_MATCH
         return _set(message, S.UNMATCHED, reason)
@@ -286,6 +289,19 @@ def attach_to_reply(attachments: list[InboundAttachment], reply: Reply) -> None:
     InboundAttachment.objects.filter(pk__in=ids).update(reply=reply)
     for attachment in attachments:
         attachment.reply = reply
+
+
+def _about_meeting(
+    message: InboundMessage, meeting_mail: OutboxMessage, parsed: ParsedMail
+) -> None:
+    """A reply to a meeting mail (出欠 and the like) goes to the secretariat, never recorded
+    as a reply to the circulation; the person it was sent to is told it arrived."""
+    circulation = meeting_mail.circulation
+    message.circulation = circulation
+    message.committee = circulation.committee if circulation else None
+    _set(message, S.HELD, R.MEETING)
+    if normalise_address(parsed.from_address) == normalise_address(meeting_mail.to_email):
+        send_held_answer(message, to=message.recipient or meeting_mail.to_email, reason=R.MEETING)
 
 
 def _late(message: InboundMessage, recipient: Recipient, *, answer: bool = True) -> None:
