@@ -1,4 +1,5 @@
-"""Extending the deadline (期限を延長) of an open circulation; every recipient is told."""
+"""Extending the deadline (期限を延長) of an open circulation; every recipient who still
+sits on the committee is told."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 from portal.models import User
+from portal.permissions import sitting
 
 from ..mails import send_deadline_extended
 from ..models import Circulation, DeadlineExtension
@@ -71,7 +73,11 @@ def extend_deadline(
                 "reason": reason,
             },
         )
-        recipients = circulation.recipients.select_related("user", "circulation__committee")
+        # Only those who may still reply are asked to: a member whose term has ended reads on
+        # but has no say (portal.permissions.still_sits).
+        recipients = circulation.recipients.filter(
+            sitting("user_id", "circulation__committee_id", timezone.localdate(now))
+        ).select_related("user", "circulation__committee")
         for recipient in recipients:
             send_deadline_extended(recipient, extension)
     return extension

@@ -219,3 +219,45 @@ def test_the_permission_rules_let_them_read_but_not_speak(circulation, tanaka, c
     assert not may_on_circulation(tanaka, Action.ASK_QUESTION, circulation)
     assert not still_sits(tanaka, circulation.committee)
     assert still_sits(tanaka, circulation.committee, LAST_DAY)
+
+
+def test_an_extension_asks_only_those_who_may_still_reply(council, circulation, tanaka, clock):
+    from circulation.services.deadlines import extend_deadline
+
+    clock.move_to(SUNDAY)
+    extend_deadline(circulation.pk, by=council.secretariat, reason="資料の差し替えのため",
+                    new_deadline=DEADLINE + dt.timedelta(days=7))  # fmt: skip
+    told = set(OutboxMessage.objects.filter(purpose="circulation.deadline_extended")
+               .values_list("to_email", flat=True))  # fmt: skip
+    assert tanaka.email not in told
+    assert council.members[1].email in told and council.chair.email in told
+
+
+# --- a deactivated account --------------------------------------------------------------
+
+
+@pytest.fixture
+def takahashi_deactivated(council):
+    """高橋's account is switched off (is_active) while his term still runs: the notice's
+    links and a reply by mail no longer speak for him."""
+    circulation = send_circulation(draft_circulation(council, deadline=DEADLINE).pk,
+                                   by=council.secretariat)  # fmt: skip
+    takahashi = council.members[1]
+    takahashi.is_active = False
+    takahashi.save(update_fields=["is_active"])
+    return circulation, takahashi
+
+
+def test_a_deactivated_accounts_links_no_longer_reply(client, takahashi_deactivated):
+    circulation, takahashi = takahashi_deactivated
+    link = notice_links(circulation, takahashi)["no_opinion"]
+    assert client.get(link).status_code == 403
+    assert client.post(link, {"kind": "no_opinion", "base_version": "0"}).status_code == 403
+    assert not Reply.objects.exists()
+
+
+def test_a_deactivated_accounts_mail_reply_is_held(takahashi_deactivated):
+    circulation, takahashi = takahashi_deactivated
+    message = receive_raw_message(mail_reply(circulation, takahashi, "意見なし"), source="simulate")
+    assert message.state == InboundMessage.State.HELD
+    assert not Reply.objects.exists()
