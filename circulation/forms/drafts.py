@@ -16,9 +16,9 @@ from portal.models import Committee, User
 from ..models import Circulation, Material
 from ..services.drafts import DraftContent, MaterialEdit, sitting_memberships
 from ..services.materials import NewMaterial
-from ..upload_stash import describe, stash, unstash
-from ..uploads import CheckedUpload, UploadRefused, check_upload, clean_original_name
+from ..uploads import clean_original_name
 from .base import AccessibleForm, date_field, japan_moment, japan_parts, time_field
+from .kept_upload import KeptUploadMixin
 
 
 class RecipientChoiceField(forms.ModelMultipleChoiceField):
@@ -100,7 +100,7 @@ def initial_for(circulation: Circulation) -> dict[str, Any]:
     }
 
 
-class NewMaterialForm(AccessibleForm):
+class NewMaterialForm(KeptUploadMixin, AccessibleForm):
     """One row for a new material. An accepted file is kept between submissions."""
 
     file = forms.FileField(label=_("資料ファイル"), required=False)
@@ -115,47 +115,24 @@ class NewMaterialForm(AccessibleForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        self.checked: CheckedUpload | None = None
-        self.kept_token = ""
-        self.kept_name = ""
-        self.kept_size = 0
+        self.start_keeping(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         upload, token = data.get("file"), data.get("kept")
-        if upload:
-            try:
-                self.checked = check_upload(upload)
-            except UploadRefused as refused:
-                self.add_error("file", str(refused))
-                return data
-            self.kept_name, self.kept_size = self.checked.original_name, self.checked.size
-        elif token:
-            info = describe(token, self.user)
-            if info is None:
-                self.add_error(
-                    "file", _("前回選んだファイルを確認できません。もう一度選んでください。")
-                )
-                return data
-            self.kept_token, self.kept_name, self.kept_size = token, info["name"], info["size"]
-        elif data.get("title"):
-            self.add_error("file", _("「%(title)s」のファイルを選んでください。") % data)
+        try:
+            if upload:
+                self.accept_upload(upload)
+            elif token:
+                self.accept_kept(token)
+            elif data.get("title"):
+                self.add_error("file", _("「%(title)s」のファイルを選んでください。") % data)
+        except forms.ValidationError as refused:
+            self.add_error("file", refused)
         return data
 
-    @property
-    def has_file(self) -> bool:
-        return bool(self.checked or self.kept_token)
-
-    def keep(self) -> None:
-        """Stash a freshly uploaded, accepted file so the re-shown form still holds it."""
-        if self.checked is not None and not self.kept_token:
-            self.kept_token = stash(self.checked, self.user)
-
     def new_material(self, position: int) -> NewMaterial:
-        upload = self.checked or unstash(self.kept_token, self.user)
-        if upload is None:  # expired between clean() and now; clean() reported it
-            raise ValueError("kept file disappeared")
+        upload = self.upload()
         title = self.cleaned_data.get("title") or _stem(upload.original_name)
         order = self.cleaned_data.get("order")
         return NewMaterial(title=title, order=position if order is None else order, upload=upload)

@@ -25,9 +25,8 @@ from ..services.meetings import (
     check_details,
 )
 from ..services.minutes import TITLE_MAX_LENGTH
-from ..upload_stash import describe, stash, unstash
-from ..uploads import CheckedUpload, UploadRefused, check_upload
 from .base import AccessibleForm, date_field, japan_moment, japan_parts, time_field
+from .kept_upload import KeptUploadMixin
 
 
 class MeetingForm(AccessibleForm):
@@ -124,7 +123,7 @@ class CancelMeetingForm(AccessibleForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class MinutesForm(AccessibleForm):
+class MinutesForm(KeptUploadMixin, AccessibleForm):
     """The minutes file, checked by content as materials are. An accepted file is kept
     (a signed token in `kept`) when the form comes back, so it need not be chosen again."""
 
@@ -139,41 +138,18 @@ class MinutesForm(AccessibleForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        self.checked: CheckedUpload | None = None
-        self.kept_token = ""
-        self.kept_name = ""
-        self.kept_size = 0
+        self.start_keeping(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         upload, token = data.get("file"), data.get("kept")
-        if upload:
-            try:
-                self.checked = check_upload(upload)
-            except UploadRefused as refused:
-                self.add_error("file", str(refused))
-                return data
-            self.kept_name, self.kept_size = self.checked.original_name, self.checked.size
-        elif token:
-            info = describe(token, self.user)
-            if info is None:
-                self.add_error(
-                    "file", _("前回選んだファイルを確認できません。もう一度選んでください。")
-                )
-                return data
-            self.kept_token, self.kept_name, self.kept_size = token, info["name"], info["size"]
-        else:
-            self.add_error("file", _("会議録のファイルを選んでください。"))
+        try:
+            if upload:
+                self.accept_upload(upload)
+            elif token:
+                self.accept_kept(token)
+            else:
+                self.add_error("file", _("会議録のファイルを選んでください。"))
+        except forms.ValidationError as refused:
+            self.add_error("file", refused)
         return data
-
-    def keep(self) -> None:
-        """Stash a freshly accepted file so that the page shown again still holds it."""
-        if self.checked is not None and not self.kept_token:
-            self.kept_token = stash(self.checked, self.user)
-
-    def upload(self) -> CheckedUpload:
-        upload = self.checked or unstash(self.kept_token, self.user)
-        if upload is None:  # expired between clean() and now; clean() reported it
-            raise ValueError("kept file disappeared")
-        return upload

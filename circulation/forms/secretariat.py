@@ -10,9 +10,8 @@ from django.utils.translation import pgettext_lazy
 
 from portal.models import User
 
-from ..upload_stash import describe, stash, unstash
-from ..uploads import CheckedUpload, UploadRefused, check_upload
 from .base import AccessibleForm, date_field, japan_moment, time_field
+from .kept_upload import KeptUploadMixin
 
 
 class ExtendDeadlineForm(AccessibleForm):
@@ -32,7 +31,7 @@ class ExtendDeadlineForm(AccessibleForm):
         return data
 
 
-class CorrectMaterialForm(AccessibleForm):
+class CorrectMaterialForm(KeptUploadMixin, AccessibleForm):
     """The corrected file, its title and what changed. An accepted file is kept between
     submissions (circulation/upload_stash.py, as the draft form does): browsers cannot refill
     a file input, so a missing note must not cost the secretariat the file."""
@@ -49,48 +48,25 @@ class CorrectMaterialForm(AccessibleForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        self.checked: CheckedUpload | None = None
-        self.kept_token = ""
-        self.kept_name = ""
-        self.kept_size = 0
+        self.start_keeping(user)
         if self.is_bound and self.data.get("kept"):
             self.fields["file"].required = False  # the kept file stands in for the input
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload:
-            try:
-                self.checked = check_upload(upload)
-            except UploadRefused as refused:
-                raise forms.ValidationError(str(refused)) from None
-            self.kept_name, self.kept_size = self.checked.original_name, self.checked.size
+            self.accept_upload(upload)
         return upload
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         token = data.get("kept")
         if self.checked is None and token and "file" not in self.errors:
-            info = describe(token, self.user)
-            if info is None:
-                self.add_error(
-                    "file", _("前回選んだファイルを確認できません。もう一度選んでください。")
-                )
-            else:
-                self.kept_token, self.kept_name, self.kept_size = token, info["name"], info["size"]
+            try:
+                self.accept_kept(token)
+            except forms.ValidationError as refused:
+                self.add_error("file", refused)
         return data
-
-    def keep(self) -> None:
-        """Stash a freshly uploaded, accepted file so the re-shown form still holds it."""
-        if self.checked is not None and not self.kept_token:
-            self.kept_token = stash(self.checked, self.user)
-
-    def upload(self) -> CheckedUpload:
-        """The accepted file: the one just uploaded, else the kept one."""
-        upload = self.checked or unstash(self.kept_token, self.user)
-        if upload is None:  # expired between clean() and now; clean() reported it
-            raise ValueError("kept file disappeared")
-        return upload
 
 
 class AnswerForm(AccessibleForm):
