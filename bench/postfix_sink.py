@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.lean_sink import wait_for
+
 _COUNTER = re.compile(rb"mesg=(\d+)")
 _UNPACKED = Path(__file__).resolve().parent.parent / "var/postfix/usr/sbin/smtp-sink"
 
@@ -71,12 +73,7 @@ class PostfixSink:
         return int(found[-1]) if found else 0
 
     def wait_for(self, predicate: Any, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.01)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        wait_for(predicate, timeout, what)
 
     def __enter__(self) -> PostfixSink:
         command = [str(self.path), "-c", f"127.0.0.1:{self.port}", "256"]
