@@ -119,16 +119,9 @@ class NewMaterialForm(KeptUploadMixin, AccessibleForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        upload, token = data.get("file"), data.get("kept")
-        try:
-            if upload:
-                self.accept_upload(upload)
-            elif token:
-                self.accept_kept(token)
-            elif data.get("title"):
-                self.add_error("file", _("「%(title)s」のファイルを選んでください。") % data)
-        except forms.ValidationError as refused:
-            self.add_error("file", refused)
+        # A row with only a title asks for its file; an empty row is no material at all.
+        missing = _("「%(title)s」のファイルを選んでください。") % data if data.get("title") else ""
+        self.clean_kept_file(data, missing)
         return data
 
     def new_material(self, position: int) -> NewMaterial:

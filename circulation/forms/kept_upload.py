@@ -46,6 +46,20 @@ class KeptUploadMixin:
             raise forms.ValidationError(KEPT_FILE_GONE)
         self.kept_token, self.kept_name, self.kept_size = token, info["name"], info["size"]
 
+    def clean_kept_file(self, data: dict[str, Any], missing: str = "") -> None:
+        """From `clean()`: the uploaded file, else the kept one, else `missing` (if given) as
+        the file field's error; a refused or vanished file is the field's error too."""
+        upload, token = data.get("file"), data.get("kept")
+        try:
+            if upload:
+                self.accept_upload(upload)
+            elif token:
+                self.accept_kept(token)
+            elif missing:
+                raise forms.ValidationError(missing)
+        except forms.ValidationError as refused:
+            self.add_error("file", refused)  # type: ignore[attr-defined]
+
     @property
     def has_file(self) -> bool:
         return bool(self.checked or self.kept_token)

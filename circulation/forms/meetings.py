@@ -142,14 +142,5 @@ class MinutesForm(KeptUploadMixin, AccessibleForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        upload, token = data.get("file"), data.get("kept")
-        try:
-            if upload:
-                self.accept_upload(upload)
-            elif token:
-                self.accept_kept(token)
-            else:
-                self.add_error("file", _("会議録のファイルを選んでください。"))
-        except forms.ValidationError as refused:
-            self.add_error("file", refused)
+        self.clean_kept_file(data, _("会議録のファイルを選んでください。"))
         return data
