@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from portal.models import User
+from portal.permissions import sitting
 
 from .mails import circulation_url
 from .meeting_mails import REMINDER as MEETING_REMINDER
@@ -109,11 +112,22 @@ def cancel_reason(message: OutboxMessage) -> str:
             Recipient.objects.filter(
                 circulation_id=message.circulation_id, user_id=message.to_user_id
             )
-            .values("current_reply_id", "circulation__state", "circulation__deadline_version")
+            .annotate(sits=sitting("user_id", "circulation__committee_id", timezone.localdate()))
+            .values(
+                "current_reply_id",
+                "circulation__state",
+                "circulation__deadline_version",
+                "sits",
+                "user__is_active",
+            )
             .first()
         )
         if row is None:
             return "reminder cancelled: no longer a recipient"
+        # Queued while the member sat; their term may have ended (or the account been
+        # switched off) before it went out: they can no longer reply.
+        if not (row["sits"] and row["user__is_active"]):
+            return "reminder cancelled: the member no longer sits on the committee"
         if row["circulation__state"] != Circulation.State.OPEN:
             return "reminder cancelled: the circulation is no longer open"
         if row["circulation__deadline_version"] != message.deadline_version:

@@ -203,3 +203,26 @@ def test_the_reminder_carries_working_one_click_links_and_the_personal_reply_add
         page = client.get(link.replace("http://127.0.0.1:8000", ""))
     assert page.status_code == 200
     assert "意見なし" in page.content.decode()
+
+
+def test_a_reminder_waiting_in_the_outbox_is_not_sent_to_a_member_whose_term_ended_meanwhile(
+    council, circulation
+):
+    """Queued on the last day of 田中's term, delivered the day after: he can no longer reply."""
+    from portal.models import Membership
+    from portal.services.membership import end_term
+
+    queued_at = DEADLINE - 72 * H  # 7 September, 17:00 JST
+    run(queued_at)
+    tanaka = council.members[0]
+    row = OutboxMessage.objects.get(purpose=REMINDER, to_email=tanaka.email)
+    seat = Membership.objects.get(committee=council.committee, user=tanaka)
+    with time_machine.travel(queued_at, tick=False):
+        end_term(seat, council.secretariat, on=dt.date(2026, 9, 7))
+    with time_machine.travel(DEADLINE - 48 * H, tick=False):  # 8 September
+        assert delivery.deliver(row.pk) == delivery.CANCELLED
+    row.refresh_from_db()
+    assert row.state == OutboxMessage.State.CANCELLED and "no longer sits" in row.last_error
+    takahashi = OutboxMessage.objects.get(purpose=REMINDER, to_email=council.members[1].email)
+    with time_machine.travel(DEADLINE - 48 * H, tick=False):
+        assert delivery.deliver(takahashi.pk) == delivery.SENT
