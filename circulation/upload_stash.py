@@ -79,3 +79,18 @@ def forget_after_commit(checked: CheckedUpload) -> None:
         default_storage.delete(checked.stash_path)
 
     transaction.on_commit(remove)
+
+
+def save_checked(row: Any, upload: CheckedUpload) -> Any:
+    """Describe the accepted file on `row` (a Material or MeetingMinutes: original name,
+    type, size, SHA-256), write it under a server-generated name, save the row and drop the
+    stashed copy once committed."""
+    row.original_name = upload.original_name
+    row.content_type = upload.content_type
+    row.size = upload.size
+    row.sha256 = upload.sha256
+    upload.file.seek(0)
+    row.file.save(upload.original_name, upload.file, save=False)
+    row.save()
+    forget_after_commit(upload)
+    return row

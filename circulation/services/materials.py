@@ -16,7 +16,7 @@ from portal.models import User
 
 from ..mails import send_material_corrected
 from ..models import Circulation, Material, MaterialOpening, Recipient
-from ..upload_stash import forget_after_commit
+from ..upload_stash import save_checked
 from ..uploads import CheckedUpload
 from .content import content_changed
 
@@ -50,21 +50,13 @@ def store_material(
         circulation=circulation,
         title=new.title,
         order=new.order,
-        original_name=upload.original_name,
-        content_type=upload.content_type,
-        size=upload.size,
-        sha256=upload.sha256,
         version=version,
         replaces=replaces,
         change_note=change_note,
         uploaded_by=by,
         uploaded_at=now,
     )
-    upload.file.seek(0)
-    material.file.save(upload.original_name, upload.file, save=False)
-    material.save()
-    forget_after_commit(upload)
-    return material
+    return save_checked(material, upload)
 
 
 def correct_material(

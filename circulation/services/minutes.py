@@ -22,7 +22,7 @@ from portal.permissions import Action, may_on_circulation
 from ..meeting_mails import queue_minutes_published
 from ..models import Circulation, Meeting, MeetingMinutes
 from ..templatetags.kairan import format_jst
-from ..upload_stash import forget_after_commit
+from ..upload_stash import save_checked
 from ..uploads import CheckedUpload
 from .decisions import ArchiveRefused, archive_circulation
 from .meetings import MeetingInvalid, MeetingRefused, locked_meeting, log_refusal
@@ -93,21 +93,9 @@ def _store(
 ) -> MeetingMinutes:
     latest = meeting.minutes_versions.aggregate(latest=Max("version"))["latest"] or 0
     minutes = MeetingMinutes(
-        meeting=meeting,
-        version=latest + 1,
-        title=title,
-        original_name=upload.original_name,
-        content_type=upload.content_type,
-        size=upload.size,
-        sha256=upload.sha256,
-        uploaded_by=by,
-        uploaded_at=now,
+        meeting=meeting, version=latest + 1, title=title, uploaded_by=by, uploaded_at=now
     )
-    upload.file.seek(0)
-    minutes.file.save(upload.original_name, upload.file, save=False)
-    minutes.save()
-    forget_after_commit(upload)
-    return minutes
+    return save_checked(minutes, upload)
 
 
 def publish_minutes(
