@@ -136,21 +136,12 @@ def load_demo_circulations(committee: Committee) -> None:
             created_at=now - dt.timedelta(days=10),
         )
         send_circulation(closed.pk, by=secretariat, now=now - dt.timedelta(days=9))
-        recipients = list(closed.recipients.select_related("user").order_by("id"))
         answers = [
             (Reply.Kind.NO_OPINION, "", False),
             (Reply.Kind.OPINION, "監査指摘事項3の改善状況について、会議で説明を受けたい。", True),
             (Reply.Kind.NO_OPINION, "", None),
         ]
-        for recipient, (kind, opinion, meeting) in zip(recipients, answers, strict=False):
-            submit_reply(
-                recipient=recipient,
-                kind=kind,
-                opinion=opinion,
-                meeting_needed=meeting,
-                submitted_by=recipient.user,
-                now=now - dt.timedelta(days=4),
-            )
+        _reply(_recipients(closed), answers, now - dt.timedelta(days=4))
         close_circulation(closed.pk, now=_at_five_pm_jst(-2, now) + dt.timedelta(seconds=30))
 
         # Open, with a week to go and two replies so far.
@@ -163,27 +154,28 @@ def load_demo_circulations(committee: Committee) -> None:
             created_at=now - dt.timedelta(days=1),
         )
         send_circulation(open_one.pk, by=secretariat, now=now - dt.timedelta(hours=20))
-        recipients = list(open_one.recipients.select_related("user").order_by("id"))
-        for recipient, (kind, opinion, meeting) in zip(
-            recipients[-2:],
-            [
-                (Reply.Kind.NO_OPINION, "", False),
-                (Reply.Kind.OPINION, "誤字が1か所あります(3頁)。", False),
-            ],
-            strict=False,
-        ):
-            submit_reply(
-                recipient=recipient,
-                kind=kind,
-                opinion=opinion,
-                meeting_needed=meeting,
-                submitted_by=recipient.user,
-                now=now - dt.timedelta(hours=2),
-            )
+        answers = [
+            (Reply.Kind.NO_OPINION, "", False),
+            (Reply.Kind.OPINION, "誤字が1か所あります(3頁)。", False),
+        ]
+        _reply(_recipients(open_one)[-2:], answers, now - dt.timedelta(hours=2))
 
         # Decided 開催する last week; the meeting is in ten days (created last, so that the
         # two above keep the numbers the README gives them).
         _convened(committee, secretariat, now)
+
+
+def _recipients(circulation: Circulation) -> list[Recipient]:
+    return list(circulation.recipients.select_related("user").order_by("id"))
+
+
+def _reply(
+    recipients: list[Recipient], answers: list[tuple[str, str, bool | None]], when: dt.datetime
+) -> None:
+    """The first recipients answer, each as the member themselves, at `when`."""
+    for recipient, (kind, opinion, meeting) in zip(recipients, answers, strict=False):
+        submit_reply(recipient=recipient, kind=kind, opinion=opinion, meeting_needed=meeting,
+                     submitted_by=recipient.user, now=when)  # fmt: skip
 
 
 def _convened(committee: Committee, secretariat: User, now: dt.datetime) -> None:
@@ -195,23 +187,11 @@ def _convened(committee: Committee, secretariat: User, now: dt.datetime) -> None
         created_at=now - dt.timedelta(days=20),
     )
     send_circulation(convened.pk, by=secretariat, now=now - dt.timedelta(days=19))
-    recipients = list(convened.recipients.select_related("user").order_by("id"))
-    for recipient, (kind, opinion, meeting) in zip(
-        recipients,
-        [
-            (Reply.Kind.OPINION, "障害報告2件の再発防止策について、会議で審議が必要です。", True),
-            (Reply.Kind.NO_OPINION, "", False),
-        ],
-        strict=False,
-    ):
-        submit_reply(
-            recipient=recipient,
-            kind=kind,
-            opinion=opinion,
-            meeting_needed=meeting,
-            submitted_by=recipient.user,
-            now=now - dt.timedelta(days=15),
-        )
+    answers = [
+        (Reply.Kind.OPINION, "障害報告2件の再発防止策について、会議で審議が必要です。", True),
+        (Reply.Kind.NO_OPINION, "", False),
+    ]
+    _reply(_recipients(convened), answers, now - dt.timedelta(days=15))
     close_circulation(convened.pk, now=_at_five_pm_jst(-12, now) + dt.timedelta(seconds=30))
     chair = Membership.objects.current().filter(committee=committee, role=Role.CHAIR).first()
     assert chair is not None, "the demo council needs a chair"
