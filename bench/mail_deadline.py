@@ -36,7 +36,7 @@ def main() -> None:
     require_real_parts("mail_deadline")
     from django.utils import timezone
 
-    from circulation.delivery import outbox_pk_from_message_id
+    from circulation.mail.delivery import outbox_pk_from_message_id
     from circulation.models import Circulation, OutboxMessage
     from circulation.services.sending import send_circulation
     from tests.mail_engine.realparts import SmtpSink, Worker, purge_celery_queue, worker_env

@@ -67,7 +67,7 @@ def measure(now: dt.datetime, rounds: int = 5) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from circulation.due_work import run_due_work
+    from circulation.jobs.due import run_due_work
 
     run_due_work(now=now)  # creates the heartbeat row
     seconds, queries = [], []

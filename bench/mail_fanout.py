@@ -62,7 +62,7 @@ def _raw_once(sink: Any, messages: list[tuple[str, bytes]]) -> dict[str, float]:
     separate = _raw_in_a_process_of_its_own(sink.port, messages)
     assert sink.count() - start_count == len(messages)
     # Not the issue's floor, but the fairer one where the sink offers PIPELINING: the same
-    # client code the workers use (circulation/smtp_pipelining.py), without the outbox.
+    # client code the workers use (circulation/mail/smtp_pipelining.py), without the outbox.
     start_count = sink.count()
     pipelined = _raw_in_a_process_of_its_own(sink.port, messages, pipelined=True)
     assert sink.count() - start_count == len(messages)
@@ -78,7 +78,7 @@ def _raw_once(sink: Any, messages: list[tuple[str, bytes]]) -> dict[str, float]:
 
 _RAW_CLIENT = """
 import pickle, smtplib, sys, time
-from circulation import smtp_pipelining
+from circulation.mail import smtp_pipelining
 port, messages, pipelined = pickle.load(sys.stdin.buffer)
 with smtplib.SMTP("127.0.0.1", port) as client:
     started = time.monotonic()
@@ -113,7 +113,7 @@ def rendered_messages(council: dict[str, Any]) -> list[tuple[str, bytes]]:
     """Render the notices of one circulation exactly as delivery would, then drop the rows."""
     from django.db import transaction
 
-    from circulation.delivery import message_bytes
+    from circulation.mail.delivery import message_bytes
     from circulation.models import OutboxMessage
     from circulation.services.sending import send_circulation
 
@@ -137,7 +137,7 @@ def warm_up(sink: Any, workers: int) -> None:
     imports and connections of their first task (a production worker runs for days)."""
     from django.db import transaction
 
-    from circulation import outbox
+    from circulation.mail import outbox
 
     start_count = sink.count()
     tasks = 4 * workers

@@ -14,14 +14,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from circulation.models import Circulation, Material, Recipient, Reply
+from circulation.services.closing import close_circulation
+from circulation.services.decisions import decide
+from circulation.services.meetings import MeetingDetails, schedule_meeting
+from circulation.services.replies import submit_reply
+from circulation.services.sending import send_circulation
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User
-
-from .models import Circulation, Material, Recipient, Reply
-from .services.closing import close_circulation
-from .services.decisions import decide
-from .services.meetings import MeetingDetails, schedule_meeting
-from .services.replies import submit_reply
-from .services.sending import send_circulation
 
 OPEN_TITLE = "第45回 管理運用会議の議事録について"
 CLOSED_TITLE = "令和8年度 内部監査報告書について"

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.i18n import set_language as django_set_language
 
-from .forms import AcceptInvitationForm
-from .services.accounts import set_language_preference
-from .services.errors import Refused
-from .services.invitations import (
+from portal.forms import AcceptInvitationForm
+from portal.services.accounts import set_language_preference
+from portal.services.errors import Refused
+from portal.services.invitations import (
     InvitationStatus,
     accept_invitation,
     read_invitation,

@@ -16,7 +16,7 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
         return False
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        from circulation.outbox import queue_rendered_mail
+        from circulation.mail.outbox import queue_rendered_mail
 
         message = self.render_mail(template_prefix, email, context)
         html = next(

@@ -13,10 +13,10 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import audit
-from .models import AuditEntry, Committee, Membership, User
-from .services.errors import Refused
-from .services.membership import check_membership_allowed
+from portal import audit
+from portal.models import AuditEntry, Committee, Membership, User
+from portal.services.errors import Refused
+from portal.services.membership import check_membership_allowed
 
 
 class AuditedAdmin(admin.ModelAdmin):

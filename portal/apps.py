@@ -6,4 +6,4 @@ class PortalConfig(AppConfig):
     verbose_name = "Kairan portal"
 
     def ready(self) -> None:
-        from . import auth_events  # noqa: F401  (connects login/logout receivers)
+        from portal import auth_events  # noqa: F401  (connects login/logout receivers)

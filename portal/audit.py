@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditEntry, Committee, User
+from portal.models import AuditEntry, Committee, User
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from . import audit
-from .models import AuditEntry
+from portal import audit
+from portal.models import AuditEntry
 
 
 @receiver(user_logged_in)
@@ -51,7 +51,7 @@ def _origin_of(request: Any) -> Iterator[None]:
     if request is None or not hasattr(request, "META"):
         yield
         return
-    from .middleware import client_ip
+    from portal.middleware import client_ip
 
     origin = audit.Origin(
         ip=client_ip(request),

@@ -16,8 +16,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("kairan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-app.autodiscover_tasks(["portal.auditlog"])  # portal.auditlog.tasks (not an app of its own)
+# Tasks live beside what they run: circulation/mail/tasks.py (delivery) and
+# circulation/jobs/tasks.py (beat's periodic work); portal.auditlog.tasks (retention).
+app.autodiscover_tasks(["circulation.mail", "circulation.jobs", "portal.auditlog"])
 
 
 @app.on_after_finalize.connect

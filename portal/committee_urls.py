@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import member_views, views
+from portal import member_views, views
 
 urlpatterns = [
     path("<int:committee_id>/", views.committee_detail, name="committee_detail"),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .permissions import committees_of, is_secretariat_anywhere
+from portal.permissions import committees_of, is_secretariat_anywhere
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +26,6 @@ def _beat_stale_for(user: Any) -> bool:
     without it no circulation closes and no reminder goes out."""
     if user is None or not user.is_authenticated or not is_secretariat_anywhere(user):
         return False
-    from circulation.due_work import beat_is_stale
+    from circulation.jobs.due import beat_is_stale
 
     return beat_is_stale()

@@ -21,8 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit
-from .models import Committee, Membership, Role, User
+from portal import audit
+from portal.models import Committee, Membership, Role, User
 
 DEMO_COMMITTEE_NAME = "住民基本台帳ネットワークシステム管理運用審議会"
 OTHER_COMMITTEE_NAME = "情報公開審査会"

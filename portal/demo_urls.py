@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import demo_views
+from portal import demo_views
 
 urlpatterns = [
     path("mail/", demo_views.mail_list, name="demo_mail_list"),

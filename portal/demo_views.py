@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
-from .demo_mail import Mail, list_mail, mail_dir, mail_file, read_mail
+from portal.demo_mail import Mail, list_mail, mail_dir, mail_file, read_mail
 
 # For the HTML part: inline styles (mail HTML relies on them) and data: images only; no
 # scripts, no requests to any host, no forms; `sandbox` holds even when opened directly.

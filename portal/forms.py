@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Role, User
-from .services.errors import Refused
-from .services.membership import default_term_end
+from portal.models import Membership, Role, User
+from portal.services.errors import Refused
+from portal.services.membership import default_term_end
 
 
 class DateInput(forms.DateInput):

@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .forms import (
+from portal.forms import (
     ChairAbsenceForm,
     ChangeRoleForm,
     CommitteeSettingsForm,
@@ -27,13 +27,13 @@ from .forms import (
     ReappointForm,
     show_refusal,
 )
-from .models import Committee, Membership, User
-from .permissions import Action, acting_decider_role, committee_or_404, object_or_404
-from .queries import member_rows, person_history, term_status
-from .services import invitations
-from .services import membership as membership_services
-from .services.committees import update_committee_settings
-from .services.errors import Refused
+from portal.models import Committee, Membership, User
+from portal.permissions import Action, acting_decider_role, committee_or_404, object_or_404
+from portal.queries import member_rows, person_history, term_status
+from portal.services import invitations
+from portal.services import membership as membership_services
+from portal.services.committees import update_committee_settings
+from portal.services.errors import Refused
 
 
 def _committee(request: HttpRequest, committee_id: int) -> Committee:

@@ -15,8 +15,8 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from . import audit
-from .permissions import needs_mfa_setup
+from portal import audit
+from portal.permissions import needs_mfa_setup
 
 
 def client_ip(request: HttpRequest) -> str | None:

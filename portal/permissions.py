@@ -22,8 +22,8 @@ from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 
-from . import audit
-from .models import SITTING_ROLES, AuditEntry, Committee, Membership, Role, User
+from portal import audit
+from portal.models import SITTING_ROLES, AuditEntry, Committee, Membership, Role, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -439,7 +439,7 @@ def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Commit
 def circulation_or_404(
     user: User | AnonymousUser, circulation_id: int, action: Action
 ) -> Circulation:
-    from circulation.gate_reads import circulation_with_receipt
+    from circulation.reads.gate import circulation_with_receipt
 
     # One statement: the circulation, its committee and the person's receipt (if any) by
     # the unique (circulation, user) index, written out once per process (the ORM's

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 
-from .models import Committee, Membership, Role
+from portal.models import Committee, Membership, Role
 
 _ROLE_ORDER = {role.value: index for index, role in enumerate(Role)}
 

@@ -388,7 +388,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must never hold up a request when the broker is down: the sweep re-queues.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 # The worker and beat reconnect for ever after Redis comes back (0 would make them give up);
-# requests publish on their own connection that tries once (circulation/outbox.py).
+# requests publish on their own connection that tries once (circulation/mail/outbox.py).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 # Celery's Django fix-up closes every database connection before and after each task unless
@@ -396,7 +396,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 # portal/celery.py applies Django's own rule instead (CONN_MAX_AGE, broken connections).
 CELERY_DB_REUSE_MAX = 1_000_000
 KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
-# Mail engine (circulation/delivery.py, docs/mail-engine.md).
+# Mail engine (circulation/mail/delivery.py, docs/mail-engine.md).
 KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 30, minimum=1)
 KAIRAN_MAIL_MAX_ATTEMPTS = env_int("KAIRAN_MAIL_MAX_ATTEMPTS", 10, minimum=1)
 KAIRAN_MAIL_RETRY_BASE_SECONDS = env_int("KAIRAN_MAIL_RETRY_BASE_SECONDS", 60, minimum=1)

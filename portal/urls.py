@@ -6,9 +6,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from circulation.views.home import home
-
-from . import account_views
-from .auditlog import views as auditlog_views
+from portal import account_views
+from portal.auditlog import views as auditlog_views
 
 admin.autodiscover()
 # The admin logs in through allauth: rate limits and MFA apply there too.

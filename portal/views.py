@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .models import Membership
-from .permissions import Action, committee_or_404, may_on_committee
+from portal.models import Membership
+from portal.permissions import Action, committee_or_404, may_on_committee
 
 
 @login_required

@@ -43,12 +43,12 @@ def _media_and_mail_in_tmp(settings, tmp_path, monkeypatch):
     # Every widget rendered in Python is compared with Django's template (tests/form_rendering.py).
     settings.FORM_RENDERER = "tests.form_rendering.CheckingRenderer"
     # And every field, choice group and form error list rendered in Python with its template.
-    from circulation import form_parts
+    from circulation.forms import parts as form_parts
     from tests.form_rendering import CheckingFormParts
 
     monkeypatch.setattr(form_parts, "parts", CheckingFormParts())
     # Ids and creation times (frozen clocks) repeat across tests: nothing kept may carry over.
-    from circulation import page_parts, tracking_parts
+    from circulation.reads import page_parts, tracking_parts
 
     page_parts.clear()
     tracking_parts.clear()

@@ -1,7 +1,7 @@
 """The whole test suite renders forms through CheckingRenderer (tests/conftest.py): every
 widget that portal.form_renderer renders in Python is also rendered through Django's own
 template, and any difference fails the test that rendered it. Likewise CheckingFormParts for
-the fields, choices and form errors that circulation.form_parts renders in Python."""
+the fields, choices and form errors that circulation.forms.parts renders in Python."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from circulation.form_parts import CHOICES_TEMPLATE, FIELD_TEMPLATE, FORM_ERRORS_TEMPLATE, FormParts
+from circulation.forms.parts import (
+    CHOICES_TEMPLATE,
+    FIELD_TEMPLATE,
+    FORM_ERRORS_TEMPLATE,
+    FormParts,
+)
 from portal.form_renderer import IN_PYTHON, FormRenderer
 
 
@@ -39,7 +44,7 @@ class CheckingRenderer(FormRenderer):
 
 
 class CheckingFormParts(FormParts):
-    """circulation.form_parts, also rendered through its template; any difference fails.
+    """circulation.forms.parts, also rendered through its template; any difference fails.
     Installed for every test by tests/conftest.py."""
 
     checked: set[str] = set()  # template names compared so far (test_form_parts.py)

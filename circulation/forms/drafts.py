@@ -11,14 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from circulation.forms.base import AccessibleForm, date_field, japan_moment, japan_parts, time_field
+from circulation.forms.stashed_upload import KeptUploadMixin
+from circulation.models import Circulation, Material
+from circulation.services.drafts import DraftContent, MaterialEdit, sitting_memberships
+from circulation.services.materials import NewMaterial
+from circulation.uploads.checks import clean_original_name
 from portal.models import Committee, User
-
-from ..models import Circulation, Material
-from ..services.drafts import DraftContent, MaterialEdit, sitting_memberships
-from ..services.materials import NewMaterial
-from ..uploads import clean_original_name
-from .base import AccessibleForm, date_field, japan_moment, japan_parts, time_field
-from .kept_upload import KeptUploadMixin
 
 
 class RecipientChoiceField(forms.ModelMultipleChoiceField):

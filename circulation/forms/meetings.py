@@ -12,10 +12,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import User
-
-from ..models import Meeting
-from ..services.meetings import (
+from circulation.forms.base import AccessibleForm, date_field, japan_moment, japan_parts, time_field
+from circulation.forms.stashed_upload import KeptUploadMixin
+from circulation.models import Meeting
+from circulation.services.meetings import (
     NOTE_MAX_LENGTH,
     PLACE_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -24,9 +24,8 @@ from ..services.meetings import (
     MeetingInvalid,
     check_details,
 )
-from ..services.minutes import TITLE_MAX_LENGTH
-from .base import AccessibleForm, date_field, japan_moment, japan_parts, time_field
-from .kept_upload import KeptUploadMixin
+from circulation.services.minutes import TITLE_MAX_LENGTH
+from portal.models import User
 
 
 class MeetingForm(AccessibleForm):

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Reply
-from .base import AccessibleForm
+from circulation.forms.base import AccessibleForm
+from circulation.models import Reply
 
 MEETING_CHOICES = [("yes", _("審議が必要")), ("no", _("審議は不要"))]
 

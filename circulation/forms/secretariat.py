@@ -8,10 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from circulation.forms.base import AccessibleForm, date_field, japan_moment, time_field
+from circulation.forms.stashed_upload import KeptUploadMixin
 from portal.models import User
-
-from .base import AccessibleForm, date_field, japan_moment, time_field
-from .kept_upload import KeptUploadMixin
 
 
 class ExtendDeadlineForm(AccessibleForm):
@@ -33,7 +32,7 @@ class ExtendDeadlineForm(AccessibleForm):
 
 class CorrectMaterialForm(KeptUploadMixin, AccessibleForm):
     """The corrected file, its title and what changed. An accepted file is kept between
-    submissions (circulation/upload_stash.py, as the draft form does): browsers cannot refill
+    submissions (circulation/uploads/stash.py, as the draft form does): browsers cannot refill
     a file input, so a missing note must not cost the secretariat the file."""
 
     file = forms.FileField(label=_("資料ファイル"))

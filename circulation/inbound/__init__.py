@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..models import InboundMessage
+    from circulation.models import InboundMessage
 
 
 def receive_raw_message(raw: bytes, *, source: str, **kwargs: Any) -> InboundMessage:
-    from .service import receive_raw_message as receive
+    from circulation.inbound.service import receive_raw_message as receive
 
     return receive(raw, source=source, **kwargs)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from .service import receive_raw_message
+from circulation.inbound.service import receive_raw_message
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import QuerySet
 
-from ..meeting_mails import PURPOSES as MEETING_PURPOSES
-from ..models import OutboxMessage, Recipient
-from ..tokens import Purpose, TokenRefused, is_revoked, read_token, token_in_address
-from .parsing import ParsedMail, normalise_address
+from circulation.inbound.parsing import ParsedMail, normalise_address
+from circulation.mail.meeting import PURPOSES as MEETING_PURPOSES
+from circulation.mail.tokens import Purpose, TokenRefused, is_revoked, read_token, token_in_address
+from circulation.models import OutboxMessage, Recipient
 
 TOKEN, THREAD = "token", "thread"
 _OUTBOX_ID = re.compile(r"^<outbox-(\d+)@([^>]+)>$")

@@ -15,8 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 
-from .charsets import decode_bytes, decode_header_value
-from .text import html_to_text
+from circulation.inbound.charsets import decode_bytes, decode_header_value
+from circulation.inbound.text import html_to_text
 
 AUTO_REPLY, BOUNCE = "auto_reply", "bounce"
 

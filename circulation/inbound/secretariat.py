@@ -19,14 +19,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from circulation.inbound.service import attach_to_reply
+from circulation.inbound.text import Interpretation, interpret
+from circulation.mail.receipts import send_mail_reply_receipt
+from circulation.models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
+from circulation.services.replies import ReplyRefused, submit_reply
 from portal import audit
 from portal.models import Committee, Membership, User
-
-from ..models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
-from ..services.replies import ReplyRefused, submit_reply
-from .mails import send_mail_reply_receipt
-from .service import attach_to_reply
-from .text import Interpretation, interpret
 
 S = InboundMessage.State
 

@@ -23,17 +23,16 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from circulation.inbound.matching import TOKEN, find_recipient, meeting_mail_answered
+from circulation.inbound.parsing import BOUNCE, ParsedMail, normalise_address, parse_message
+from circulation.inbound.text import Interpretation, interpret, strip_quotes
+from circulation.mail.receipts import send_held_answer, send_late_answer, send_mail_reply_receipt
+from circulation.mail.tokens import plain_reply_address
+from circulation.models import InboundAttachment, InboundMessage, OutboxMessage, Recipient, Reply
+from circulation.services.replies import ReplyInvalid, ReplyRefused, submit_reply
 from portal import audit
 from portal.models import User
 from portal.permissions import still_sits
-
-from ..models import InboundAttachment, InboundMessage, OutboxMessage, Recipient, Reply
-from ..services.replies import ReplyInvalid, ReplyRefused, submit_reply
-from ..tokens import plain_reply_address
-from .mails import send_held_answer, send_late_answer, send_mail_reply_receipt
-from .matching import TOKEN, find_recipient, meeting_mail_answered
-from .parsing import BOUNCE, ParsedMail, normalise_address, parse_message
-from .text import Interpretation, interpret, strip_quotes
 
 log = logging.getLogger(__name__)
 S = InboundMessage.State

@@ -7,12 +7,11 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from circulation.mail.circulation import send_closing_summary
+from circulation.models import Circulation
 from portal import audit
 from portal.models import Membership, Role, User
 from portal.permissions import decider_of, remember_receipt, remembering
-
-from ..mails import send_closing_summary
-from ..models import Circulation
 
 
 def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.db.models import F
 
-from ..models import Circulation
+from circulation.models import Circulation
 
 
 def content_changed(circulation: Circulation) -> None:
     """Call in the transaction of every change to a sent circulation's materials, questions
     or answers. The member's page keeps those parts rendered per version
-    (circulation/page_parts.py); a change without a new version would not be shown."""
+    (circulation/reads/page_parts.py); a change without a new version would not be shown."""
     Circulation.objects.filter(pk=circulation.pk).update(content_version=F("content_version") + 1)

@@ -9,13 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.mail.circulation import send_deadline_extended
+from circulation.models import Circulation, DeadlineExtension
+from circulation.templatetags.kairan import format_jst
 from portal import audit
 from portal.models import User
 from portal.permissions import sitting
-
-from ..mails import send_deadline_extended
-from ..models import Circulation, DeadlineExtension
-from ..templatetags.kairan import format_jst
 
 
 class ExtensionRefused(Exception):

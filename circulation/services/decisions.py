@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from circulation.mail.decision import send_decider_changed, send_decision_notice
+from circulation.models import Circulation, Decision
 from portal import audit
 from portal.models import Committee, Membership, Role, User
 from portal.permissions import (
@@ -20,9 +22,6 @@ from portal.permissions import (
     may_see_circulation,
     roles_on,
 )
-
-from ..decision_mails import send_decider_changed, send_decision_notice
-from ..models import Circulation, Decision
 
 REASON_REQUIRED = gettext_lazy("理由を入力してください。")
 REASON_MAX_LENGTH = 4000

@@ -14,11 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.models import Circulation, Recipient
+from circulation.services.materials import NewMaterial, store_material
 from portal import audit
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User
-
-from ..models import Circulation, Recipient
-from .materials import NewMaterial, store_material
 
 # When a person holds two sitting seats, the recipient row names the senior one.
 _SEAT_ORDER = {Role.CHAIR: 0, Role.ACTING_CHAIR: 1, Role.MEMBER: 2}

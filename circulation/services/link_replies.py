@@ -10,12 +10,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from circulation.mail.receipts import send_mail_reply_receipt
+from circulation.mail.tokens import TokenData
+from circulation.models import Recipient, Reply
+from circulation.services.replies import ReplyRefused, submit_reply
 from portal.models import User
-
-from ..inbound.mails import send_mail_reply_receipt
-from ..models import Recipient, Reply
-from ..tokens import TokenData
-from .replies import ReplyRefused, submit_reply
 
 
 def reply_no_opinion_by_link(

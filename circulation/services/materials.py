@@ -11,14 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.mail.circulation import send_material_corrected
+from circulation.models import Circulation, Material, MaterialOpening, Recipient
+from circulation.services.content import content_changed
+from circulation.uploads.checks import CheckedUpload
+from circulation.uploads.stash import save_checked
 from portal import audit
 from portal.models import User
-
-from ..mails import send_material_corrected
-from ..models import Circulation, Material, MaterialOpening, Recipient
-from ..upload_stash import save_checked
-from ..uploads import CheckedUpload
-from .content import content_changed
 
 
 @dataclass

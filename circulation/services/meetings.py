@@ -2,7 +2,7 @@
 
 Only the secretariat does these, only for a circulation decided 開催する. Each one changes
 the meeting, writes its audit entry and queues a notice to every invitee
-(circulation/meeting_mails.py) in one transaction. Every notice is keyed on the meeting's
+(circulation/mail/meeting.py) in one transaction. Every notice is keyed on the meeting's
 version, which each of these bumps, so a change sends one new notice per person and a
 repeated call none.
 
@@ -14,7 +14,7 @@ secretariat, not decided to convene, already started…; logged as `meeting.refu
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -24,14 +24,14 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from circulation.mail.meeting import CANCELLED, CHANGED, INVITATION, queue_meeting_notices
+from circulation.models import Circulation, Decision, Meeting
+from circulation.models.meeting import MeetingDetails
+from circulation.templatetags.kairan import format_jst
 from portal import audit
 from portal.models import User
 from portal.permissions import Action, may_on_circulation
 from portal.services.errors import Refused
-
-from ..meeting_mails import CANCELLED, CHANGED, INVITATION, queue_meeting_notices
-from ..models import Circulation, Decision, Meeting
-from ..templatetags.kairan import format_jst
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 PLACE_MAX_LENGTH = 200
@@ -54,21 +54,6 @@ class MeetingRefused(Refused):
     def __init__(self, message: str | Promise, code: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass(frozen=True)
-class MeetingDetails:
-    """When and where, as the secretariat gives them (times aware)."""
-
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    place: str = ""
-    web_url: str = ""
-    note: str = ""
-
-    @classmethod
-    def of(cls, meeting: Meeting) -> MeetingDetails:
-        return cls(**{f.name: getattr(meeting, f.name) for f in fields(cls)})
 
 
 _URL = URLValidator(schemes=["http", "https"])

@@ -2,7 +2,7 @@
 begun, may upload a better version until it publishes them (公開する), and publishing tells
 every invitee and files the circulation (完了) through the archive service.
 
-Uploads are checked by content like materials (circulation/uploads.py) before they reach
+Uploads are checked by content like materials (circulation/uploads/checks.py) before they reach
 here; a refused file or a refusal here never loses an accepted file (the form keeps it).
 """
 
@@ -15,17 +15,21 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.mail.meeting import queue_minutes_published
+from circulation.models import Circulation, Meeting, MeetingMinutes
+from circulation.services.decisions import ArchiveRefused, archive_circulation
+from circulation.services.meetings import (
+    MeetingInvalid,
+    MeetingRefused,
+    locked_meeting,
+    log_refusal,
+)
+from circulation.templatetags.kairan import format_jst
+from circulation.uploads.checks import CheckedUpload
+from circulation.uploads.stash import save_checked
 from portal import audit
 from portal.models import User
 from portal.permissions import Action, may_on_circulation
-
-from ..meeting_mails import queue_minutes_published
-from ..models import Circulation, Meeting, MeetingMinutes
-from ..templatetags.kairan import format_jst
-from ..upload_stash import save_checked
-from ..uploads import CheckedUpload
-from .decisions import ArchiveRefused, archive_circulation
-from .meetings import MeetingInvalid, MeetingRefused, locked_meeting, log_refusal
 
 TITLE_MAX_LENGTH = 200
 

@@ -9,13 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.mail.circulation import send_answer, send_question_received
+from circulation.models import Answer, Circulation, Question
+from circulation.services.content import content_changed
 from portal import audit
 from portal.models import Membership, Role, User
 from portal.permissions import still_sits
-
-from ..mails import send_answer, send_question_received
-from ..models import Answer, Circulation, Question
-from .content import content_changed
 
 MAX_TEXT = 4000
 

@@ -8,11 +8,10 @@ import zoneinfo
 
 from django.utils.translation import gettext as _
 
+from circulation.models import Circulation
+from circulation.reads.records import ReplyRow, build_record
 from portal import audit
 from portal.models import User
-
-from ..models import Circulation
-from ..records import ReplyRow, build_record
 
 JST = zoneinfo.ZoneInfo("Asia/Tokyo")
 # Spreadsheets run a cell starting with these as a formula (CSV injection).

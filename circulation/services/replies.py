@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from circulation.mail.circulation import send_reply_receipt
+from circulation.models import Circulation, Recipient, Reply
+from circulation.reads.gate import locked_receipt
 from portal import audit
 from portal.models import User
 from portal.permissions import still_sits
-
-from ..gate_reads import locked_receipt
-from ..mails import send_reply_receipt
-from ..models import Circulation, Recipient, Reply
 
 # The same words for whoever sent it: the member (web, link, mail) or the secretariat
 # recording a held mail as the member's reply.
@@ -148,6 +147,6 @@ def _record_reply(
 
 
 def _deadline_text(circulation: Circulation) -> str:
-    from ..templatetags.kairan import format_jst
+    from circulation.templatetags.kairan import format_jst
 
     return format_jst(circulation.deadline)

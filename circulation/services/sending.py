@@ -8,12 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.mail.circulation import notice
+from circulation.mail.outbox import queue_mails
+from circulation.models import Circulation
 from portal import audit
 from portal.models import SITTING_ROLES, Membership, User
-
-from ..mails import notice
-from ..models import Circulation
-from ..outbox import queue_mails
 
 
 class SendRefused(Exception):

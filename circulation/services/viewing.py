@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
+from circulation.models import Circulation
 from portal import audit
 from portal.models import User
-
-from ..models import Circulation
 
 
 def record_circulation_view(circulation: Circulation, *, user: User, page: str) -> None:

@@ -1,6 +1,6 @@
 """`{% field_part %}`, `{% choices_part %}` and `{% form_errors_part %}`: the templates
 circulation/_field.html, _choices.html and _form_errors.html, rendered in Python
-(circulation/form_parts.py says why, and how the two are kept the same)."""
+(circulation/forms/parts.py says why, and how the two are kept the same)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django import template
 from django.forms import BaseForm, BoundField
 from django.utils.safestring import SafeString
 
-from circulation import form_parts
+from circulation.forms import parts as form_parts
 
 register = template.Library()
 

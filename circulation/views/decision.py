@@ -16,6 +16,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from circulation.models import Circulation
+from circulation.reads.meetings import panel_of
+from circulation.reads.records import build_record
+from circulation.services.decisions import (
+    REASON_MAX_LENGTH,
+    REASON_REQUIRED,
+    ArchiveRefused,
+    DecisionInvalid,
+    DecisionRefused,
+    archive_circulation,
+    decide,
+)
+from circulation.services.viewing import record_circulation_view
 from portal.models import Role
 from portal.permissions import (
     Action,
@@ -26,20 +39,6 @@ from portal.permissions import (
     may_on_committee,
 )
 from portal.services.membership import set_chair_absent
-
-from ..meeting_reads import panel_of
-from ..models import Circulation
-from ..records import build_record
-from ..services.decisions import (
-    REASON_MAX_LENGTH,
-    REASON_REQUIRED,
-    ArchiveRefused,
-    DecisionInvalid,
-    DecisionRefused,
-    archive_circulation,
-    decide,
-)
-from ..services.viewing import record_circulation_view
 
 
 class DecisionForm(forms.Form):

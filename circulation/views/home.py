@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ..listings import home_for
-from ..meeting_reads import upcoming_meetings
+from circulation.reads.listings import home_for
+from circulation.reads.meetings import upcoming_meetings
 
 
 @login_required

@@ -11,11 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.models import Committee
-from portal.permissions import Action, committee_or_404, object_or_404
-
-from ..inbound.parsing import parse_message
-from ..inbound.secretariat import (
+from circulation.inbound.parsing import parse_message
+from circulation.inbound.secretariat import (
     AlreadyHandled,
     assign_message,
     assignable_recipients,
@@ -26,9 +23,11 @@ from ..inbound.secretariat import (
     suggested_reading,
     visible_to,
 )
-from ..models import InboundAttachment, InboundMessage, Reply
-from ..services.replies import ReplyInvalid, ReplyRefused
-from .links import MEETING_CHOICES
+from circulation.models import InboundAttachment, InboundMessage, Reply
+from circulation.services.replies import ReplyInvalid, ReplyRefused
+from circulation.views.links import MEETING_CHOICES
+from portal.models import Committee
+from portal.permissions import Action, committee_or_404, object_or_404
 
 
 class AssignForm(forms.Form):

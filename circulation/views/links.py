@@ -5,7 +5,7 @@ page with one button, and only its POST records the reply. 「回答する」 op
 authorised by the token (or the circulation page when the member is logged in). A link
 opened by someone logged in as another person is refused, and every refusal is logged.
 
-`reply_links(recipient)` (from circulation.tokens, re-exported here) gives the URLs and the
+`reply_links(recipient)` (from circulation.mail.tokens, re-exported here) gives the URLs and the
 Reply-To address for any mail that should carry them (the notice; reminders).
 """
 
@@ -21,13 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.permissions import Action, circulation_or_404, object_or_404
-
-from ..models import Recipient, Reply
-from ..services.link_replies import reply_by_link, reply_no_opinion_by_link
-from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused
-from ..text import render_markdown
-from ..tokens import (
+from circulation.mail.tokens import (
     Purpose,
     TokenData,
     TokenRefused,
@@ -36,6 +30,11 @@ from ..tokens import (
     reply_links,
     revoke_tokens,
 )
+from circulation.models import Recipient, Reply
+from circulation.reads.markdown import render_markdown
+from circulation.services.link_replies import reply_by_link, reply_no_opinion_by_link
+from circulation.services.replies import ReplyConflict, ReplyInvalid, ReplyRefused
+from portal.permissions import Action, circulation_or_404, object_or_404
 
 __all__ = ["circulation_links", "reply_link", "reply_links", "revoke_links"]
 

@@ -10,12 +10,11 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 
+from circulation.models import Circulation, Material
+from circulation.services.materials import record_material_opening
+from circulation.uploads.checks import extension_of, is_viewable
 from portal.models import Role
 from portal.permissions import Action, circulation_or_404, object_or_404, refuse, roles_on
-
-from ..models import Circulation, Material
-from ..services.materials import record_material_opening
-from ..uploads import extension_of, is_viewable
 
 # Shown inline, a text file or image must not run anything (PDF viewers need no CSP help
 # and break inside a sandbox).

@@ -15,18 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.permissions import (
-    Action,
-    circulation_or_404,
-    may_on_circulation,
-    meeting_or_404,
-    object_or_404,
+from circulation.forms.meetings import (
+    CancelMeetingForm,
+    ChangeMeetingForm,
+    MeetingForm,
+    MinutesForm,
 )
-
-from ..forms.meetings import CancelMeetingForm, ChangeMeetingForm, MeetingForm, MinutesForm
-from ..ical import meeting_calendar
-from ..models import Circulation, Meeting, MeetingMinutes
-from ..services.meetings import (
+from circulation.mail.ical import meeting_calendar
+from circulation.models import Circulation, Meeting, MeetingMinutes
+from circulation.reads.markdown import render_markdown
+from circulation.services.meetings import (
     MeetingInvalid,
     MeetingRefused,
     cancel_meeting,
@@ -35,15 +33,21 @@ from ..services.meetings import (
     schedule_meeting,
     schedule_refusal,
 )
-from ..services.minutes import (
+from circulation.services.minutes import (
     minutes_refusal,
     publish_minutes,
     record_minutes_download,
     upload_minutes,
 )
-from ..services.viewing import record_circulation_view
-from ..text import render_markdown
-from .materials import content_disposition
+from circulation.services.viewing import record_circulation_view
+from circulation.views.materials import content_disposition
+from portal.permissions import (
+    Action,
+    circulation_or_404,
+    may_on_circulation,
+    meeting_or_404,
+    object_or_404,
+)
 
 TEMPLATES = "circulation/meeting/"
 

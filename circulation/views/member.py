@@ -17,6 +17,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from circulation.forms.member import QuestionForm, ReplyForm
+from circulation.models import Circulation, DeadlineExtension, Decision, Recipient, Reply
+from circulation.reads.markdown import render_markdown
+from circulation.reads.meetings import meeting_panel
+from circulation.reads.page_parts import materials_html, qa_html
+from circulation.services.questions import QuestionRefused, ask_question
+from circulation.services.replies import (
+    TERM_ENDED,
+    ReplyConflict,
+    ReplyInvalid,
+    ReplyRefused,
+    submit_reply,
+)
+from circulation.services.viewing import record_circulation_view
+from circulation.templatetags.kairan import format_jst
+from circulation.views import unsent as kept_input
 from portal.models import Role, User
 from portal.permissions import (
     Action,
@@ -28,23 +44,6 @@ from portal.permissions import (
     refuse,
     roles_on,
 )
-
-from .. import kept_input
-from ..forms.member import QuestionForm, ReplyForm
-from ..meeting_reads import meeting_panel
-from ..models import Circulation, DeadlineExtension, Decision, Recipient, Reply
-from ..page_parts import materials_html, qa_html
-from ..services.questions import QuestionRefused, ask_question
-from ..services.replies import (
-    TERM_ENDED,
-    ReplyConflict,
-    ReplyInvalid,
-    ReplyRefused,
-    submit_reply,
-)
-from ..services.viewing import record_circulation_view
-from ..templatetags.kairan import format_jst
-from ..text import render_markdown
 
 DETAIL_TEMPLATE = "circulation/member/circulation_detail.html"
 SESSION_ENDED = {

@@ -8,16 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from circulation.reads.records import build_record
+from circulation.services.records import export_replies_csv
+from circulation.services.viewing import record_circulation_view
 from portal.permissions import (
     Action,
     circulation_or_404,
     may_on_circulation,
     may_see_member_names,
 )
-
-from ..records import build_record
-from ..services.records import export_replies_csv
-from ..services.viewing import record_circulation_view
 
 
 def _masked(request: HttpRequest, may_unmask: bool) -> bool:

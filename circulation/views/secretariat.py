@@ -15,27 +15,26 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.models import Committee
-from portal.permissions import Action, circulation_or_404, committee_or_404
-
-from ..forms.base import japan_parts
-from ..forms.drafts import (
+from circulation.forms.base import japan_parts
+from circulation.forms.drafts import (
     DraftForm,
     existing_material_formset,
     new_material_formset,
     upcoming_default_deadline,
 )
-from ..listings import committee_circulations
-from ..models import Circulation
-from ..services.drafts import (
+from circulation.models import Circulation
+from circulation.reads.listings import committee_circulations
+from circulation.services.drafts import (
     DraftConflict,
     DraftRefused,
     create_draft,
     discard_circulation,
     update_draft,
 )
-from ..services.sending import SendRefused, send_circulation
-from .member import DETAIL_TEMPLATE, page_context
+from circulation.services.sending import SendRefused, send_circulation
+from circulation.views.member import DETAIL_TEMPLATE, page_context
+from portal.models import Committee
+from portal.permissions import Action, circulation_or_404, committee_or_404
 
 FORM_TEMPLATE = "circulation/secretariat/draft_form.html"
 

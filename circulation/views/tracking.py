@@ -12,20 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from circulation.forms.base import japan_parts
+from circulation.forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
+from circulation.models import Circulation, Material, Question
+from circulation.reads.qa import QAItem, qa_items
+from circulation.reads.tracking import tracking
+from circulation.reads.tracking_parts import materials_html, qa_html, rows_html
+from circulation.services.deadlines import ExtensionRefused, extend_deadline
+from circulation.services.materials import CorrectionRefused, correct_material
+from circulation.services.questions import QuestionRefused, answer_question
+from circulation.services.viewing import record_circulation_view
+from circulation.views.member import extensions_of
 from portal.models import Role
 from portal.permissions import Action, circulation_or_404, object_or_404, roles_on
-
-from ..forms.base import japan_parts
-from ..forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
-from ..models import Circulation, Material, Question
-from ..qa import QAItem, qa_items
-from ..services.deadlines import ExtensionRefused, extend_deadline
-from ..services.materials import CorrectionRefused, correct_material
-from ..services.questions import QuestionRefused, answer_question
-from ..services.viewing import record_circulation_view
-from ..tracking import tracking
-from ..tracking_parts import materials_html, qa_html, rows_html
-from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
 

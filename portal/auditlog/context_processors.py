@@ -11,8 +11,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from ..permissions import Action, committees_of, may_on_committee
-from .reviews import overdue_committee_ids
+from portal.auditlog.reviews import overdue_committee_ids
+from portal.permissions import Action, committees_of, may_on_committee
 
 
 def _log_committee_ids(user: Any) -> set[int]:

@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Committee, LogReview, User
-from .services import Criteria, people_of
+from portal.auditlog.services import Criteria, people_of
+from portal.models import Committee, LogReview, User
 
 
 class DateInput(forms.DateInput):

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from .. import audit
-from ..models import AuditEntry
+from portal import audit
+from portal.models import AuditEntry
 
 
 class RefusalAuditMiddleware:

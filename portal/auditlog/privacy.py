@@ -7,8 +7,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from .. import audit
-from ..models import User
+from portal import audit
+from portal.models import User
 
 
 def acknowledge_privacy_notice(user: User, now: dt.datetime | None = None) -> bool:

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import audit
-from ..models import AuditEntry
+from portal import audit
+from portal.models import AuditEntry
 
 
 def retention_cutoff(now: dt.datetime | None = None) -> dt.datetime:

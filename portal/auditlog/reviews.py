@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit
-from ..models import Committee, LogReview, User
-from ..permissions import Action, committees_of, may_on_committee
+from portal import audit
+from portal.models import Committee, LogReview, User
+from portal.permissions import Action, committees_of, may_on_committee
 
 
 class ReviewInvalid(ValueError):

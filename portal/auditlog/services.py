@@ -26,8 +26,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .. import audit
-from ..models import AuditEntry, Committee, Membership, User
+from portal import audit
+from portal.models import AuditEntry, Committee, Membership, User
 
 JST = ZoneInfo("Asia/Tokyo")
 PAGE_SIZE = 50

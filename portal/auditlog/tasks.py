@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .retention import expire_audit_entries
+from portal.auditlog.retention import expire_audit_entries
 
 
 @shared_task(name="portal.auditlog.tasks.expire_audit_log")

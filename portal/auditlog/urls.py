@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from portal.auditlog import views
 
 urlpatterns = [
     path("", views.audit_log, name="audit_log"),

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..models import Committee, LogReview
-from ..permissions import Action, committee_or_404, committees_or_404
-from . import privacy, reviews, services
-from .forms import AuditFilterForm, LogReviewForm
+from portal.auditlog import privacy, reviews, services
+from portal.auditlog.forms import AuditFilterForm, LogReviewForm
+from portal.models import Committee, LogReview
+from portal.permissions import Action, committee_or_404, committees_or_404
 
 
 def _allowed_committees(request: HttpRequest) -> list[Committee]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .. import audit
-from ..models import User
+from portal import audit
+from portal.models import User
 
 
 def set_language_preference(user: User, language: str) -> bool:

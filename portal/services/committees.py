@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .. import audit
-from ..models import Committee, User
+from portal import audit
+from portal.models import Committee, User
 
 SETTINGS = ("reminder_offsets_hours", "chair_reminder_days", "show_member_names")
 

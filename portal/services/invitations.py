@@ -20,12 +20,11 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from circulation.mail.outbox import queue_mail
 from circulation.models import OutboxMessage
-from circulation.outbox import queue_mail
-
-from .. import audit
-from ..models import AuditEntry, Membership, User
-from .errors import Refused
+from portal import audit
+from portal.models import AuditEntry, Membership, User
+from portal.services.errors import Refused
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

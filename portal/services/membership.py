@@ -15,12 +15,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from circulation.services.decisions import tell_new_decider
-
-from .. import audit
-from ..models import SINGLE_SEAT_ROLES, Committee, Membership, Role, User
-from ..permissions import decider_of
-from .errors import Refused
-from .invitations import queue_invitation_mail
+from portal import audit
+from portal.models import SINGLE_SEAT_ROLES, Committee, Membership, Role, User
+from portal.permissions import decider_of
+from portal.services.errors import Refused
+from portal.services.invitations import queue_invitation_mail
 
 
 def default_term_end(term_start: dt.date) -> dt.date:

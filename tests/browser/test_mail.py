@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from circulation.due_work import run_due_work
+from circulation.jobs.due import run_due_work
 from circulation.models import Decision, OutboxMessage
 from circulation.services.closing import close_circulation
 from tests.browser import flows

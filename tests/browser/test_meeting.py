@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from circulation.due_work import record_heartbeat
+from circulation.jobs.due import record_heartbeat
 from circulation.models import Meeting
 from tests.browser.a11y import assert_errors_tied_to_fields, check_page
 from tests.browser.helpers import login

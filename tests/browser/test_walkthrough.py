@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import pytest
 
-from circulation.due_work import run_due_work
+from circulation.jobs.due import run_due_work
 from circulation.models import Answer, Circulation, Decision, OutboxMessage, Question, Recipient
 from circulation.services.closing import close_circulation
 from tests.browser import flows

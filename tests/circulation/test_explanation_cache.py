@@ -1,4 +1,4 @@
-"""The explanation's HTML is kept per process, keyed by the text itself (circulation/text.py):
+"""The explanation's HTML is kept per process, keyed by the text itself (circulation/reads/markdown.py):
 rendered once, shown again without markdown, still sanitised, and an edited explanation —
 by whatever means — shows at once."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from circulation import text
 from circulation.models import Circulation
-from circulation.text import render_markdown
+from circulation.reads import markdown as text
+from circulation.reads.markdown import render_markdown
 from tests.circulation.helpers import sent_circulation
 
 pytestmark = pytest.mark.django_db

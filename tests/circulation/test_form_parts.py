@@ -1,4 +1,4 @@
-"""circulation.form_parts renders a field, a group of choices and a form's errors in Python:
+"""circulation.forms.parts renders a field, a group of choices and a form's errors in Python:
 the output must be exactly what the templates circulation/_field.html, _choices.html and
 _form_errors.html give, for every field of the portal's forms. (The rest of the suite checks
 every one it renders the same way, through tests/form_rendering.py.)"""
@@ -11,14 +11,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from circulation import form_parts
-from circulation.form_parts import (
+from circulation.forms import parts as form_parts
+from circulation.forms.member import QuestionForm, ReplyForm
+from circulation.forms.parts import (
     CHOICES_TEMPLATE,
     FIELD_TEMPLATE,
     FORM_ERRORS_TEMPLATE,
     FormParts,
 )
-from circulation.forms.member import QuestionForm, ReplyForm
 from tests.form_rendering import CheckingFormParts, RenderedDifferently
 from tests.foundation.test_form_renderer import _forms
 

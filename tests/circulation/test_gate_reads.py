@@ -1,4 +1,4 @@
-"""The written-out reads of circulation/gate_reads.py give what the ORM gives: every field of
+"""The written-out reads of circulation/reads/gate.py give what the ORM gives: every field of
 every instance, the related objects select_related would leave (so reading them costs no
 query), None where a LEFT JOIN found nothing, and the lock on the receipt."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.db import models
 
-from circulation.gate_reads import circulation_with_receipt, locked_receipt
 from circulation.models import Circulation, Recipient, Reply
+from circulation.reads.gate import circulation_with_receipt, locked_receipt
 from circulation.services.replies import submit_reply
 from portal.models import Committee
 from tests.circulation.helpers import draft_circulation, sent_circulation
@@ -87,6 +87,6 @@ def test_the_locked_read_is_the_receipt_as_the_orm_reads_it(council, django_asse
 @pytest.mark.postgres
 def test_the_locked_read_locks_only_the_receipt():
     """On PostgreSQL: FOR UPDATE OF the Recipient row, as select_for_update(of=("self",))."""
-    from circulation.gate_reads import _locked_sql
+    from circulation.reads.gate import _locked_sql
 
     assert _locked_sql().endswith(' FOR UPDATE OF "circulation_recipient"')

@@ -12,7 +12,7 @@ from django.urls import reverse
 from circulation.models import Circulation, Material, MaterialOpening
 from circulation.services.materials import NewMaterial, store_material
 from circulation.services.sending import send_circulation
-from circulation.uploads import check_upload
+from circulation.uploads.checks import check_upload
 from portal.models import AuditEntry
 from tests.circulation import files
 from tests.circulation.conftest import JST, START

@@ -1,5 +1,5 @@
 """The member page's materials list and Q&A are kept rendered per version of the
-circulation's content (circulation/page_parts.py): a page from the kept parts is the page
+circulation's content (circulation/reads/page_parts.py): a page from the kept parts is the page
 rendered afresh; a correction, a question and an answer show at once, to every member; names
 are never kept; drafts are never kept."""
 
@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from circulation import page_parts
 from circulation.models import Circulation
+from circulation.reads import page_parts
 from circulation.services.questions import answer_question, ask_question
 from tests.circulation import files
 from tests.circulation.helpers import PDF_BYTES, draft_circulation, sent_circulation

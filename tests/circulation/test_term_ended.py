@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from circulation.due_work import committee_rules, due_reminders, run_due_work
 from circulation.inbound.service import receive_raw_message
+from circulation.jobs.due import committee_rules, due_reminders, run_due_work
 from circulation.models import InboundMessage, OutboxMessage, Question, Reply
 from circulation.services.questions import QuestionRefused, ask_question
 from circulation.services.replies import ReplyRefused, submit_reply

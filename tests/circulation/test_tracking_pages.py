@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from circulation.models import Circulation
+from circulation.reads.tracking import TRACKING_PAGE_SIZE, Tracking
 from circulation.services.materials import record_material_opening
 from circulation.services.replies import submit_reply
 from circulation.services.sending import send_circulation
-from circulation.tracking import TRACKING_PAGE_SIZE, Tracking
 from portal.models import Role
 from tests.circulation.conftest import JST
 from tests.circulation.helpers import draft_circulation

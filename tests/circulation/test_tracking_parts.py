@@ -1,5 +1,5 @@
 """The tracking page keeps its materials list, its Q&A and its rows rendered
-(circulation/tracking_parts.py): a page from the kept parts is the page rendered afresh;
+(circulation/reads/tracking_parts.py): a page from the kept parts is the page rendered afresh;
 every change — a correction, a question, an answer, a reply, an opening, a renamed person,
 the close — shows at once; and each answer form carries the CSRF token of the session that
 asked for the page, never a kept one."""
@@ -16,8 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from circulation import page_parts, tracking_parts
 from circulation.models import Circulation, Recipient
+from circulation.reads import page_parts, tracking_parts
 from circulation.services.closing import close_circulation
 from circulation.services.materials import record_material_opening
 from circulation.services.questions import answer_question, ask_question

@@ -1,4 +1,4 @@
-"""The tracking page's queries compiled once (circulation/tracking_sql.py) give what the ORM's
+"""The tracking page's queries compiled once (circulation/reads/tracking_sql.py) give what the ORM's
 querysets give: the same recipients in the same order for every filter and slice, with
 their names, dates (converted as the ORM converts them) and materials opened, and the same
 counts."""
@@ -11,11 +11,11 @@ import pytest
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from circulation import tracking_sql
 from circulation.models import Circulation, MaterialOpening, OutboxMessage
+from circulation.reads import tracking_sql
+from circulation.reads.tracking import FILTERS, chosen_filter, tracking
 from circulation.services.materials import record_material_opening
 from circulation.services.replies import submit_reply
-from circulation.tracking import FILTERS, chosen_filter, tracking
 from portal.models import Role
 from tests.circulation.helpers import sent_circulation
 from tests.factories import MembershipFactory, UserFactory

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from circulation.uploads import UploadRefused, check_upload, clean_original_name
+from circulation.uploads.checks import UploadRefused, check_upload, clean_original_name
 from tests.circulation import files
 from tests.circulation.helpers import PDF_BYTES
 

@@ -111,7 +111,7 @@ def test_the_english_page_speaks_english(client, council):
 def test_beat_reminds_at_the_new_moments(council):
     import time_machine
 
-    from circulation.due_work import run_due_work
+    from circulation.jobs.due import run_due_work
     from circulation.models import OutboxMessage
     from portal.services.committees import update_committee_settings
     from tests.circulation.helpers import sent_circulation

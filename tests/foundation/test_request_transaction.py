@@ -17,7 +17,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 
-from circulation import outbox
+from circulation.mail import outbox
 from circulation.models import Circulation, OutboxMessage
 from portal import audit
 from portal.models import AuditEntry

@@ -43,7 +43,7 @@ def sent_to() -> list[str]:
 def queue_plain_mails(n: int, prefix: str = "member", purpose: str = "test.mail") -> list:
     """n plain outbox rows, to prefix0@example.jp, prefix1@example.jp, … (one transaction each
     unless the caller holds one)."""
-    from circulation.outbox import queue_rendered_mail
+    from circulation.mail.outbox import queue_rendered_mail
 
     return [
         queue_rendered_mail(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from circulation import delivery, outbox
+from circulation.mail import delivery, outbox
 from tests.mail_engine.backends import ScriptedBackend
 
 

@@ -12,7 +12,7 @@ import time_machine
 from django.core import mail
 from django.db import transaction
 
-from circulation import delivery, outbox, tasks
+from circulation.mail import delivery, outbox, tasks
 from circulation.models import OutboxMessage
 from tests.circulation.helpers import sent_circulation
 from tests.mail_engine.backends import queue_plain_mails

@@ -11,7 +11,7 @@ import pytest
 from django.db import connections, transaction
 from django.utils import timezone
 
-from circulation import delivery
+from circulation.mail import delivery
 from circulation.models import OutboxMessage
 from tests.mail_engine.backends import queue_plain_mails
 

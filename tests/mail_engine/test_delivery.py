@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from circulation import delivery
+from circulation.mail import delivery
+from circulation.mail.outbox import queue_rendered_mail
 from circulation.models import OutboxMessage
-from circulation.outbox import queue_rendered_mail
 from portal.models import AuditEntry
 from tests.circulation.helpers import sent_circulation
 from tests.mail_engine.backends import sent_to

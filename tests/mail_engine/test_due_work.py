@@ -11,9 +11,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from circulation.due_work import beat_is_stale, run_due_work
+from circulation.jobs.due import beat_is_stale, run_due_work
+from circulation.mail.reminders import CHAIR_REMINDER, REMINDER
 from circulation.models import Circulation, Heartbeat, OutboxMessage
-from circulation.reminders import CHAIR_REMINDER, REMINDER
 from portal.models import AuditEntry, Membership, Role
 from tests.circulation.helpers import sent_circulation
 

@@ -14,7 +14,7 @@ import time_machine
 from django.core.mail import BadHeaderError
 from django.test import override_settings
 
-from circulation import delivery, mime
+from circulation.mail import delivery, mime
 from circulation.models import OutboxMessage
 from tests.circulation.helpers import sent_circulation
 from tests.mail_engine.realparts import SmtpSink

@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from django.db import connections
 
-from circulation.due_work import DueWorkReport, run_due_work
+from circulation.jobs.due import DueWorkReport, run_due_work
+from circulation.mail.reminders import CHAIR_REMINDER
 from circulation.models import Circulation, OutboxMessage
-from circulation.reminders import CHAIR_REMINDER
 from portal.models import AuditEntry
 from tests.circulation.helpers import sent_circulation
 

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from circulation.delivery import outbox_pk_from_message_id, undelivered
+from circulation.mail.delivery import outbox_pk_from_message_id, undelivered
 from circulation.models import Circulation, OutboxMessage, Reply
 from circulation.services.decisions import decide
 from circulation.services.replies import submit_reply
@@ -198,7 +198,7 @@ def test_with_redis_down_sending_answers_fast_and_the_mail_goes_out_once_redis_i
     script = f"""
 import time, django
 django.setup()
-from circulation import outbox
+from circulation.mail import outbox
 from circulation.services.sending import send_circulation
 from portal.models import User
 handing_over = []
@@ -209,7 +209,7 @@ def timed(ids):
     handing_over.append(time.monotonic() - started)
 # A web process that has served requests has these loaded already.
 import kombu.transport.redis
-from circulation.tasks import deliver_outbox_batch
+from circulation.mail.tasks import deliver_outbox_batch
 outbox._publisher_connection()
 by = User.objects.get(pk={council.secretariat.pk})
 # First the same request without any broker hand-over: what the request costs by itself

@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from django.core import mail
 
-from circulation import delivery
-from circulation.due_work import run_due_work
+from circulation.jobs.due import run_due_work
+from circulation.mail import delivery
+from circulation.mail.reminders import REMINDER
 from circulation.models import Circulation, DeadlineExtension, OutboxMessage, Reply
-from circulation.reminders import REMINDER
 from circulation.services.replies import submit_reply
 from tests.circulation.helpers import sent_circulation
 

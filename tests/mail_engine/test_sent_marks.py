@@ -1,5 +1,5 @@
 """On PostgreSQL a worker sends each message's `sent` mark ahead and reads the answer later
-(circulation/sent_marks.py). The marks must still all land, land even when the worker dies
+(circulation/mail/sent_marks.py). The marks must still all land, land even when the worker dies
 before reading the answer, and a refused mark must be reported, not lost."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.db import DataError, connection, transaction
 
-from circulation import delivery, sent_marks
+from circulation.mail import delivery, sent_marks
 from circulation.models import OutboxMessage
 from tests.mail_engine.backends import queue_plain_mails
 

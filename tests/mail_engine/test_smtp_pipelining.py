@@ -11,7 +11,7 @@ import smtplib
 
 import pytest
 
-from circulation import smtp_pipelining
+from circulation.mail import smtp_pipelining
 from tests.mail_engine.realparts import SmtpSink
 
 FROM = "kairan@city.example.jp"

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from circulation import delivery
+from circulation.mail import delivery
 from circulation.models import OutboxMessage
 from tests.circulation.helpers import sent_circulation
 

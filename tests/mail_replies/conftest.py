@@ -13,8 +13,8 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from circulation.mail.tokens import token_in_address
 from circulation.models import Circulation, InboundMessage, OutboxMessage, Recipient
-from circulation.tokens import token_in_address
 from tests.circulation.helpers import sent_circulation
 
 MESSAGES = Path(__file__).parent / "messages"

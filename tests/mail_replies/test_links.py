@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
+from circulation.mail.tokens import reply_links, revoke_tokens
 from circulation.models import OutboxMessage, Reply
 from circulation.services.replies import submit_reply
-from circulation.tokens import reply_links, revoke_tokens
 from portal.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -286,9 +286,9 @@ def test_the_reply_refused_at_the_deadline_by_the_service_keeps_the_text(
 
 def test_two_presses_of_the_button_at_the_same_moment_record_once(tanaka, during):
     """Both requests passed the link check before either saved: the version decides."""
+    from circulation.mail.tokens import Purpose, check_token, make_token
     from circulation.services.link_replies import reply_no_opinion_by_link
     from circulation.services.replies import ReplyConflict
-    from circulation.tokens import Purpose, check_token, make_token
 
     token = make_token(tanaka, Purpose.NO_OPINION)
     first, _ = check_token(token, purposes=(Purpose.NO_OPINION,))

@@ -214,7 +214,7 @@ def test_late_mail_is_not_recorded_and_the_member_is_told_once(feed, tanaka, whe
 
 
 def test_a_revoked_reply_address_is_held_and_the_member_told(feed, tanaka, council):
-    from circulation.tokens import revoke_tokens
+    from circulation.mail.tokens import revoke_tokens
 
     revoke_tokens(tanaka.pk, by=council.secretariat)
     message = feed("iphone_ja.eml")
@@ -317,6 +317,6 @@ def test_every_inbound_message_is_in_the_audit_log(feed, tanaka):
 
 
 def _address_token(recipient) -> str:
-    from circulation.tokens import Purpose, make_token
+    from circulation.mail.tokens import Purpose, make_token
 
     return make_token(recipient, Purpose.ADDRESS)

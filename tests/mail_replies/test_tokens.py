@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from circulation.tokens import (
+from circulation.mail.tokens import (
     Purpose,
     TokenRefused,
     check_token,

@@ -28,7 +28,7 @@ def not_convened(council, time_machine) -> Convened:
 @pytest.fixture
 def broker(monkeypatch) -> list[int]:
     """Ids handed to the broker after commit; nothing runs (tests call deliver themselves)."""
-    from circulation import outbox
+    from circulation.mail import outbox
 
     handed: list[int] = []
     monkeypatch.setattr(outbox, "enqueue_delivery_batch", handed.extend)

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
-from circulation.ical import meeting_calendar, meeting_uid
-from circulation.meeting_mails import CANCELLED, CHANGED, INVITATION
+from circulation.mail.ical import meeting_calendar, meeting_uid
+from circulation.mail.meeting import CANCELLED, CHANGED, INVITATION
 from circulation.models import OutboxMessage
 from circulation.services.meetings import cancel_meeting, change_meeting
 from tests.meetings.helpers import NOTE, PLACE, WEB_URL, details, mails, meeting_label, schedule

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from circulation.meeting_mails import CHANGED, INVITATION
+from circulation.mail.meeting import CHANGED, INVITATION
 from circulation.models import Meeting, OutboxMessage
 from circulation.services.meetings import cancel_meeting
 from portal.models import AuditEntry

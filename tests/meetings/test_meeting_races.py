@@ -11,12 +11,12 @@ import pytest
 import time_machine
 from django.db import connection
 
-from circulation.due_work import run_due_work
-from circulation.meeting_mails import CHANGED, INVITATION, MINUTES, REMINDER
+from circulation.jobs.due import run_due_work
+from circulation.mail.meeting import CHANGED, INVITATION, MINUTES, REMINDER
 from circulation.models import Circulation, Meeting
 from circulation.services.meetings import MeetingRefused, change_meeting, schedule_meeting
 from circulation.services.minutes import publish_minutes, upload_minutes
-from circulation.uploads import check_upload
+from circulation.uploads.checks import check_upload
 from portal.models import AuditEntry, Role
 from tests.circulation.files import upload
 from tests.circulation.helpers import PDF_BYTES

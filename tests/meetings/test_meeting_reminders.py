@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 import time_machine
 
-from circulation import due_work
-from circulation.delivery import deliver
-from circulation.due_work import due_meeting_reminders, run_due_work
-from circulation.meeting_mails import REMINDER
+from circulation.jobs import due as due_work
+from circulation.jobs.due import due_meeting_reminders, run_due_work
+from circulation.mail.delivery import deliver
+from circulation.mail.meeting import REMINDER
 from circulation.models import Meeting, OutboxMessage
 from circulation.services.meetings import cancel_meeting, change_meeting
 from portal.models import AuditEntry

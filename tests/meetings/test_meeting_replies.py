@@ -10,8 +10,8 @@ from email.mime.text import MIMEText
 import pytest
 from django.urls import reverse
 
-from circulation.delivery import message_id_for
 from circulation.inbound.service import receive_raw_message
+from circulation.mail.delivery import message_id_for
 from circulation.models import InboundMessage, OutboxMessage, Reply
 from tests.meetings.helpers import schedule
 

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from circulation.meeting_mails import CANCELLED, CHANGED, INVITATION
+from circulation.mail.meeting import CANCELLED, CHANGED, INVITATION
 from circulation.models import Circulation, Meeting
 from circulation.services.decisions import archive_circulation
 from circulation.services.meetings import (
@@ -315,7 +315,7 @@ def test_a_cancelled_meeting_can_be_scheduled_again_in_the_same_row(council, con
 
 def test_repeating_a_notice_of_the_same_version_sends_nothing_more(council, convened):
     """The outbox's unique key (recipient, purpose, circulation, version key) holds."""
-    from circulation.meeting_mails import queue_meeting_notices
+    from circulation.mail.meeting import queue_meeting_notices
 
     meeting = schedule(council, convened)
     assert len(addresses(INVITATION)) == len(INVITED)

@@ -12,12 +12,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from circulation.meeting_mails import MINUTES
+from circulation.mail.meeting import MINUTES
 from circulation.models import Circulation, Meeting, MeetingMinutes
 from circulation.services.decisions import archive_circulation
 from circulation.services.meetings import MeetingInvalid, MeetingRefused, cancel_meeting
 from circulation.services.minutes import publish_minutes, upload_minutes
-from circulation.uploads import check_upload
+from circulation.uploads.checks import check_upload
 from portal.models import AuditEntry
 from tests.circulation.files import EXE, HTML, upload
 from tests.circulation.helpers import PDF_BYTES

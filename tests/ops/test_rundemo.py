@@ -162,7 +162,7 @@ def test_make_demo_runs_the_whole_portal_and_ctrl_c_stops_all_of_it(start_demo):
         "shell",
         "-c",
         "from django.db import transaction\n"
-        "from circulation.outbox import queue_rendered_mail\n"
+        "from circulation.mail.outbox import queue_rendered_mail\n"
         "with transaction.atomic():\n"
         "    queue_rendered_mail(purpose='ops.demo_check', to='reidai.ichiro@example.jp',"
         f" subject='{subject}', body_text='ワーカーが配信しました。')\n",

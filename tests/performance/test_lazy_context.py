@@ -7,7 +7,7 @@ import pytest
 from django.template import engines
 from django.test import RequestFactory
 
-from circulation.due_work import run_due_work
+from circulation.jobs.due import run_due_work
 from portal.context_processors import portal
 from tests.performance.budgets import statements_of
 

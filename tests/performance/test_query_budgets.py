@@ -23,9 +23,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from bench.seed import LARGE, SMALL, World, build, grow
-from circulation import due_work, page_parts, tracking_parts
+from circulation.jobs import due as due_work
 from circulation.models import Circulation, Recipient
-from circulation.queries import tally
+from circulation.reads import page_parts, tracking_parts
+from circulation.reads.tally import tally
 from circulation.services.records import export_replies_csv
 from tests.performance.budgets import describe, statements_of
 
@@ -60,7 +61,7 @@ class Page:
     budget: int
     post: Callable[[World], dict[str, str]] | None = None
     status: int = 200
-    # Counted with nothing kept by circulation/page_parts.py and tracking_parts.py (the first
+    # Counted with nothing kept by circulation/reads/page_parts.py and tracking_parts.py (the first
     # view of a content version in a process); otherwise the parts kept by the warm-up
     # request are used.
     fresh: bool = False
@@ -341,7 +342,7 @@ def _due_work_runs_anything() -> bool:
 
 needs_due_work = pytest.mark.skipif(
     not _due_work_runs_anything(),
-    reason="circulation.due_work.run_due_work is still a no-op on this branch; the due work "
+    reason="circulation.jobs.due.run_due_work is still a no-op on this branch; the due work "
     "(closing, reminders) comes with the mail-engine branch",
 )
 

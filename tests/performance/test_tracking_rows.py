@@ -1,4 +1,4 @@
-"""The tracking page's rows, rendered in Python for speed (circulation/tracking_html.py), are
+"""The tracking page's rows, rendered in Python for speed (circulation/reads/tracking_html.py), are
 exactly what the template loop they replaced rendered: in Japanese and English, for every
 kind of row (not opened, opened, not replied, replied in several versions, opinions with
 line breaks and markup, every channel, meeting needed or not or not said)."""
@@ -13,8 +13,8 @@ from django.template import engines
 from django.utils import timezone, translation
 
 from circulation.models import MaterialOpening, Recipient, Reply
-from circulation.tracking import tracking
-from circulation.tracking_html import tracking_rows_html
+from circulation.reads.tracking import tracking
+from circulation.reads.tracking_html import tracking_rows_html
 from tests.circulation.helpers import sent_circulation
 from tests.factories import MembershipFactory, UserFactory
 

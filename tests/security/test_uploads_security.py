@@ -17,8 +17,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from circulation import pdfscan
 from circulation.models import Circulation, Material
+from circulation.uploads import pdf as pdfscan
 from tests.circulation import files
 from tests.circulation.conftest import clock  # noqa: F401  (the same frozen Japan time)
 from tests.circulation.helpers import PDF_BYTES, sent_circulation

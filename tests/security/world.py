@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from circulation.inbound.service import receive_raw_message
+from circulation.mail.tokens import Purpose, make_token, reply_address
 from circulation.models import (
     Circulation,
     InboundAttachment,
@@ -44,8 +45,7 @@ from circulation.services.minutes import upload_minutes
 from circulation.services.questions import ask_question
 from circulation.services.replies import submit_reply
 from circulation.services.sending import send_circulation
-from circulation.tokens import Purpose, make_token, reply_address
-from circulation.uploads import check_upload
+from circulation.uploads.checks import check_upload
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 from portal.services.invitations import make_invitation_token
 from portal.services.membership import invite_member

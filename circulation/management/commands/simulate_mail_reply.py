@@ -15,12 +15,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from circulation.inbound.mails import quote
 from circulation.inbound.matching import mail_domain
 from circulation.inbound.service import receive_raw_message
+from circulation.mail.receipts import quote
+from circulation.mail.tokens import plain_reply_address, reply_address
 from circulation.models import OutboxMessage, Recipient
 from circulation.templatetags.kairan import format_jst
-from circulation.tokens import plain_reply_address, reply_address
 
 JST = dt.timezone(dt.timedelta(hours=9))
 

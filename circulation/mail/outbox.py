@@ -1,0 +1,302 @@
+"""The one way mail leaves Kairan: `queue_mail` writes an outbox row inside the caller's
+transaction; after commit a Celery task delivers it (circulation/mail/delivery.py)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+
+from circulation.models import Circulation, OutboxMessage
+from portal.models import User
+
+log = logging.getLogger(__name__)
+
+
+def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Subject, text body and HTML body of `templates/emails/<template>_*`."""
+    with translation.override(language):
+        full = {"site_url": settings.SITE_URL, "LANGUAGE_CODE": language, **context}
+        subject = _render_plain(f"emails/{template}_subject.txt", full)
+        body_text = _render_plain(f"emails/{template}_body.txt", full)
+        body_html = render_to_string(f"emails/{template}_body.html", full)
+    return " ".join(subject.split()), body_text, body_html
+
+
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """A plain-text part is not HTML: a title "A&B <案>" must not arrive as "A&amp;B &lt;案&gt;".
+    (Only the HTML part is escaped; a subject is shown as text by every mail client.)"""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One message to queue: what `queue_mail` takes."""
+
+    purpose: str
+    to: User | str
+    template: str
+    context: dict[str, Any]
+    circulation: Circulation | None = None
+    deadline_version: int = 0
+    key: str = ""
+    reply_to: str = ""
+    headers: dict[str, str] | None = None
+
+
+def queue_mail(
+    *,
+    purpose: str,
+    to: User | str,
+    template: str,
+    context: dict[str, Any],
+    circulation: Circulation | None = None,
+    deadline_version: int = 0,
+    key: str = "",
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage | None:
+    """Write one message to the outbox unless this (recipient, purpose, circulation,
+    deadline version, key) already has one. Returns the new row, or None for a duplicate.
+
+    Must be called inside the transaction of the change that causes the mail.
+    """
+    mail = Mail(purpose, to, template, context, circulation, deadline_version, key, reply_to,
+                headers)  # fmt: skip
+    return queue(mail)
+
+
+def queue(mail: Mail) -> OutboxMessage | None:
+    """`queue_mail` for a message described by a `Mail`."""
+    return _save_one(_rendered(mail))
+
+
+def queue_mails(mails: list[Mail]) -> int:
+    """`queue_mail` for a fan-out (a notice to every recipient): the rows are written with
+    one INSERT. If any of them already exists, they are written one by one instead, skipping
+    the duplicates as `queue_mail` does. Returns the number of rows written."""
+    rows = [_rendered(mail) for mail in mails]
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller
+            OutboxMessage.objects.bulk_create(rows)
+    except IntegrityError:
+        for row in rows:
+            row.pk = None
+        return sum(1 for row in rows if _save_one(row) is not None)
+    if any(row.pk is None for row in rows):  # a backend that returns no ids (not ours)
+        raise RuntimeError("bulk_create returned no primary keys")
+    _enqueue_after_commit([row.pk for row in rows])
+    return len(rows)
+
+
+def _rendered(mail: Mail) -> OutboxMessage:
+    to_user = mail.to if isinstance(mail.to, User) else None
+    language = to_user.language if to_user else settings.LANGUAGE_CODE
+    subject, body_text, body_html = render_mail(
+        mail.template, {"recipient_user": to_user, **mail.context}, language
+    )
+    return _row(
+        mail.to,
+        mail.headers,
+        purpose=mail.purpose,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        circulation=mail.circulation,
+        deadline_version=mail.deadline_version,
+        key=mail.key,
+        reply_to=mail.reply_to,
+    )
+
+
+def queue_rendered_mail(
+    *,
+    purpose: str,
+    to: User | str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    circulation: Circulation | None = None,
+    deadline_version: int = 0,
+    key: str = "",
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage | None:
+    """`queue_mail` for a message rendered elsewhere (allauth's account mail)."""
+    return _save_one(
+        _row(
+            to,
+            headers,
+            purpose=purpose,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            circulation=circulation,
+            deadline_version=deadline_version,
+            key=key,
+            reply_to=reply_to,
+        )
+    )
+
+
+def _row(to: User | str, headers: dict[str, str] | None, **fields: Any) -> OutboxMessage:
+    """The unsaved row: `fields` are OutboxMessage's own (purpose, subject, bodies, …)."""
+    to_email = to.email if isinstance(to, User) else to
+    return OutboxMessage(
+        to_email=to_email.lower(),
+        to_user=to if isinstance(to, User) else None,
+        headers=headers or {},
+        **fields,
+    )
+
+
+def _save_one(row: OutboxMessage) -> OutboxMessage | None:
+    if transaction.get_connection().vendor == "postgresql":
+        inserted = _insert_unless_queued(row)
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller
+                row.save(force_insert=True)
+            inserted = True
+        except IntegrityError:
+            inserted = False
+    if not inserted:
+        log.info("outbox: %s to %s already queued", row.purpose, row.to_email)
+        return None
+    _enqueue_after_commit([row.pk])
+    return row
+
+
+def _insert_unless_queued(row: OutboxMessage) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: a duplicate (any of the unique keys) is
+    skipped by the database in the same statement, with no savepoint around it (a savepoint
+    is two more round trips in every request that queues a mail)."""
+    connection = transaction.get_connection()
+    q = connection.ops.quote_name
+    meta = OutboxMessage._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)})"  # noqa: S608
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+        f" ON CONFLICT DO NOTHING RETURNING {q(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    row.pk = found[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return True
+
+
+class _Pending:
+    """The rows queued by one transaction, handed to the broker together at its commit."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def flush(self) -> None:
+        enqueue_delivery_batch(self.ids)
+
+
+_local = threading.local()
+
+
+def _enqueue_after_commit(message_ids: list[int]) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        enqueue_delivery_batch(message_ids)
+        return
+    # One hand-over per transaction and savepoint level: rows queued inside a savepoint that
+    # is rolled back leave with their callback. Still registered means: the same live block.
+    level = tuple(connection.savepoint_ids)
+    registered = {entry[1] for entry in connection.run_on_commit}
+    pendings = {
+        key: pending
+        for key, pending in getattr(_local, "pendings", {}).items()
+        if pending.flush in registered  # forget those of finished transactions
+    }
+    pending = pendings.get(level)
+    if pending is None:
+        pending = pendings[level] = _Pending()
+        transaction.on_commit(pending.flush)
+    _local.pendings = pendings
+    pending.ids.extend(message_ids)
+
+
+# After one failed publish the process stops trying for a few seconds: a transaction that
+# queued 200 messages must not wait 200 times for a broker that is down.
+BROKER_PAUSE_SECONDS = 5.0
+# Publishing from a request gives up after this long (connect, or a Redis that hangs).
+PUBLISH_TIMEOUT_SECONDS = 1.0
+_broker_down_until = 0.0
+_publisher = threading.local()
+
+
+# One task delivers up to this many rows over one SMTP connection (one claim transaction).
+# Fewer, larger tasks spend less on the broker and the claim per message; 50 still spreads a
+# 1,000-recipient fan-out over 20 tasks for as many workers as there are.
+BATCH_SIZE = 50
+
+
+def enqueue_delivery(message_id: int) -> None:
+    enqueue_delivery_batch([message_id])
+
+
+def enqueue_delivery_batch(message_ids: list[int]) -> None:
+    """Hand rows to the broker, BATCH_SIZE per task. A broker that is down only delays
+    delivery: the sweep re-queues every row still waiting, so this never raises."""
+    global _broker_down_until
+    from circulation.mail.tasks import deliver_outbox_batch
+
+    for start in range(0, len(message_ids), BATCH_SIZE):
+        chunk = message_ids[start : start + BATCH_SIZE]
+        if time.monotonic() < _broker_down_until:
+            return  # the rows stay queued; the sweep hands them over once the broker is back
+        try:
+            deliver_outbox_batch.apply_async(
+                (chunk,), retry=False, connection=_publisher_connection()
+            )
+        except Exception as exc:  # any broker failure; the rows stay queued for the sweep
+            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            _drop_publisher_connection()
+            log.warning("outbox: could not enqueue messages %s…: %s", chunk[:3], exc)
+
+
+def _publisher_connection() -> Any:
+    """One broker connection per thread for publishing, which tries once and gives up fast
+    (the worker's and beat's own connections keep retrying for ever)."""
+    connection = getattr(_publisher, "connection", None)
+    if connection is None:
+        from portal.celery import app
+
+        options = dict(app.conf.broker_transport_options or {})
+        options["max_retries"] = 0  # kombu: one connection attempt, no retry loop
+        if app.conf.broker_url.startswith(("redis://", "rediss://")):
+            options["socket_connect_timeout"] = PUBLISH_TIMEOUT_SECONDS
+            options["socket_timeout"] = PUBLISH_TIMEOUT_SECONDS
+        connection = app.connection_for_write(transport_options=options)
+        _publisher.connection = connection
+    return connection
+
+
+def _drop_publisher_connection() -> None:
+    connection = getattr(_publisher, "connection", None)
+    _publisher.connection = None
+    if connection is not None:
+        try:
+            connection.release()
+        except Exception:  # a dead connection may fail to close; it is dropped either way
+            log.debug("outbox: releasing the broker connection failed", exc_info=True)

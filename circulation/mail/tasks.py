@@ -1,0 +1,23 @@
+"""Delivery tasks: each calls circulation.mail.delivery; none holds logic of its own.
+
+Both are idempotent: the broker may deliver a task twice (acks_late, a lost worker); the row
+lock, compare-and-swap updates and the outbox's unique key keep the effect single. The task
+names are those of the flat layout (``circulation.tasks.*``) so that tasks queued before a
+deploy still find their function after it.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from circulation.mail import delivery
+
+
+@shared_task(name="circulation.tasks.deliver_outbox_message", ignore_result=True)
+def deliver_outbox_message(message_id: int) -> str:
+    return delivery.deliver(message_id)
+
+
+@shared_task(name="circulation.tasks.deliver_outbox_batch", ignore_result=True)
+def deliver_outbox_batch(message_ids: list[int]) -> dict[int, str]:
+    return delivery.deliver_batch(message_ids)

@@ -1,0 +1,43 @@
+"""Kairan's circulation models, one module per aggregate, re-exported here so that the rest
+of the code (and the migrations) imports them from ``circulation.models``."""
+
+from circulation.models.circulation import (
+    Circulation,
+    DeadlineExtension,
+    Decision,
+    Material,
+    MaterialOpening,
+    Recipient,
+    Reply,
+    material_upload_path,
+)
+from circulation.models.heartbeat import Heartbeat
+from circulation.models.mail import (
+    InboundAttachment,
+    InboundMessage,
+    OutboxMessage,
+    inbound_attachment_path,
+)
+from circulation.models.meeting import Meeting, MeetingMinutes, minutes_upload_path
+from circulation.models.questions import Answer, Question
+
+__all__ = [
+    "Answer",
+    "Circulation",
+    "DeadlineExtension",
+    "Decision",
+    "Heartbeat",
+    "InboundAttachment",
+    "InboundMessage",
+    "Material",
+    "MaterialOpening",
+    "Meeting",
+    "MeetingMinutes",
+    "OutboxMessage",
+    "Question",
+    "Recipient",
+    "Reply",
+    "inbound_attachment_path",
+    "material_upload_path",
+    "minutes_upload_path",
+]

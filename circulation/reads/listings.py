@@ -1,0 +1,157 @@
+"""Lists of circulations: a person's home page across committees, and a committee's
+circulations for its secretariat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from circulation.models import Circulation, Recipient
+from portal.models import Committee, Role, User
+from portal.permissions import memberships_of, still_sits
+
+
+@dataclass
+class HomeItem:
+    circulation: Circulation
+    recipient: Recipient | None
+    awaiting_reply: bool
+
+
+@dataclass
+class StaffCommittee:
+    committee: Committee
+    role: str
+    counts: dict[str, int]
+    open_circulations: list[Circulation] = field(default_factory=list)
+
+
+@dataclass
+class Home:
+    awaiting: list[HomeItem] = field(default_factory=list)
+    others: list[HomeItem] = field(default_factory=list)
+    staff: list[StaffCommittee] = field(default_factory=list)
+
+
+_VISIBLE = (
+    Circulation.State.OPEN,
+    Circulation.State.CLOSED,
+    Circulation.State.DECIDED,
+    Circulation.State.ARCHIVED,
+)
+
+
+def home_for(user: User, now: dt.datetime | None = None) -> Home:
+    """未回答 first (soonest deadline first), then everything else, newest first."""
+    now = now or timezone.now()
+    home = Home()
+    receipts = (
+        Recipient.objects.filter(user=user, circulation__state__in=_VISIBLE)
+        .select_related("circulation__committee", "current_reply")
+        .order_by("circulation__deadline")
+    )
+    day = timezone.localdate(now)
+    for recipient in receipts:
+        circulation = recipient.circulation
+        # Not for a recipient whose term has ended: they read it, they no longer reply.
+        awaiting = (
+            recipient.current_reply_id is None
+            and circulation.accepts_replies_at(now)
+            and still_sits(user, circulation.committee, day)
+        )
+        item = HomeItem(circulation=circulation, recipient=recipient, awaiting_reply=awaiting)
+        (home.awaiting if awaiting else home.others).append(item)
+    home.others.sort(key=lambda item: item.circulation.deadline, reverse=True)
+    home.staff = _staff_committees(user, now)
+    return home
+
+
+def _staff_committees(user: User, now: dt.datetime) -> list[StaffCommittee]:
+    """The committees where the person is secretariat or implementing body, with their
+    circulations counted by state: two queries whatever the number of committees (the
+    seats come from the memberships the request already read)."""
+    seats = [
+        m
+        for m in memberships_of(user, timezone.localdate(now))
+        if m.role in (Role.SECRETARIAT, Role.IMPLEMENTING_BODY)
+    ]
+    if not seats:
+        return []
+    counts = _state_counts({seat.committee_id for seat in seats})
+    body_ids = {seat.committee_id for seat in seats if seat.role == Role.IMPLEMENTING_BODY}
+    open_ones = _open_with_unanswered(body_ids)
+    result = []
+    for seat in seats:
+        entry = StaffCommittee(
+            committee=seat.committee, role=seat.role, counts=counts[seat.committee_id]
+        )
+        if seat.role == Role.IMPLEMENTING_BODY:
+            entry.open_circulations = open_ones.get(seat.committee_id, [])
+        result.append(entry)
+    return result
+
+
+def _empty_counts() -> dict[str, int]:
+    return {state: 0 for state in Circulation.State.values}
+
+
+def _state_counts(committee_ids: set[int]) -> dict[int, dict[str, int]]:
+    rows = (
+        Circulation.objects.filter(committee_id__in=committee_ids)
+        .order_by()
+        .values("committee_id", "state")
+        .annotate(n=Count("id"))
+    )
+    counts = {committee_id: _empty_counts() for committee_id in committee_ids}
+    for row in rows:
+        counts[row["committee_id"]][row["state"]] = row["n"]
+    return counts
+
+
+def _open_with_unanswered(committee_ids: set[int]) -> dict[int, list[Circulation]]:
+    if not committee_ids:
+        return {}
+    found: dict[int, list[Circulation]] = {}
+    circulations = Circulation.objects.filter(
+        committee_id__in=committee_ids, state=Circulation.State.OPEN
+    ).annotate(unanswered=Count("questions", filter=Q(questions__answer__isnull=True)))
+    for circulation in circulations:
+        found.setdefault(circulation.committee_id, []).append(circulation)
+    return found
+
+
+def state_counts(committee: Committee) -> dict[str, int]:
+    return _state_counts({committee.pk})[committee.pk]
+
+
+@dataclass
+class StateGroup:
+    state: str
+    label: str
+    circulations: list[Circulation]
+
+
+def committee_circulations(committee: Committee) -> list[StateGroup]:
+    """The committee's circulations grouped by state, drafts and open ones first."""
+    order = [
+        Circulation.State.DRAFT,
+        Circulation.State.OPEN,
+        Circulation.State.CLOSED,
+        Circulation.State.DECIDED,
+        Circulation.State.ARCHIVED,
+        Circulation.State.DISCARDED,
+    ]
+    circulations = committee.circulations.annotate(
+        recipient_count=Count("recipients", distinct=True),
+        replied_count=Count(
+            "recipients", filter=Q(recipients__current_reply__isnull=False), distinct=True
+        ),
+        unanswered=Count("questions", filter=Q(questions__answer__isnull=True), distinct=True),
+    ).order_by("deadline", "id")
+    grouped: dict[str, list[Circulation]] = {state: [] for state in order}
+    for circulation in circulations:
+        grouped[circulation.state].append(circulation)
+    return [StateGroup(state, state.label, grouped[state]) for state in order]

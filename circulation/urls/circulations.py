@@ -1,0 +1,102 @@
+"""Circulation pages (under /c/)."""
+
+from django.urls import path
+
+from circulation.views import inbound, links, materials, member, secretariat, tracking
+
+urlpatterns = [
+    # The member's side
+    path("<int:circulation_id>/", member.circulation_detail, name="circulation_detail"),
+    path("<int:circulation_id>/reply/", member.circulation_reply, name="circulation_reply"),
+    path(
+        "<int:circulation_id>/reply/done/",
+        member.circulation_reply_done,
+        name="circulation_reply_done",
+    ),
+    path("<int:circulation_id>/questions/ask/", member.question_ask, name="question_ask"),
+    # Materials
+    path(
+        "<int:circulation_id>/materials/<int:material_id>/download/",
+        materials.material_download,
+        name="material_download",
+    ),
+    path(
+        "<int:circulation_id>/materials/<int:material_id>/view/",
+        materials.material_view,
+        name="material_view",
+    ),
+    # The secretariat's drafts
+    path(
+        "committees/<int:committee_id>/",
+        secretariat.committee_circulations_page,
+        name="committee_circulations",
+    ),
+    path(
+        "committees/<int:committee_id>/new/",
+        secretariat.circulation_create,
+        name="circulation_create",
+    ),
+    path("<int:circulation_id>/edit/", secretariat.circulation_edit, name="circulation_edit"),
+    path(
+        "<int:circulation_id>/preview/",
+        secretariat.circulation_preview,
+        name="circulation_preview",
+    ),
+    path("<int:circulation_id>/send/", secretariat.circulation_send, name="circulation_send"),
+    path(
+        "<int:circulation_id>/discard/",
+        secretariat.circulation_discard,
+        name="circulation_discard",
+    ),
+    # After sending
+    path(
+        "<int:circulation_id>/tracking/",
+        tracking.circulation_tracking,
+        name="circulation_tracking",
+    ),
+    path("<int:circulation_id>/extend/", tracking.circulation_extend, name="circulation_extend"),
+    path(
+        "<int:circulation_id>/materials/<int:material_id>/correct/",
+        tracking.material_correct,
+        name="material_correct",
+    ),
+    path(
+        "<int:circulation_id>/questions/",
+        tracking.circulation_questions,
+        name="circulation_questions",
+    ),
+    path(
+        "<int:circulation_id>/questions/<int:question_id>/answer/",
+        tracking.question_answer,
+        name="question_answer",
+    ),
+    # Replies by link and by mail (issue: mail replies).
+    path("l/<str:token>/", links.reply_link, name="reply_link"),
+    path("<int:circulation_id>/links/", links.circulation_links, name="circulation_links"),
+    path(
+        "<int:circulation_id>/links/<int:recipient_id>/revoke/",
+        links.revoke_links,
+        name="revoke_links",
+    ),
+    path("committee/<int:committee_id>/mail/", inbound.inbound_list, name="inbound_list"),
+    path(
+        "committee/<int:committee_id>/mail/<int:message_id>/",
+        inbound.inbound_detail,
+        name="inbound_detail",
+    ),
+    path(
+        "committee/<int:committee_id>/mail/<int:message_id>/assign/",
+        inbound.inbound_assign,
+        name="inbound_assign",
+    ),
+    path(
+        "committee/<int:committee_id>/mail/<int:message_id>/discard/",
+        inbound.inbound_discard,
+        name="inbound_discard",
+    ),
+    path(
+        "committee/<int:committee_id>/mail/attachment/<int:attachment_id>/",
+        inbound.inbound_attachment,
+        name="inbound_attachment",
+    ),
+]
