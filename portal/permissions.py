@@ -185,12 +185,38 @@ def acting_decider_role(committee: Committee, day: dt.date | None = None) -> str
 
 def decider_of(committee: Committee, day: dt.date | None = None) -> tuple[str, Membership | None]:
     """Who decides (as acting_decider_role) and that person's membership."""
-    day = day or timezone.localdate()
-    seats = _decider_seats(committee, day)
-    # acting_decider_role's rule, on the seats just read
+    return deciding_seat(committee, _decider_seats(committee, day or timezone.localdate()))
+
+
+def deciding_seat(committee: Committee, seats: list[Membership]) -> tuple[str, Membership | None]:
+    """acting_decider_role's rule on seats the caller has read (the committee's seats on the
+    day, of any roles): the deciding role and the seat that holds it, if any."""
     chair_sitting = any(m.role == Role.CHAIR for m in seats)
     role = Role.CHAIR if chair_sitting and not committee.chair_absent else Role.ACTING_CHAIR
     return role, next((m for m in seats if m.role == role), None)
+
+
+def closing_summary_links(
+    seats: list[Membership], decider_role: str, recipient_user_ids: set[int]
+) -> dict[int, str]:
+    """Where each holder of `seats` (the chair's, the acting chair's and the secretariat's
+    on the day of closing) is linked by the summary of a circulation that has just closed:
+    "decision" (the decision page), "circulation" (its page) or "" (neither would open).
+    These are may_on_circulation(VIEW_DECISION_PAGE) and may_see_circulation for a closed
+    circulation, answered on roles read once for everyone (beat closes thousands at once;
+    tests/jobs compare both for every persona)."""
+    roles: dict[int, set[str]] = {}
+    for seat in seats:
+        roles.setdefault(seat.user_id, set()).add(seat.role)
+    links = {}
+    for user_id, held in roles.items():
+        if Role.SECRETARIAT in held or decider_role in held:
+            links[user_id] = "decision"
+        elif user_id in recipient_user_ids:
+            links[user_id] = "circulation"
+        else:
+            links[user_id] = ""
+    return links
 
 
 def _chair_sitting(committee: Committee, day: dt.date) -> bool:

@@ -396,6 +396,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # portal/celery.py applies Django's own rule instead (CONN_MAX_AGE, broken connections).
 CELERY_DB_REUSE_MAX = 1_000_000
 KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
+# A close handed to a worker and still not done after this long (the broker lost the task) is
+# handed again by the next tick (circulation/jobs/due.py).
+KAIRAN_DUE_WORK_REQUEUE_SECONDS = env_int("KAIRAN_DUE_WORK_REQUEUE_SECONDS", 120, minimum=1)
 # Mail engine (circulation/mail/delivery.py, docs/mail-engine.md).
 KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 30, minimum=1)
 KAIRAN_MAIL_MAX_ATTEMPTS = env_int("KAIRAN_MAIL_MAX_ATTEMPTS", 10, minimum=1)

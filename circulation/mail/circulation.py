@@ -17,9 +17,8 @@ from circulation.models import (
     Recipient,
     Reply,
 )
-from circulation.reads.tally import tally
+from circulation.reads.tally import Tally
 from portal.models import Membership, Role, User
-from portal.permissions import Action, may_on_circulation, may_see_circulation
 
 
 def circulation_url(circulation: Circulation) -> str:
@@ -71,37 +70,34 @@ def decision_url(circulation: Circulation) -> str:
     return settings.SITE_URL + reverse("circulation_decision", args=[circulation.pk])
 
 
-def send_closing_summary(
+def closing_summary(
     circulation: Circulation,
     to: User,
     *,
+    tally: Tally,
     decides: bool,
     decider_role: str,
     decider: Membership | None,
-) -> None:
-    """The summary at the deadline: the tally, who decides, and a link that opens for `to`:
-    the decider goes to the decision page (開催の要否), the secretariat to the same page
-    read-only; a chair or acting chair who does not decide to the circulation's page if it
-    was sent to them, else nowhere (it would answer 404): the sentence on who decides says
-    what they need to know."""
-    if decides or may_on_circulation(to, Action.VIEW_DECISION_PAGE, circulation):
-        link, url = "decision", decision_url(circulation)
-    elif may_see_circulation(to, circulation):
-        link, url = "circulation", circulation_url(circulation)
-    else:
-        link, url = "", ""
-    queue_mail(
+    link: str,
+) -> Mail:
+    """The summary at the deadline: the tally, who decides, and a link that opens for `to`
+    (portal.permissions.closing_summary_links): the decider goes to the decision page
+    (開催の要否), the secretariat to the same page read-only; a chair or acting chair who does
+    not decide to the circulation's page if it was sent to them, else nowhere: the sentence on
+    who decides says what they need to know. The close queues every summary at once."""
+    url = {"decision": decision_url, "circulation": circulation_url}.get(link)
+    return Mail(
         purpose="circulation.closing_summary",
         to=to,
         template="closing_summary",
         context={
             "circulation": circulation,
-            "tally": tally(circulation),
+            "tally": tally,
             "decides": decides,
             "decider_role": Role(decider_role).label,
             "decider": decider,
             "link": link,
-            "url": url,
+            "url": url(circulation) if url else "",
         },
         circulation=circulation,
         deadline_version=circulation.deadline_version,
