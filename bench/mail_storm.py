@@ -129,6 +129,7 @@ def run(councils: int, workers: int, interval: int) -> dict[str, Any]:
 
     from bench.lean_sink import LeanSink
     from circulation.models import Circulation
+    from portal.models import AuditEntry
     from tests.mail_engine.realparts import purge_celery_queue, worker_env
 
     folder = Path(tempfile.mkdtemp(prefix="kairan-storm-"))
@@ -168,7 +169,9 @@ def run(councils: int, workers: int, interval: int) -> dict[str, Any]:
             summaries_at = dt.datetime.now(dt.UTC)
             delivered = sink.count()
             open_left = Circulation.objects.filter(state=Circulation.State.OPEN).count()
-            last_close = Circulation.objects.aggregate(last=Max("closed_at"))["last"]
+            last_close = AuditEntry.objects.filter(action="circulation.closed").aggregate(
+                last=Max("at")
+            )["last"]
         finally:
             for process in processes:
                 process.terminate()

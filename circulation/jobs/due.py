@@ -133,9 +133,10 @@ def hand_over(task_name: str, ids: list[int], now: dt.datetime) -> list[Any] | N
 
 
 def task_moment(tick: str) -> dt.datetime:
-    """The moment a handed-over task works at: the tick's, or later if the task waited in
-    the queue (a reminder is never judged at an earlier moment than the worker's clock)."""
-    return max(dt.datetime.fromisoformat(tick), timezone.now())
+    """The moment a handed-over task works at: the tick's own, so that the task does what
+    the tick found due (a reminder the tick saw due is not dropped because the task ran a
+    little later; delivery checks again whether it is still wanted)."""
+    return dt.datetime.fromisoformat(tick)
 
 
 def _safely(report: DueWorkReport, what: str, work: Callable[[], None]) -> None:
