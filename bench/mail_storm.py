@@ -40,8 +40,9 @@ def seed(councils: int, deadline: dt.datetime) -> None:
     from portal.models import Committee, Membership, Role, User
 
     today = dt.date.today()
+    # No reminders: the sink counts the closing summaries only.
     committees = Committee.objects.bulk_create(
-        Committee(name=f"審議会 {i:05d}") for i in range(councils)
+        Committee(name=f"審議会 {i:05d}", reminder_offsets_hours=[]) for i in range(councils)
     )
     roles = [Role.SECRETARIAT, Role.CHAIR, Role.ACTING_CHAIR] + [Role.MEMBER] * MEMBERS
     users = User.objects.bulk_create(
