@@ -7,10 +7,8 @@ the object but not do the action gets 403 (e.g. a member opening the tracking pa
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -93,20 +91,6 @@ def _forget(**kwargs: Any) -> None:
     """A membership or committee changed during the request: ask again from now on."""
     if _memo.get() is not None:
         _memo.set(_RequestMemo())
-
-
-@contextlib.contextmanager
-def remembering() -> Iterator[None]:
-    """Keep the answers for a piece of work outside a request, as a request keeps them (a
-    service run by beat asking about several people); inside a request, its memo goes on."""
-    if _memo.get() is not None:
-        yield
-        return
-    token = _memo.set(_RequestMemo())
-    try:
-        yield
-    finally:
-        _memo.reset(token)
 
 
 request_started.connect(_open_memo, dispatch_uid="kairan.permissions.open_memo")
@@ -281,13 +265,6 @@ def recipient_id_of(user: User | AnonymousUser, circulation: Circulation) -> int
     return (
         circulation.recipients.filter(user=user).order_by("pk").values_list("pk", flat=True).first()
     )
-
-
-def remember_receipt(circulation: Circulation, user_id: int, recipient: Recipient | None) -> None:
-    """Tell the rules below the person's Recipient row of the circulation (None: not
-    received), read by the caller with other people's: the closing summary asks about
-    several people at once, and each would otherwise cost a query or three."""
-    setattr(circulation, _RECIPIENT_ID, (user_id, recipient.pk if recipient else None, recipient))
 
 
 def receipt_read_by_gate(
