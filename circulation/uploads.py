@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import logging
 import posixpath
 import re
 import unicodedata
@@ -25,9 +26,10 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from . import officescan
+from . import officescan, virusscan
 from .pdfscan import PdfUninspectable, active_content
 
+logger = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 # OOXML files are zips: refuse archives that would expand to absurd sizes when opened.
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
@@ -149,6 +151,8 @@ def check_upload(uploaded: File) -> CheckedUpload:
     uploaded.seek(0)
     kind, content_type = _detect(head, uploaded, name)
     name = _name_matching(name, kind)
+    if virusscan.enabled():
+        _scan(uploaded, name)
     return CheckedUpload(
         file=uploaded,
         original_name=name,
@@ -157,6 +161,30 @@ def check_upload(uploaded: File) -> CheckedUpload:
         size=size,
         sha256=_sha256(uploaded),
     )
+
+
+def _scan(file: File, name: str) -> None:
+    """clamd must answer OK; anything else refuses the file (fail closed)."""
+    try:
+        verdict = virusscan.scan(file)
+    except virusscan.ScannerUnavailable as exc:
+        logger.error("clamd unreachable, upload %r refused: %s", name, exc)
+        raise _refuse(
+            name,
+            _(
+                "ウイルス検査のサーバーに接続できないため、いまはファイルを受け付けられません。"
+                "しばらくしてからもう一度送信してください。"
+            ),
+        ) from None
+    except virusscan.ScanError as exc:
+        logger.error("clamd could not scan upload %r: %s", name, exc)
+        raise _refuse(name, _("ウイルス検査で確認できなかったため受け付けられません。")) from None
+    if not verdict.clean:
+        logger.warning("clamd found %s in upload %r", verdict.virus, name)
+        raise _refuse(
+            name,
+            _("ウイルス検査でウイルスが見つかりました(%(virus)s)。") % {"virus": verdict.virus},
+        )
 
 
 def _refuse(name: str, reason: str) -> UploadRefused:

@@ -316,6 +316,12 @@ MEDIA_ROOT = Path(env_str("KAIRAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEMO
 KAIRAN_MAX_UPLOAD_BYTES = env_int("KAIRAN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 KAIRAN_MAX_MATERIALS = env_int("KAIRAN_MAX_MATERIALS", 20, minimum=1)
+# Optional virus scan of every upload by clamd (circulation/virusscan.py): a Unix socket, or
+# a host and port. Unset: no scan. Set: no file is accepted without clamd's "OK".
+KAIRAN_CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+KAIRAN_CLAMD_HOST = env_str("CLAMD_HOST")
+KAIRAN_CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
+KAIRAN_CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 60, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
