@@ -137,8 +137,12 @@ def _clean_offsets(raw: object) -> tuple[float, ...]:
 
 
 def _close_due(now: dt.datetime, report: DueWorkReport) -> None:
+    # A reply that reached the portal before the deadline may still be waiting in a busy
+    # server for the grace period (services/replies.py): close after it, so that such a
+    # reply is recorded before the summary counts the replies.
+    grace = dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
     due = list(
-        Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=now)
+        Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=now - grace)
         .order_by("deadline", "pk")
         .values_list("pk", flat=True)
     )

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the moment the request arrived, by which replies are judged at the deadline.
+    "portal.middleware.ArrivalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -316,6 +318,9 @@ MEDIA_ROOT = Path(env_str("KAIRAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEMO
 KAIRAN_MAX_UPLOAD_BYTES = env_int("KAIRAN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 KAIRAN_MAX_MATERIALS = env_int("KAIRAN_MAX_MATERIALS", 20, minimum=1)
+# A reply that reached the portal before the deadline counts, if it waited inside the server
+# no longer than this; closing at the deadline waits as long (circulation/services/replies.py).
+KAIRAN_REPLY_GRACE_SECONDS = env_int("KAIRAN_REPLY_GRACE_SECONDS", 30, minimum=0)
 # Optional virus scan of every upload by clamd (circulation/virusscan.py): a Unix socket, or
 # a host and port. Unset: no scan. Set: no file is accepted without clamd's "OK".
 KAIRAN_CLAMD_SOCKET = env_str("CLAMD_SOCKET")

@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.middleware import received_at
 from portal.permissions import Action, circulation_or_404, object_or_404
 
 from ..models import Recipient, Reply
 from ..services.link_replies import reply_by_link, reply_no_opinion_by_link
-from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused
+from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, judged_moment
 from ..text import render_markdown
 from ..tokens import (
     Purpose,
@@ -74,8 +75,12 @@ class LinkReplyForm(forms.Form):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def reply_link(request: HttpRequest, token: str) -> HttpResponse:
+    # Judged, like the service judges the reply, by when the request arrived (bounded).
+    moment = judged_moment(received_at(request), timezone.now())
     try:
-        data, recipient = check_token(token, purposes=(Purpose.NO_OPINION, Purpose.REPLY))
+        data, recipient = check_token(
+            token, purposes=(Purpose.NO_OPINION, Purpose.REPLY), now=moment
+        )
     except TokenRefused as refused:
         return _refuse(request, refused.reason, refused.recipient)
     if request.user.is_authenticated and request.user.pk != recipient.user_id:
@@ -91,7 +96,7 @@ def _no_opinion(request: HttpRequest, recipient: Recipient, data: TokenData) -> 
         return render(request, "circulation/links/confirm_no_opinion.html", context)
     by = request.user if request.user.is_authenticated else None
     try:
-        reply = reply_no_opinion_by_link(recipient, data, by=by)
+        reply = reply_no_opinion_by_link(recipient, data, by=by, received_at=received_at(request))
     except ReplyConflict:
         return _refuse(request, "used", recipient)
     except ReplyRefused as refused:  # the deadline or the term ended since check_token
@@ -118,6 +123,7 @@ def _reply_form(request: HttpRequest, recipient: Recipient) -> HttpResponse:
             meeting_needed=form.meeting_needed(),
             base_version=form.cleaned_data["base_version"],
             by=request.user if request.user.is_authenticated else None,
+            received_at=received_at(request),
         )
     except ReplyInvalid as exc:
         form.add_error(None, str(exc))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from portal.middleware import received_at
 from portal.models import Role, User
 from portal.permissions import (
     Action,
@@ -241,6 +242,7 @@ def circulation_reply(request: HttpRequest, circulation_id: int) -> HttpResponse
             recipient=recipient,
             channel=Reply.Channel.WEB,
             submitted_by=request.user,
+            received_at=received_at(request),
             **form.reply_arguments(),
         )
     except ReplyConflict as conflict:
