@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Committee, Membership, Role, User
 
+from .mail_purposes import purpose_label
+
 
 class Circulation(models.Model):
     class State(models.TextChoices):
@@ -296,6 +298,10 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.to_email}"
+
+    @property
+    def purpose_label(self) -> str:
+        return purpose_label(self.purpose)
 
 
 def inbound_attachment_path(instance: InboundAttachment, filename: str) -> str:
