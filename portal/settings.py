@@ -330,7 +330,8 @@ KAIRAN_REPLY_GRACE_SECONDS = env_int("KAIRAN_REPLY_GRACE_SECONDS", 30, minimum=0
 KAIRAN_CLAMD_SOCKET = env_str("CLAMD_SOCKET")
 KAIRAN_CLAMD_HOST = env_str("CLAMD_HOST")
 KAIRAN_CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
-KAIRAN_CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 60, minimum=1)
+# Under gunicorn's worker timeout (30 s), which would otherwise end the request unanswered.
+KAIRAN_CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
