@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the moment the request arrived, by which replies are judged at the deadline.
+    "portal.middleware.ArrivalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -147,7 +149,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kairan.sqlite3'}")
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection kept across requests that died (a database restart) is
+    # replaced at the next request's first query instead of failing it.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 except Exception as exc:  # dj-database-url raises several types for a bad URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 if not DATABASES["default"].get("NAME"):
@@ -316,6 +322,16 @@ MEDIA_ROOT = Path(env_str("KAIRAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEMO
 KAIRAN_MAX_UPLOAD_BYTES = env_int("KAIRAN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 KAIRAN_MAX_MATERIALS = env_int("KAIRAN_MAX_MATERIALS", 20, minimum=1)
+# A reply that reached the portal before the deadline counts, if it waited inside the server
+# no longer than this; closing at the deadline waits as long (circulation/services/replies.py).
+KAIRAN_REPLY_GRACE_SECONDS = env_int("KAIRAN_REPLY_GRACE_SECONDS", 10, minimum=0)
+# Optional virus scan of every upload by clamd (circulation/uploads/virus.py): a Unix socket, or
+# a host and port. Unset: no scan. Set: no file is accepted without clamd's "OK".
+KAIRAN_CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+KAIRAN_CLAMD_HOST = env_str("CLAMD_HOST")
+KAIRAN_CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
+# Under gunicorn's worker timeout (30 s), which would otherwise end the request unanswered.
+KAIRAN_CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -28,6 +28,9 @@ urlpatterns = [
 if settings.DEBUG or settings.DEMO:
     urlpatterns += [path("demo/", include("portal.demo_urls"))]
 
+# The database out of reach: 503 with what was typed (portal/error_pages.py).
+handler500 = "portal.error_pages.server_error"
+
 
 def bench_floor_patterns() -> list:
     """The web benchmark's floor (bench/floor.py), only in a server the benchmark started

@@ -171,11 +171,15 @@ def _clean_offsets(raw: object) -> tuple[float, ...]:
 
 def due_closes(now: dt.datetime) -> QuerySet[Circulation]:
     """Open circulations past their deadline that no worker holds: never handed over, or
-    handed over long enough ago that the task must have been lost. One query."""
+    handed over long enough ago that the task must have been lost. One query.
+
+    A reply that reached the portal before the deadline may still be waiting in a busy
+    server for the grace period (services/replies.py): the close comes after it, so that
+    such a reply is recorded before the summary counts the replies."""
+    grace = dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
     requeue = now - dt.timedelta(seconds=settings.KAIRAN_DUE_WORK_REQUEUE_SECONDS)
-    return Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=now).filter(
-        Q(close_handed_at__isnull=True) | Q(close_handed_at__lt=requeue)
-    )
+    due = Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=now - grace)
+    return due.filter(Q(close_handed_at__isnull=True) | Q(close_handed_at__lt=requeue))
 
 
 def _hand_over_closes(now: dt.datetime, report: DueWorkReport) -> None:

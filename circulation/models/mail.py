@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from circulation.models.circulation import Circulation, Recipient, Reply
+from circulation.models.purposes import purpose_label
 from portal.models import Committee, User
 
 
@@ -70,6 +71,10 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.to_email}"
+
+    @property
+    def purpose_label(self) -> str:
+        return purpose_label(self.purpose)
 
 
 def inbound_attachment_path(instance: InboundAttachment, filename: str) -> str:

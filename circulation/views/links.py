@@ -33,7 +33,8 @@ from circulation.mail.tokens import (
 from circulation.models import Recipient, Reply
 from circulation.reads.markdown import render_markdown
 from circulation.services.link_replies import reply_by_link, reply_no_opinion_by_link
-from circulation.services.replies import ReplyConflict, ReplyInvalid, ReplyRefused
+from circulation.services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, judged_moment
+from portal.middleware import received_at
 from portal.permissions import Action, circulation_or_404, object_or_404
 
 __all__ = ["circulation_links", "reply_link", "reply_links", "revoke_links"]
@@ -73,8 +74,12 @@ class LinkReplyForm(forms.Form):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def reply_link(request: HttpRequest, token: str) -> HttpResponse:
+    # Judged, like the service judges the reply, by when the request arrived (bounded).
+    moment = judged_moment(received_at(request), timezone.now())
     try:
-        data, recipient = check_token(token, purposes=(Purpose.NO_OPINION, Purpose.REPLY))
+        data, recipient = check_token(
+            token, purposes=(Purpose.NO_OPINION, Purpose.REPLY), now=moment
+        )
     except TokenRefused as refused:
         return _refuse(request, refused.reason, refused.recipient)
     if request.user.is_authenticated and request.user.pk != recipient.user_id:
@@ -90,7 +95,7 @@ def _no_opinion(request: HttpRequest, recipient: Recipient, data: TokenData) -> 
         return render(request, "circulation/links/confirm_no_opinion.html", context)
     by = request.user if request.user.is_authenticated else None
     try:
-        reply = reply_no_opinion_by_link(recipient, data, by=by)
+        reply = reply_no_opinion_by_link(recipient, data, by=by, received_at=received_at(request))
     except ReplyConflict:
         return _refuse(request, "used", recipient)
     except ReplyRefused as refused:  # the deadline or the term ended since check_token
@@ -117,6 +122,7 @@ def _reply_form(request: HttpRequest, recipient: Recipient) -> HttpResponse:
             meeting_needed=form.meeting_needed(),
             base_version=form.cleaned_data["base_version"],
             by=request.user if request.user.is_authenticated else None,
+            received_at=received_at(request),
         )
     except ReplyInvalid as exc:
         form.add_error(None, str(exc))

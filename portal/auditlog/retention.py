@@ -1,9 +1,10 @@
 """Retention: the only way an audit entry ever leaves the log.
 
-On PostgreSQL a trigger (portal/migrations/0003_security_audit_append_only.py) refuses every
-UPDATE and DELETE of portal_auditentry unless the transaction-local setting
-`kairan.audit_retention` is 'on'. Only this function sets it, around one DELETE of the
-entries older than KAIRAN_AUDIT_RETENTION_DAYS, and then writes its own entry.
+On PostgreSQL the DELETE runs inside `kairan_expire_audit_entries(cutoff)`, a SECURITY
+DEFINER function owned by the owner of the tables (portal/auditlog/db_roles.py): the
+application's role has no DELETE right on the log at all, and the function refuses a cutoff
+inside the kept period. The trigger of migration 0003 refuses every UPDATE, and every DELETE
+outside that function, in the owner's sessions too. On SQLite (the demo) the ORM deletes.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ def retention_cutoff(now: dt.datetime | None = None) -> dt.datetime:
     return now - dt.timedelta(days=settings.KAIRAN_AUDIT_RETENTION_DAYS)
 
 
-def _allow_retention_delete(on: bool) -> None:
+def _delete_before(cutoff: dt.datetime) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # set_config(..., is_local=true) == SET LOCAL: ends with the transaction at latest.
-            cursor.execute(
-                "SELECT set_config('kairan.audit_retention', %s, true)", ["on" if on else "off"]
-            )
+            cursor.execute("SELECT kairan_expire_audit_entries(%s)", [cutoff])
+            return cursor.fetchone()[0]
+    count, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
+    return count
 
 
 def expire_audit_entries(now: dt.datetime | None = None) -> int:
@@ -37,11 +38,7 @@ def expire_audit_entries(now: dt.datetime | None = None) -> int:
     expired, so the review can see that the job runs). Returns the number deleted."""
     cutoff = retention_cutoff(now)
     with transaction.atomic():
-        _allow_retention_delete(True)
-        count, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
-        # Switch it off at once: a caller's outer transaction must not inherit it. (If the
-        # DELETE fails, the rollback of this atomic block reverts the setting anyway.)
-        _allow_retention_delete(False)
+        count = _delete_before(cutoff)
         audit.record(
             "audit.retention.expired",
             actor_label="system",

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2027, 3, 1, 0, 0, tzinfo=dt.UTC)
 DEADLINE = dt.datetime(2027, 3, 31, 8, 0, tzinfo=dt.UTC)  # 17:00 in Japan
-AFTER = DEADLINE + dt.timedelta(seconds=5)
+AFTER = DEADLINE + dt.timedelta(seconds=60)  # past the replies' grace (KAIRAN_REPLY_GRACE_SECONDS)
 
 
 @pytest.fixture

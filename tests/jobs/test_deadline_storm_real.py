@@ -62,7 +62,10 @@ def workers(sink, tmp_path):
 def test_two_ticks_and_two_workers_close_each_circulation_once_and_summarise_once(
     council, sink, workers
 ):
-    deadline = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    # Past, and past the grace a reply in flight gets (KAIRAN_REPLY_GRACE_SECONDS).
+    deadline = dt.datetime.now(dt.UTC) - dt.timedelta(
+        seconds=settings.KAIRAN_REPLY_GRACE_SECONDS + 1
+    )
     with time_machine.travel(deadline - dt.timedelta(days=3), tick=False):
         circulations = []
         for index in range(COUNCILS):

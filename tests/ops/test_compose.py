@@ -69,7 +69,10 @@ def test_every_service_production_needs_is_there(services):
 
 def test_web_worker_and_beat_run_the_right_programs(services):
     assert command(services["web"]).startswith("gunicorn portal.wsgi")
-    assert command(services["migrate"]) == "python manage.py migrate --noinput"
+    assert command(services["migrate"]) == (
+        "sh -c python manage.py migrate --noinput"
+        " && python manage.py grant_app_role kairan_app --create"
+    )
     worker = command(services["worker"])
     assert worker.startswith("celery -A portal worker")
     assert "--prefetch-multiplier 1" in worker
@@ -98,9 +101,18 @@ def test_databases_have_health_checks_and_the_portal_waits_for_them(services):
 def test_every_portal_process_has_the_same_environment_from_one_anchor(compose, services):
     env = compose["x-env"]
     for name in APP_SERVICES:
-        assert services[name]["environment"] == env, name
+        own = dict(services[name]["environment"])
+        if name == "migrate":
+            # The migrations run as the owner of the tables, and grant the portal's role.
+            assert own.pop("DATABASE_URL").startswith("postgres://kairan:${POSTGRES_PASSWORD:?")
+            assert own.pop("KAIRAN_APP_DB_PASSWORD") == (
+                "${POSTGRES_APP_PASSWORD:?set POSTGRES_APP_PASSWORD}"
+            )
+            own["DATABASE_URL"] = env["DATABASE_URL"]
+        assert own == env, name
         assert services[name]["image"] == services["web"]["image"], name
-    assert env["DATABASE_URL"].startswith("postgres://")
+    # The portal itself logs in as the role with only SELECT and INSERT on the audit log.
+    assert env["DATABASE_URL"].startswith("postgres://kairan_app:${POSTGRES_APP_PASSWORD:?")
     assert "@postgres:5432/" in env["DATABASE_URL"]
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # from the operator, never a default
@@ -118,7 +130,7 @@ def test_every_variable_in_the_environment_is_one_the_portal_reads(compose):
 
 
 def test_the_settings_accept_the_compose_environment(compose, tmp_path):
-    shell = {"SECRET_KEY": "s" * 64, "POSTGRES_PASSWORD": "secret"}
+    shell = {"SECRET_KEY": "s" * 64, "POSTGRES_APP_PASSWORD": "secret"}
     env = {name: interpolate(value, shell) for name, value in compose["x-env"].items()}
     env.update(
         PATH=os.environ.get("PATH", ""),
@@ -141,6 +153,13 @@ def test_the_settings_accept_the_compose_environment(compose, tmp_path):
 def test_the_compose_file_refuses_to_start_without_a_secret_key(compose):
     with pytest.raises(AssertionError, match="SECRET_KEY is required"):
         interpolate(compose["x-env"]["SECRET_KEY"], {})
+
+
+def test_clamav_is_an_optional_profile_and_off_unless_chosen(compose, services):
+    assert services["clamav"]["profiles"] == ["clamav"]
+    assert services["clamav"]["image"].startswith("clamav/clamav")
+    assert interpolate(compose["x-env"]["CLAMD_HOST"], {}) == ""  # no scan by default
+    assert "profiles" not in services["web"]
 
 
 def test_the_data_volume_is_shared_by_every_portal_process(compose, services):
