@@ -262,6 +262,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 # How many proxies' X-Forwarded-For entries to trust for the client's IP (rate limits and
 # the audit log); with none, every request would seem to come from the proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("KAIRAN_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+# The probes answer on plain http too: a container's health check calls its own port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -406,6 +408,8 @@ KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int("KAIRAN_MAIL_SENDING_TIMEOUT_SECON
 # A queued row older than this was lost by the broker (or Redis was down): the sweep enqueues it.
 KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS", 60, minimum=1)
 KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)
+# /readyz fails when the oldest mail still waiting to be sent is older than this.
+KAIRAN_READY_MAIL_QUEUE_SECONDS = env_int("KAIRAN_READY_MAIL_QUEUE_SECONDS", 900, minimum=60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from circulation.views.home import home
 
 from . import account_views
 from .auditlog import views as auditlog_views
+from .health import views as health_views
 
 admin.autodiscover()
 # The admin logs in through allauth: rate limits and MFA apply there too.
@@ -24,6 +25,9 @@ urlpatterns = [
     path("audit/", include("portal.auditlog.urls")),
     path("privacy/", auditlog_views.privacy_notice, name="privacy_notice"),
     path("admin/", admin.site.urls),
+    # Probes: no login, JSON, nothing but the checks' names and ok/fail (docs/operations.md).
+    path("healthz", health_views.healthz, name="healthz"),
+    path("readyz", health_views.readyz, name="readyz"),
 ]
 
 if settings.DEBUG or settings.DEMO:

@@ -202,6 +202,10 @@ EXPECTED: dict[str, Expectation] = {
     "audit_log": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_export": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_reviews": expect(**{**ON_THE_COUNCIL, **ON_THE_COUNCIL_SECRETARIAT_ONLY}),
+    # The probes answer everybody, signed in or not, and reveal nothing (tests/ops/test_health.py);
+    # this world has no beat running, so it is not ready.
+    "healthz": expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "readyz": expect(anonymous=503, **dict.fromkeys(PERSONAS[1:], 503)),
 }
 
 # --- Filling the URL arguments --------------------------------------------------------------
