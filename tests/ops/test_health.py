@@ -91,7 +91,9 @@ def test_readyz_fails_when_the_database_does_not_answer(client, beat_ran, monkey
 def test_readyz_fails_when_the_broker_cannot_be_reached(client, beat_ran, monkeypatch):
     # Nothing listens on port 1: the broker is down.
     monkeypatch.setattr(
-        checks, "broker_connection", lambda: Connection("redis://127.0.0.1:1/0", connect_timeout=0.5)
+        checks,
+        "broker_connection",
+        lambda: Connection("redis://127.0.0.1:1/0", connect_timeout=0.5),
     )
 
     status, answer = ready(client)
