@@ -10,7 +10,7 @@ import os
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from celery.signals import task_prerun
+from celery.signals import beat_init, before_task_publish, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -44,6 +44,25 @@ def _install_beat_schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(hour=18, minute=17),
         },
     }
+
+
+# Set in the beat process only (beat_init), so that publishing elsewhere (web, worker)
+# records nothing.
+BEAT_PROCESS = {"running": False}
+
+
+@beat_init.connect
+def _beat_started(**_: object) -> None:
+    BEAT_PROCESS["running"] = True
+
+
+@before_task_publish.connect
+def _beat_sends(**_: object) -> None:
+    """Beat's heartbeat (portal/ops/heartbeats.py): one row updated per tick it sends."""
+    if BEAT_PROCESS["running"]:
+        from portal.ops.heartbeats import record_beat_tick
+
+        record_beat_tick()
 
 
 @task_prerun.connect

@@ -410,6 +410,11 @@ KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS",
 KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)
 # /readyz fails when the oldest mail still waiting to be sent is older than this.
 KAIRAN_READY_MAIL_QUEUE_SECONDS = env_int("KAIRAN_READY_MAIL_QUEUE_SECONDS", 900, minimum=60)
+# Prometheus reads /ops/metrics with `Authorization: Bearer <token>` (portal/permissions.py);
+# empty: only signed-in site staff read it.
+KAIRAN_METRICS_TOKEN = env_str("KAIRAN_METRICS_TOKEN")
+if KAIRAN_METRICS_TOKEN and len(KAIRAN_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("KAIRAN_METRICS_TOKEN must be at least 32 characters long")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging --------------------------------------------------------------------------------
@@ -418,6 +423,11 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
     )
+# "json": one JSON object per line with the request id, user id, council id and outbox row id
+# (portal/ops/logs.py); "plain": for people reading a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
