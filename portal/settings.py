@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    # Request id and user id on every log line (LOG_FORMAT=json), after authentication.
+    "portal.ops.logs.RequestLogContextMiddleware",
     "portal.auditlog.middleware.RefusalAuditMiddleware",  # after AuditContextMiddleware
     "portal.middleware.RequireSecretariatMFAMiddleware",
     # Innermost: its page renders in the person's language, with the navigation.
@@ -431,8 +433,18 @@ if LOG_FORMAT not in {"plain", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.ops.logs.JsonFormatter"},
+    },
+    "filters": {"quiet_ticks": {"()": "portal.ops.logs.QuietTicks", "level": LOG_LEVEL}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["quiet_ticks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("audit/", include("portal.auditlog.urls")),
     path("privacy/", auditlog_views.privacy_notice, name="privacy_notice"),
     path("admin/", admin.site.urls),
+    path("ops/", include("portal.ops.urls")),  # site staff: status page and metrics
     # Probes: no login, JSON, nothing but the checks' names and ok/fail (docs/operations.md).
     path("healthz", health_views.healthz, name="healthz"),
     path("readyz", health_views.readyz, name="readyz"),

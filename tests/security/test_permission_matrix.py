@@ -206,6 +206,10 @@ EXPECTED: dict[str, Expectation] = {
     # this world has no beat running, so it is not ready.
     "healthz": expect(anonymous=200, **EVERYONE_SIGNED_IN),
     "readyz": expect(anonymous=503, **dict.fromkeys(PERSONAS[1:], 503)),
+    # The operators' status page and metrics: site staff only (User.is_staff, none of these
+    # personas; tests/ops/test_status.py); a council's secretariat is not site staff.
+    "ops_status": expect(**dict.fromkeys(PERSONAS[1:], 404)),
+    "ops_metrics": expect(**dict.fromkeys(PERSONAS[1:], 404)),
 }
 
 # --- Filling the URL arguments --------------------------------------------------------------
