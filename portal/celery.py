@@ -18,6 +18,7 @@ app = Celery("kairan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["portal.auditlog"])  # portal.auditlog.tasks (not an app of its own)
+app.autodiscover_tasks(["portal.retention"])
 
 
 @app.on_after_finalize.connect
@@ -42,6 +43,12 @@ def _install_beat_schedule(sender: Celery, **_: object) -> None:
         "audit-retention": {
             "task": "portal.auditlog.tasks.expire_audit_log",
             "schedule": crontab(hour=18, minute=17),
+        },
+        # Records past their retention period, listed for each council's secretariat
+        # (nothing is removed): daily at 03:47 Japan time.
+        "retention-list": {
+            "task": "portal.retention.tasks.list_due_records",
+            "schedule": crontab(hour=18, minute=47),
         },
     }
 

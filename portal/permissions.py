@@ -41,6 +41,7 @@ class Action(StrEnum):
     MANAGE_CIRCULATIONS = "manage_circulations"  # create, edit, send, extend, discard
     VIEW_AUDIT_LOG = "view_audit_log"
     REVIEW_AUDIT_LOG = "review_audit_log"  # record a ログ確認
+    MANAGE_RETENTION = "manage_retention"  # 保存期間, 移管 and 廃棄
     # circulation level
     VIEW_CIRCULATION = "view_circulation"
     DOWNLOAD_MATERIAL = "download_material"
@@ -226,6 +227,7 @@ _COMMITTEE_ACTIONS: dict[Action, set[str]] = {
     Action.MANAGE_CIRCULATIONS: {Role.SECRETARIAT},
     Action.VIEW_AUDIT_LOG: {Role.SECRETARIAT},
     Action.REVIEW_AUDIT_LOG: {Role.SECRETARIAT},
+    Action.MANAGE_RETENTION: {Role.SECRETARIAT},
 }
 
 

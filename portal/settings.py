@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "csp",
     "portal",
     "circulation",
+    "portal.retention",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("invitation/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("committees/", include("portal.committee_urls")),
+    path("committees/<int:committee_id>/retention/", include("portal.retention.urls")),
     path("c/", include("circulation.urls")),
     path("audit/", include("portal.auditlog.urls")),
     path("privacy/", auditlog_views.privacy_notice, name="privacy_notice"),

@@ -2,8 +2,9 @@
 
 On PostgreSQL a trigger (portal/migrations/0003_security_audit_append_only.py) refuses every
 UPDATE and DELETE of portal_auditentry unless the transaction-local setting
-`kairan.audit_retention` is 'on'. Only this function sets it, around one DELETE of the
-entries older than KAIRAN_AUDIT_RETENTION_DAYS, and then writes its own entry.
+`kairan.audit_retention` is 'on'. Only the two functions here set it: the daily expiry of the
+entries of no council older than KAIRAN_AUDIT_RETENTION_DAYS, and the deletion of a council's
+entries whose disposal its secretariat approved (portal/retention).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .. import audit
@@ -38,7 +40,9 @@ def expire_audit_entries(now: dt.datetime | None = None) -> int:
     cutoff = retention_cutoff(now)
     with transaction.atomic():
         _allow_retention_delete(True)
-        count, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
+        # A council's own entries leave only by its retention, with the secretariat's
+        # approval (portal/retention); this job expires the entries of no council.
+        count, _ = AuditEntry.objects.filter(at__lt=cutoff, committee__isnull=True).delete()
         # Switch it off at once: a caller's outer transaction must not inherit it. (If the
         # DELETE fails, the rollback of this atomic block reverts the setting anyway.)
         _allow_retention_delete(False)
@@ -51,4 +55,15 @@ def expire_audit_entries(now: dt.datetime | None = None) -> int:
                 "retention_days": settings.KAIRAN_AUDIT_RETENTION_DAYS,
             },
         )
+    return count
+
+
+def delete_approved(entries: QuerySet[AuditEntry]) -> int:
+    """Delete a council's entries whose disposal (廃棄) its secretariat approved
+    (portal/retention/services.py), inside the caller's transaction; the caller writes the
+    audit entry saying what was removed."""
+    with transaction.atomic():
+        _allow_retention_delete(True)
+        count, _ = entries.delete()
+        _allow_retention_delete(False)
     return count
