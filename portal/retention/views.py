@@ -38,9 +38,7 @@ def retention_page(request: HttpRequest, committee_id: int) -> HttpResponse:
             "committee": committee,
             "form": form,
             "listed": items.filter(state=DisposalItem.State.LISTED),
-            "disposed": items.filter(state=DisposalItem.State.DISPOSED).order_by("-disposed_at")[
-                :50
-            ],
+            "disposed": disposed[:50],
         },
     )
 
