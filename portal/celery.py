@@ -10,7 +10,7 @@ import os
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from celery.signals import beat_init, before_task_publish, setup_logging, task_prerun
+from celery.signals import beat_init, before_task_publish, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -51,18 +51,6 @@ def _install_beat_schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(hour=18, minute=47),
         },
     }
-
-
-@setup_logging.connect
-def _logging_as_django_configures_it(**_: object) -> None:
-    """Worker and beat log as web does (LOGGING in the settings: LOG_LEVEL, LOG_FORMAT, the
-    ticks at DEBUG) instead of through Celery's own handler: connecting this signal is
-    Celery's documented way to leave logging to the application."""
-    from logging.config import dictConfig
-
-    from django.conf import settings
-
-    dictConfig(settings.LOGGING)
 
 
 # Set in the beat process only (beat_init), so that publishing elsewhere (web, worker)

@@ -383,6 +383,9 @@ else:
         # kombu's default is ./control, relative to wherever the worker was started.
         "control_folder": str(_broker_dir / "control"),
     }
+# Worker and beat keep the root logger's handler from LOGGING below (LOG_FORMAT, the ticks at
+# DEBUG) instead of replacing it with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -438,7 +441,7 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "portal.ops.logs.JsonFormatter"},
     },
-    "filters": {"quiet_ticks": {"()": "portal.ops.logs.QuietTicks", "level": LOG_LEVEL}},
+    "filters": {"quiet_ticks": {"()": "portal.ops.logs.QuietTicks"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

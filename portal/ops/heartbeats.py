@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ def record_beat_tick(now: dt.datetime | None = None) -> None:
 
     # Beat is one long-lived process with no requests: drop a connection that broke (a
     # restarted PostgreSQL) or outlived CONN_MAX_AGE, as Django does before each request.
-    close_old_connections()
+    if not connection.in_atomic_block:  # never a caller's transaction's connection
+        close_old_connections()
     try:
         record_heartbeat(BEAT_TICK, now or timezone.now())
     except DatabaseError:

@@ -119,11 +119,8 @@ TICK_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
 
 class QuietTicks(logging.Filter):
     """On the console handler: a periodic task's routine lines become DEBUG, and pass only
-    when LOG_LEVEL is DEBUG. Its failures stay as they are (ERROR, WARNING)."""
-
-    def __init__(self, level: str = "INFO") -> None:
-        super().__init__()
-        self.threshold = logging.getLevelName(level)
+    when their logger is set to DEBUG (LOG_LEVEL=DEBUG, or celery's -l DEBUG). Every other
+    line, and a tick's failure (ERROR, WARNING), passes as it is."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if (
@@ -132,4 +129,5 @@ class QuietTicks(logging.Filter):
             and any(task in record.getMessage() for task in TICK_TASKS)
         ):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return record.levelno >= self.threshold
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True

@@ -211,8 +211,18 @@ def test_the_workers_delivery_lines_name_the_outbox_row_and_no_address(json_line
     assert not any("tanaka" in json.dumps(line) for line in lines)
 
 
-def test_beats_and_the_workers_routine_ticks_are_debug_lines():
-    quiet = logs.QuietTicks("INFO")
+@pytest.fixture
+def tick_loggers_at_info():
+    before = {name: logging.getLogger(name).level for name in logs.TICK_LOGGERS}
+    for name in before:
+        logging.getLogger(name).setLevel(logging.INFO)
+    yield
+    for name, level in before.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_beats_and_the_workers_routine_ticks_are_debug_lines(tick_loggers_at_info):
+    quiet = logs.QuietTicks()
 
     def record(name: str, message: str, *args: object) -> logging.LogRecord:
         return logging.LogRecord(name, logging.INFO, __file__, 1, message, args, None)
@@ -223,11 +233,13 @@ def test_beats_and_the_workers_routine_ticks_are_debug_lines():
                   {"name": "circulation.tasks.sweep_outbox", "id": "1"})  # fmt: skip
     mail = record("celery.app.trace", "Task %(name)s[%(id)s] succeeded",
                   {"name": "circulation.tasks.deliver_outbox_batch", "id": "2"})  # fmt: skip
+    ready = record("celery.apps.worker", "%s ready.", "celery@host")
 
     assert not quiet.filter(tick)
     assert tick.levelname == "DEBUG"
     assert not quiet.filter(done)
     assert quiet.filter(mail)  # real work stays at INFO
-    assert logs.QuietTicks("DEBUG").filter(
-        record("celery.beat", "Scheduler: Sending due task %s", "outbox-sweep")
-    )
+    assert quiet.filter(ready)
+    # With LOG_LEVEL=DEBUG every tick is shown.
+    logging.getLogger("celery.beat").setLevel(logging.DEBUG)
+    assert quiet.filter(record("celery.beat", "Scheduler: Sending due task %s", "outbox-sweep"))
