@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import hmac
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import models
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from portal import audit
 from portal.models import SITTING_ROLES, AuditEntry, Committee, Membership, Role, User
+from portal.ops.logs import note_committee
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -36,6 +39,7 @@ class Action(StrEnum):
     MANAGE_CIRCULATIONS = "manage_circulations"  # create, edit, send, extend, discard
     VIEW_AUDIT_LOG = "view_audit_log"
     REVIEW_AUDIT_LOG = "review_audit_log"  # record a ログ確認
+    MANAGE_RETENTION = "manage_retention"  # 保存期間, 移管 and 廃棄
     # circulation level
     VIEW_CIRCULATION = "view_circulation"
     DOWNLOAD_MATERIAL = "download_material"
@@ -56,6 +60,9 @@ class Action(StrEnum):
     # secretariat. Granted in any state so that the pages can say why a step is not
     # possible yet (the services refuse with a message).
     MANAGE_MEETING = "manage_meeting"
+    # site level: the operators' status page and its metrics (the mail queue, held mail,
+    # beat, the workers): site staff (User.is_staff) only, whatever their councils.
+    VIEW_SITE_STATUS = "view_site_status"
 
 
 # --- What one request has already asked ------------------------------------------------------
@@ -230,6 +237,7 @@ _COMMITTEE_ACTIONS: dict[Action, set[str]] = {
     Action.MANAGE_CIRCULATIONS: {Role.SECRETARIAT},
     Action.VIEW_AUDIT_LOG: {Role.SECRETARIAT},
     Action.REVIEW_AUDIT_LOG: {Role.SECRETARIAT},
+    Action.MANAGE_RETENTION: {Role.SECRETARIAT},
 }
 
 
@@ -417,6 +425,7 @@ def committee_or_404(user: User | AnonymousUser, committee_id: int, action: Acti
         refuse(user, action, 404, obj=committee)
     if not may_on_committee(user, action, committee):
         refuse(user, action, 403, obj=committee)
+    note_committee(committee.pk)
     return committee
 
 
@@ -457,6 +466,7 @@ def circulation_or_404(
         refuse(user, action, 404, obj=circulation)
     if not may_on_circulation(user, action, circulation):
         refuse(user, action, 403, obj=circulation)
+    note_committee(circulation.committee_id)
     return circulation
 
 
@@ -503,3 +513,28 @@ def object_or_404(
         object_id=pk,
         committee=audit.committee_of(elsewhere) if elsewhere is not None else None,
     )
+
+
+# --- Site level -------------------------------------------------------------------------------
+
+
+def is_site_staff(user: User | AnonymousUser) -> bool:
+    """The site's operators (User.is_staff, set in the admin): they see how the site runs,
+    never what a council holds."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def site_staff_or_404(user: User | AnonymousUser, action: Action) -> None:
+    """Site-level pages exist for site staff only: anyone else signed in gets a logged 404
+    (the page is not theirs to know of); anonymous visitors are sent to log in by the view."""
+    if not is_site_staff(user):
+        refuse(user, action, 404, object_type="site", object_id=str(action))
+
+
+def may_read_metrics(user: User | AnonymousUser, authorization: str) -> bool:
+    """Site staff, or a scraper presenting `Authorization: Bearer <KAIRAN_METRICS_TOKEN>`
+    (when one is set): Prometheus cannot log in."""
+    token = settings.KAIRAN_METRICS_TOKEN
+    if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return True
+    return is_site_staff(user)

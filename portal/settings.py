@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "csp",
     "portal",
     "circulation",
+    "portal.retention",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    # Request id and user id on every log line (LOG_FORMAT=json), after authentication.
+    "portal.ops.logs.RequestLogContextMiddleware",
     "portal.auditlog.middleware.RefusalAuditMiddleware",  # after AuditContextMiddleware
     "portal.middleware.RequireSecretariatMFAMiddleware",
     # Innermost: its page renders in the person's language, with the navigation.
@@ -268,6 +271,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 # How many proxies' X-Forwarded-For entries to trust for the client's IP (rate limits and
 # the audit log); with none, every request would seem to come from the proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("KAIRAN_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+# The probes answer on plain http too: a container's health check calls its own port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -394,6 +399,9 @@ else:
         # kombu's default is ./control, relative to wherever the worker was started.
         "control_folder": str(_broker_dir / "control"),
     }
+# Worker and beat keep the root logger's handler from LOGGING below (LOG_FORMAT, the ticks at
+# DEBUG) instead of replacing it with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -425,6 +433,13 @@ KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int("KAIRAN_MAIL_SENDING_TIMEOUT_SECON
 # A queued row older than this was lost by the broker (or Redis was down): the sweep enqueues it.
 KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS", 60, minimum=1)
 KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)
+# /readyz fails when the oldest mail still waiting to be sent is older than this.
+KAIRAN_READY_MAIL_QUEUE_SECONDS = env_int("KAIRAN_READY_MAIL_QUEUE_SECONDS", 900, minimum=60)
+# Prometheus reads /ops/metrics with `Authorization: Bearer <token>` (portal/permissions.py);
+# empty: only signed-in site staff read it.
+KAIRAN_METRICS_TOKEN = env_str("KAIRAN_METRICS_TOKEN")
+if KAIRAN_METRICS_TOKEN and len(KAIRAN_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("KAIRAN_METRICS_TOKEN must be at least 32 characters long")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging --------------------------------------------------------------------------------
@@ -433,11 +448,26 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
     )
+# "json": one JSON object per line with the request id, user id, council id and outbox row id
+# (portal/ops/logs.py); "plain": for people reading a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.ops.logs.JsonFormatter"},
+    },
+    "filters": {"quiet_ticks": {"()": "portal.ops.logs.QuietTicks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["quiet_ticks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 

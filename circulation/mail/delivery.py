@@ -333,10 +333,14 @@ def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
     error = describe(exc)
     permanent = is_permanent(exc)
     if not permanent and not isinstance(exc, smtplib.SMTPException | OSError):
-        log.exception("outbox: unexpected error delivering %s", message.pk)
+        log.exception(
+            "outbox: unexpected error delivering %s", message.pk, extra={"outbox_id": message.pk}
+        )
     if permanent or message.attempts >= settings.KAIRAN_MAIL_MAX_ATTEMPTS:
         _finish(message, state=S.FAILED, last_error=error)
-        log.warning("outbox: message %s to %s failed: %s", message.pk, message.to_email, error)
+        log.warning(
+            "outbox: message %s failed: %s", message.pk, error, extra={"outbox_id": message.pk}
+        )
         audit.record(
             "mail.failed",
             obj=message,
@@ -352,7 +356,11 @@ def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
         last_error=error,
         next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
     )
-    log.info("outbox: message %s will be retried in %.0f s: %s", message.pk, delay, error)
+    log.info(
+        "outbox: message %s will be retried in %.0f s: %s",
+        *(message.pk, delay, error),
+        extra={"outbox_id": message.pk},
+    )
     return RETRY
 
 

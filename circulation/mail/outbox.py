@@ -171,7 +171,7 @@ def _save_one(row: OutboxMessage) -> OutboxMessage | None:
         except IntegrityError:
             inserted = False
     if not inserted:
-        log.info("outbox: %s to %s already queued", row.purpose, row.to_email)
+        log.info("outbox: %s already queued for user %s", row.purpose, row.to_user_id)
         return None
     _enqueue_after_commit([row.pk])
     return row

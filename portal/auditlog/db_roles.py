@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
 
 FUNCTION = "kairan_expire_audit_entries"
+# A council's entries whose disposal (廃棄) its secretariat approved (portal/retention).
+DISPOSE_FUNCTION = "kairan_dispose_audit_entries"
 # The smallest retention the settings accept; `grant_app_role` raises it to the configured one.
 DEFAULT_FLOOR_DAYS = 30
 
@@ -40,7 +42,28 @@ def retention_function(schema: str, floor_days: int) -> sql.Composed:
                     ERRCODE = 'insufficient_privilege';
             END IF;
             PERFORM set_config('kairan.audit_retention', 'on', true);
-            DELETE FROM portal_auditentry WHERE at < cutoff;
+            -- A council's entries leave only by its approved disposal (the function below).
+            DELETE FROM portal_auditentry WHERE at < cutoff AND committee_id IS NULL;
+            GET DIAGNOSTICS removed = ROW_COUNT;
+            PERFORM set_config('kairan.audit_retention', 'off', true);
+            RETURN removed;
+        END;
+        $$;
+        CREATE OR REPLACE FUNCTION {schema}.{dispose}(committee bigint, start timestamptz,
+                                                      stop timestamptz) RETURNS bigint
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+        DECLARE
+            removed bigint;
+        BEGIN
+            IF stop > now() - make_interval(days => {floor}) THEN
+                RAISE EXCEPTION USING
+                    MESSAGE = 'audit disposal: entries younger than ' || {floor}
+                              || ' days are kept; stop ' || stop || ' refused',
+                    ERRCODE = 'insufficient_privilege';
+            END IF;
+            PERFORM set_config('kairan.audit_retention', 'on', true);
+            DELETE FROM portal_auditentry
+             WHERE committee_id = committee AND at >= start AND at < stop;
             GET DIAGNOSTICS removed = ROW_COUNT;
             PERFORM set_config('kairan.audit_retention', 'off', true);
             RETURN removed;
@@ -50,6 +73,7 @@ def retention_function(schema: str, floor_days: int) -> sql.Composed:
     ).format(
         schema=sql.Identifier(schema),
         function=sql.Identifier(FUNCTION),
+        dispose=sql.Identifier(DISPOSE_FUNCTION),
         floor=sql.Literal(floor_days),
     )
 
@@ -63,6 +87,11 @@ def install_retention_function(cursor: CursorWrapper, floor_days: int = DEFAULT_
         sql.SQL("REVOKE ALL ON FUNCTION {}.{}(timestamptz) FROM PUBLIC").format(
             sql.Identifier(schema), sql.Identifier(FUNCTION)
         )
+    )
+    cursor.execute(
+        sql.SQL(
+            "REVOKE ALL ON FUNCTION {}.{}(bigint, timestamptz, timestamptz) FROM PUBLIC"
+        ).format(sql.Identifier(schema), sql.Identifier(DISPOSE_FUNCTION))
     )
 
 
@@ -107,5 +136,11 @@ def grant_app_role(
         sql.SQL("GRANT EXECUTE ON FUNCTION {schema}.{function}(timestamptz) TO {role}").format(
             **names
         )
+    )
+    cursor.execute(
+        sql.SQL(
+            "GRANT EXECUTE ON FUNCTION {schema}.{dispose}(bigint, timestamptz, timestamptz)"
+            " TO {role}"
+        ).format(dispose=sql.Identifier(DISPOSE_FUNCTION), **names)
     )
     return created

@@ -8,7 +8,7 @@
 
 from django.db import migrations
 
-from portal.auditlog.db_roles import FUNCTION, install_retention_function
+from portal.auditlog.db_roles import DISPOSE_FUNCTION, FUNCTION, install_retention_function
 
 
 def install(apps, schema_editor):
@@ -22,6 +22,10 @@ def remove(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}(timestamptz)", params=None)
+    schema_editor.execute(
+        f"DROP FUNCTION IF EXISTS {DISPOSE_FUNCTION}(bigint, timestamptz, timestamptz)",
+        params=None,
+    )
 
 
 class Migration(migrations.Migration):

@@ -202,6 +202,18 @@ EXPECTED: dict[str, Expectation] = {
     "audit_log": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_export": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_reviews": expect(**{**ON_THE_COUNCIL, **ON_THE_COUNCIL_SECRETARIAT_ONLY}),
+    # The probes answer everybody, signed in or not, and reveal nothing (tests/ops/test_health.py);
+    # this world has no beat running, so it is not ready.
+    "healthz": expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "readyz": expect(anonymous=503, **dict.fromkeys(PERSONAS[1:], 503)),
+    # The operators' status page and metrics: site staff only (User.is_staff, none of these
+    # personas; tests/ops/test_status.py); a council's secretariat is not site staff.
+    # Retention (保存期間, 移管, 廃棄): the council's secretariat.
+    "retention_page": committee_secretariat(200),
+    "retention_export": committee_secretariat(200),
+    "retention_dispose": committee_secretariat(302, "post"),  # nothing chosen: back, a message
+    "ops_status": expect(**dict.fromkeys(PERSONAS[1:], 404)),
+    "ops_metrics": expect(**dict.fromkeys(PERSONAS[1:], 404)),
 }
 
 # --- Filling the URL arguments --------------------------------------------------------------
