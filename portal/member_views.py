@@ -32,7 +32,7 @@ from .permissions import Action, acting_decider_role, committee_or_404, object_o
 from .queries import member_rows, person_history, term_status
 from .services import invitations
 from .services import membership as membership_services
-from .services.committees import update_committee_settings
+from .services.committees import SETTINGS, update_committee_settings
 from .services.errors import Refused
 
 
@@ -270,8 +270,7 @@ def committee_settings(request: HttpRequest, committee_id: int) -> HttpResponse:
             current=current,
             initial={
                 "reminder_offsets_hours": current,
-                "chair_reminder_days": committee.chair_reminder_days,
-                "show_member_names": committee.show_member_names,
+                **{name: getattr(committee, name) for name in SETTINGS[1:]},
             },
         )
     return render(request, "portal/members/settings.html", {"committee": committee, "form": form})
