@@ -8,6 +8,9 @@ from django.urls import reverse
 from portal.models import Membership, Role, User
 from portal.permissions import Action, may_on_circulation, may_see_circulation
 
+from .mail_attachments import to_attach
+from .mail_text import first_page, markdown_as_text
+from .material_tokens import material_link, material_links
 from .models import (
     Answer,
     Circulation,
@@ -18,9 +21,6 @@ from .models import (
     Recipient,
     Reply,
 )
-from .mail_attachments import to_attach
-from .mail_text import first_page, markdown_as_text
-from .material_tokens import material_link, material_links
 from .outbox import Mail, queue_mail
 from .queries import tally
 from .text import render_markdown

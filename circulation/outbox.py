@@ -39,7 +39,9 @@ def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[
     return " ".join(subject.split()), body_text, body_html
 
 
-def contacts_for(to: User | None, circulation: Circulation | None, context: dict[str, Any]) -> list[Committee]:
+def contacts_for(
+    to: User | None, circulation: Circulation | None, context: dict[str, Any]
+) -> list[Committee]:
     """Whose secretariat a mail names as its contact: the circulation's council, else the
     council the mail is about, else (a mail about no council) the person's councils."""
     if circulation is not None:

@@ -2,7 +2,16 @@
 
 from django.urls import include, path
 
-from .views import inbound, links, material_links, materials, member, secretariat, staff_mail, tracking
+from .views import (
+    inbound,
+    links,
+    material_links,
+    materials,
+    member,
+    secretariat,
+    staff_mail,
+    tracking,
+)
 
 urlpatterns = [
     # The member's side

@@ -208,7 +208,9 @@ class CommitteeSettingsForm(PortalForm):
 
     contact_department = forms.CharField(
         label=_("事務局の担当部署"),
-        help_text=_("すべてのメールの末尾に、問い合わせ先として表示します(例: 市民課 住民記録係)。"),
+        help_text=_(
+            "すべてのメールの末尾に、問い合わせ先として表示します(例: 市民課 住民記録係)。"
+        ),
         max_length=100,
         required=False,
     )
@@ -244,9 +246,7 @@ class CommitteeSettingsForm(PortalForm):
     )
     attach_materials = forms.BooleanField(
         label=_("資料を通知メールに添付する"),
-        help_text=_(
-            "添付する場合も、資料の合計が上限を超えるときはリンクでお送りします。"
-        ),
+        help_text=_("添付する場合も、資料の合計が上限を超えるときはリンクでお送りします。"),
         required=False,
     )
     attachment_limit_mb = forms.IntegerField(

@@ -364,16 +364,11 @@ def sitting(user: str, committee: str, day: dt.date) -> Exists:
     )
 
 
-def is_site_staff(user: User | AnonymousUser) -> bool:
-    """Who runs the installation (Django's is_staff or is_superuser): sees mail that belongs
-    to no council (docs/mail-replies.md). Not a council role: it opens no council's page."""
-    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
-
-
-def site_staff_or_404(user: User | AnonymousUser, *, object_type: str = "", object_id: object = "") -> None:
-    """The site's staff pass; anyone else gets a logged 404 (the page is not theirs)."""
-    if not is_site_staff(user):
-        refuse(user, "handle_mail_of_no_council", 404, object_type=object_type, object_id=object_id)
+def site_staff_or_404(user: User | AnonymousUser, **obj: Any) -> None:
+    """Those who run the installation (Django's is_staff or is_superuser) pass: they see mail
+    that belongs to no council; no council's page. Anyone else: a logged 404."""
+    if not (user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser)):
+        refuse(user, "handle_mail_of_no_council", 404, **obj)
 
 
 def may_see_member_names(user: User | AnonymousUser, circulation: Circulation) -> bool:

@@ -27,6 +27,7 @@ from ..tokens import reply_links
 
 RECEIPT_PURPOSE = "circulation.reply_receipt"  # the same purpose as the web receipt
 
+
 def send_mail_reply_receipt(
     reply: Reply,
     *,

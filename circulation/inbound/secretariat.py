@@ -26,8 +26,8 @@ from portal.models import Committee, Membership, User
 from ..models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
 from ..services.replies import ReplyRefused, submit_reply
 from .mails import send_mail_reply_receipt
-from .service import attach_to_reply
 from .reading import NO_OPINION, OPINION, Interpretation, interpret
+from .service import attach_to_reply
 
 S = InboundMessage.State
 

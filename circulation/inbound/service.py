@@ -30,9 +30,9 @@ from portal.models import User
 from portal.permissions import still_sits
 
 from ..models import InboundAttachment, InboundMessage, OutboxMessage, Recipient, Reply
+from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import ReplyInvalid, ReplyRefused, submit_reply
 from ..tokens import plain_reply_address
-from ..services.questions import QuestionRefused, ask_question
 from .mails import (
     send_held_answer,
     send_late_answer,

@@ -24,8 +24,6 @@ numbers, 〒 and addresses, mail addresses, URLs) with the name above them.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from html.parser import HTMLParser
 
 # --- HTML to text ----------------------------------------------------------------------------
@@ -143,7 +141,9 @@ _SENT_FROM = re.compile(
 )
 _RULE = re.compile(r"^[-_=─━＝－*~〜.・■□◆◇★☆＊]{6,}$")
 _DASH_SIGNOFF = re.compile(r"^(--\s*|-\s?)[A-Za-z][A-Za-z .'\-]{0,30}$|^--\s*$")
-_PHONE = re.compile(r"(\+?\d{1,4}[-‐－ー\s(（]{0,2})?\d{2,4}[-‐－ー\s)）]{1,2}\d{2,4}[-‐－ー\s]{1,2}\d{3,4}")
+_PHONE = re.compile(
+    r"(\+?\d{1,4}[-‐－ー\s(（]{0,2})?\d{2,4}[-‐－ー\s)）]{1,2}\d{2,4}[-‐－ー\s]{1,2}\d{3,4}"
+)
 _CONTACT_LABEL = re.compile(
     r"^[\s【\[(（]*(携帯|TEL|Tel|FAX|Fax|電話|内線|直通|Phone|Mobile|Mob|Cell|E-?mail|"
     r"Mail|メール|URL|Web|HP|〒|住所|所在地|Address)",

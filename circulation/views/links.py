@@ -2,9 +2,10 @@
 
 A GET never changes anything (mail scanners prefetch links): 「意見なし」 opens a confirmation
 page that asks the meeting question (審議すべき重要事項の有無, required as on the web form and
-the 「回答する」 form) and has one button, and only its POST records the reply. 「回答する」 opens a reply form
-authorised by the token (or the circulation page when the member is logged in). A link
-opened by someone logged in as another person is refused, and every refusal is logged.
+the 「回答する」 form) and has one button, and only its POST records the reply. 「回答する」
+opens a reply form authorised by the token (or the circulation page when the member is
+logged in). A link opened by someone logged in as another person is refused, and every
+refusal is logged.
 
 `reply_links(recipient)` (from circulation.tokens, re-exported here) gives the URLs and the
 Reply-To address for any mail that should carry them (the notice; reminders).

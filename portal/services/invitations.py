@@ -103,8 +103,7 @@ def queue_invitation_mail(membership: Membership, *, by: User, key: str) -> Outb
             "accept_url": accept_url,
             "login_url": settings.SITE_URL + reverse("account_login"),
             "valid_days": settings.KAIRAN_INVITATION_SECONDS // 86400,
-            "expires_at": timezone.now()
-            + dt.timedelta(seconds=settings.KAIRAN_INVITATION_SECONDS),
+            "expires_at": timezone.now() + dt.timedelta(seconds=settings.KAIRAN_INVITATION_SECONDS),
         },
         key=key,
     )

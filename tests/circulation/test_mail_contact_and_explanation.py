@@ -14,9 +14,9 @@ from circulation.services.closing import close_circulation
 from circulation.services.decisions import decide
 from circulation.services.questions import answer_question, ask_question
 from circulation.services.replies import submit_reply
+from circulation.services.sending import send_circulation
 from portal.models import AuditEntry, Committee
 from tests.circulation.helpers import draft_circulation
-from circulation.services.sending import send_circulation
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 9, 1, 1, 0, tzinfo=dt.UTC)
@@ -70,7 +70,9 @@ def test_without_a_contact_set_the_mail_still_names_the_secretariat(council):
         draft = draft_circulation(council, deadline=T0 + dt.timedelta(days=7))
         send_circulation(draft.pk, by=council.secretariat)
     notice = OutboxMessage.objects.filter(purpose="circulation.notice").first()
-    assert "お問い合わせ先\n住民基本台帳ネットワークシステム管理運用審議会 事務局" in notice.body_text
+    assert (
+        "お問い合わせ先\n住民基本台帳ネットワークシステム管理運用審議会 事務局" in notice.body_text
+    )
     assert "電話:" not in notice.body_text
 
 

@@ -24,8 +24,14 @@ pytestmark = pytest.mark.django_db
 S, R = InboundMessage.State, InboundMessage.Reason
 
 
-def forged(*, sender: str, in_reply_to: str, references: str = "", to: str = "reply@reply.localhost",
-           text: str = "意見なし") -> bytes:  # fmt: skip
+def forged(
+    *,
+    sender: str,
+    in_reply_to: str,
+    references: str = "",
+    to: str = "reply@reply.localhost",
+    text: str = "意見なし",
+) -> bytes:
     message = MIMEText(text, "plain", "utf-8")
     message["From"] = sender
     message["To"] = to

@@ -28,7 +28,8 @@ def stray(when) -> InboundMessage:
         "From: someone@unknown.example\nTo: reply@reply.localhost\nSubject: 資料について\n"
         "Message-ID: <stray-1@unknown.example>\nMIME-Version: 1.0\n"
         'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
-        "Content-Type: text/plain; charset=utf-8\n\n住民基本台帳の審議会宛てです。意見があります。\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        "住民基本台帳の審議会宛てです。意見があります。\n"
         "--b\nContent-Type: text/plain; charset=utf-8\n"
         'Content-Disposition: attachment; filename="memo.txt"\n\nmemo\n--b--\n'
     ).encode()
@@ -44,8 +45,9 @@ def test_the_site_staff_see_it_and_no_secretariat_does(client, council, staff, s
     assert page.status_code == 200 and "someone@unknown.example" in page.content.decode()
     detail = client.get(f"/c/mail/no-council/{stray.pk}/")
     assert "住民基本台帳の審議会宛てです。" in detail.content.decode()
-    for secretariat, committee in ((council.secretariat, council.committee),
-                                   (council.other_secretariat, council.other_committee)):  # fmt: skip
+    councils = [(council.secretariat, council.committee),
+                (council.other_secretariat, council.other_committee)]  # fmt: skip
+    for secretariat, committee in councils:
         client.force_login(secretariat)
         listing = client.get(f"/c/committee/{committee.pk}/mail/").content.decode()
         assert "someone@unknown.example" not in listing

@@ -16,35 +16,46 @@ pytestmark = pytest.mark.django_db
 QUOTE = "> 田中 委員 様\n>\n> 議事録をご確認ください。"
 
 
+EN_HEAD = "On Tue, Sep 1, 2026 at 9:00 AM"
+ADDRESS = "<kairan@x.jp>"
+FIX = "第3項を修正してください。"
+
+
 @pytest.mark.parametrize(
     ("text", "kept"),
     [
         # Below the quote, with something above it (even "Hi,")
-        (f"Hi,\n\nOn Tue, Sep 1, 2026 at 9:00 AM Kairan <kairan@x.jp> wrote:\n{QUOTE}\n\n第3項に意見があります。",
+        (f"Hi,\n\n{EN_HEAD} Kairan {ADDRESS} wrote:\n{QUOTE}\n\n第3項に意見があります。",
          "Hi,\n\n第3項に意見があります。"),
         # Between quoted passages
         ("> 1. 資料A\n資料Aは了承します。\n> 2. 資料B\n資料Bは修正が必要です。\n> 以上",
          "資料Aは了承します。\n\n資料Bは修正が必要です。"),
         # Attribution lines wrapped by the client: inside the address, before "wrote:",
-        # over three lines, and Japanese Gmail's and Thunderbird's
-        (f"意見です\n\nOn Tue, Sep 1, 2026 at 9:00 AM Kairan <\nkairan@x.jp> wrote:\n{QUOTE}", "意見です"),
-        (f"意見です\n\nOn Tue, Sep 1, 2026 at 9:00 AM Kairan <kairan@x.jp>\nwrote:\n{QUOTE}", "意見です"),
-        (f"意見です\n\nOn Tue, Sep 1, 2026 at 9:00 AM\n審議会事務局\n<kairan@x.jp> wrote:\n{QUOTE}", "意見です"),
-        (f"意見です\n\n2026年9月1日(火) 9:00 審議会事務局 <\nkairan@x.jp>:\n\n{QUOTE}", "意見です"),
+        # over three lines, and Japanese Gmail's, Thunderbird's and Becky!'s
+        (f"意見です\n\n{EN_HEAD} Kairan <\nkairan@x.jp> wrote:\n{QUOTE}", "意見です"),
+        (f"意見です\n\n{EN_HEAD} Kairan {ADDRESS}\nwrote:\n{QUOTE}", "意見です"),
+        (f"意見です\n\n{EN_HEAD}\n審議会事務局\n{ADDRESS} wrote:\n{QUOTE}", "意見です"),
+        (f"意見です\n\n2026年9月1日(火) 9:00 審議会事務局 <\nkairan@x.jp>:\n\n{QUOTE}",
+         "意見です"),
         (f"意見です\n\n2026/09/01 9:00 に 審議会事務局\nさんは書きました:\n{QUOTE}", "意見です"),
-        (f"意見です\n\nOn Tue, 01 Sep 2026 09:00:00 +0900\n審議会事務局 <kairan@x.jp> wrote:\n{QUOTE}", "意見です"),
+        (f"意見です\n\nOn Tue, 01 Sep 2026 09:00:00 +0900\n事務局 {ADDRESS} wrote:\n{QUOTE}",
+         "意見です"),
         # Japanese signatures: ━ box with 携帯, ─ rule with TEL/FAX/URL, = rule, no rule
         ("意見なし\n\n━━━━━━━━━━━━\n田中 一郎\n携帯：090-1234-5678\n━━━━━━━━━━━━", "意見なし"),
-        ("第3項を修正してください。\n──────────\n田中 一郎\nTEL 03-1234-5678 / FAX 03-1234-5679\nhttps://example.ac.jp/", "第3項を修正してください。"),
-        ("意見なし\n==========\n○○大学 田中\n〒100-0001 東京都千代田区千代田1-1\n==========", "意見なし"),
-        ("第3項を修正してください。\n\n田中 一郎\n○○大学 法学部\n電話：03-1234-5678\nE-mail: tanaka@example.jp", "第3項を修正してください。"),
-        ("第3項を修正してください。\n\n田中 一郎\n携帯 090-1234-5678", "第3項を修正してください。"),
+        (f"{FIX}\n──────────\n田中 一郎\nTEL 03-1234-5678 / FAX 03-1234-5679\n"
+         "https://example.ac.jp/", FIX),
+        ("意見なし\n==========\n○○大学 田中\n〒100-0001 東京都千代田区千代田1-1\n==========",
+         "意見なし"),
+        (f"{FIX}\n\n田中 一郎\n○○大学 法学部\n電話：03-1234-5678\nE-mail: tanaka@example.jp",
+         FIX),
+        (f"{FIX}\n\n田中 一郎\n携帯 090-1234-5678", FIX),
         # Western sign-offs
         ("No comments.\n\nThanks,\n-Taro", "No comments.\n\nThanks,"),
-        ("第3項を修正してください。\n--\nTaro Tanaka\ntanaka@example.jp", "第3項を修正してください。"),
-        ("第3項を修正してください。\n-- \n田中", "第3項を修正してください。"),
+        (f"{FIX}\n--\nTaro Tanaka\ntanaka@example.jp", FIX),
+        (f"{FIX}\n-- \n田中", FIX),
         # What looks like a signature but is what the member said stays
-        ("詳しくは次のページをご覧ください。\nhttps://example.jp/page", "詳しくは次のページをご覧ください。\nhttps://example.jp/page"),
+        ("詳しくは次のページをご覧ください。\nhttps://example.jp/page",
+         "詳しくは次のページをご覧ください。\nhttps://example.jp/page"),
         ("9月10日までに:\n・第3項を修正", "9月10日までに:\n・第3項を修正"),
         ("会議は14:00からでよいと思います。", "会議は14:00からでよいと思います。"),
     ],
@@ -58,7 +69,8 @@ def test_the_members_own_text_is_kept_and_the_rest_goes(text, kept):
     ["意見はありません", "議事録(案)について、意見はありません。", "特に意見はございません。",
      "異議ありません", "了承しました。", "本件につきましては、特段の意見はございません。",
      "特にありません", "原案のとおりで異存ありません。", "意見なしです",
-     "事務局 御中\nいつも大変お世話になっております。\n標記の件、意見はございません。\nよろしくお願い申し上げます。\n田中",
+     "事務局 御中\nいつも大変お世話になっております。\n標記の件、意見はございません。\n"
+     "よろしくお願い申し上げます。\n田中",
      "資料を拝見しました。質問・意見はありません。", "No comments.\n\nThanks,"],
 )  # fmt: skip
 def test_no_opinion_is_recognised_in_the_sentences_members_write(text):
@@ -89,7 +101,8 @@ def test_a_no_opinion_phrase_with_substance_is_an_opinion(text):
     ("text", "question"),
     [("質問です。\n資料2の表は最新ですか。", "資料2の表は最新ですか。"),
      ("【質問】資料2の表は最新ですか", "資料2の表は最新ですか"),
-     ("事務局御中\nお世話になっております。\n質問：資料2は何の資料ですか。", "資料2は何の資料ですか。")],
+     ("事務局御中\nお世話になっております。\n質問：資料2は何の資料ですか。",
+      "資料2は何の資料ですか。")],
 )  # fmt: skip
 def test_a_mail_that_starts_with_shitsumon_is_a_question(text, question):
     reading = interpret(text)
@@ -140,7 +153,9 @@ def test_an_uncertain_mail_is_held_and_the_member_asked_to_answer_clearly(tanaka
 
 
 def test_a_long_reply_is_recorded_whole_and_its_receipt_quotes_a_page(tanaka, token, when):
-    long_text = "\n".join(f"{i}行目の意見です。第{i}項の表現を修正してください。" for i in range(1, 2001))
+    long_text = "\n".join(
+        f"{i}行目の意見です。第{i}項の表現を修正してください。" for i in range(1, 2001)
+    )
     with time_machine.travel(when["during"], tick=False):
         message = receive_via_mta(raw_reply(token, long_text))
     assert message.reply.opinion == long_text  # all of it is recorded

@@ -74,9 +74,7 @@ def test_someone_else_answering_a_forwarded_invitation_is_held_but_not_answered(
     assert not OutboxMessage.objects.filter(purpose="circulation.mail_reply_held").exists()
 
 
-def test_a_reply_to_the_circulations_own_notice_is_not_taken_for_a_meeting_mail(
-    council, convened
-):
+def test_a_reply_to_the_circulations_own_notice_is_not_taken_for_a_meeting_mail(council, convened):
     """Only mail answering a meeting mail is diverted: a reply to the notice through the
     plain address is what it always is, mail without the member's personal address."""
     schedule(council, convened)

@@ -324,8 +324,9 @@ def world(council) -> World:
         "former_member": council.former_member,
         "outsider": council.outsider,
         "other_secretariat": council.other_secretariat,
-        "site_staff": UserFactory(email="admin@city.example.jp", full_name="情報政策課 管理者",
-                                  is_staff=True),  # fmt: skip
+        "site_staff": UserFactory(
+            email="admin@city.example.jp", full_name="情報政策課 管理者", is_staff=True
+        ),
     }
     return World(sides=sides, people=people)
 

@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from circulation.inbound.service import receive_raw_message
+from circulation.material_tokens import make_material_token
 from circulation.models import (
     Circulation,
     InboundAttachment,
@@ -44,7 +45,6 @@ from circulation.services.minutes import upload_minutes
 from circulation.services.questions import ask_question
 from circulation.services.replies import submit_reply
 from circulation.services.sending import send_circulation
-from circulation.material_tokens import make_material_token
 from circulation.tokens import Purpose, make_token, plain_reply_address, reply_address
 from circulation.uploads import check_upload
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--text", default="意見なし", help="what the member writes")
         parser.add_argument("--from", dest="sender", default="", help="another sender address")
         parser.add_argument(
-            "--plain", action="store_true",
+            "--plain",
+            action="store_true",
             help="reply to the plain address (In-Reply-To only): held, never recorded",
         )
 
