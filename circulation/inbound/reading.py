@@ -1,7 +1,7 @@
 """Reading what a member wrote (quotes and signatures already taken out by text.py).
 
-- A reply whose first line (after salutations and greetings) starts with 「質問」 is a
-  question to the secretariat, not a reply.
+- A reply whose first line (after salutations and greetings) starts with 「質問」 (or
+  "Question", as the English mails say) is a question to the secretariat, not a reply.
 - 「審議が必要」/「審議は不要」 on a line of its own answers the meeting question
   (審議すべき重要事項の有無); the line leaves the opinion.
 - Every other sentence is one of: said nothing (greetings, thanks, 「資料を拝見しました」,
@@ -54,7 +54,8 @@ _CLEAR = re.compile(
     r"|了承(しました|いたしました|します|いたします|です|致しました|致します)"
     r"|(原案|案|内容|資料)(の)?(とおり|通り)で(異議|異論|異存|問題)?(は)?"
     r"(ありません|ございません|結構です|差し支えありません|了承します|よろしいです)"
-    r"|(no(opinions?|comments?|objections?)|none|nothing|ihaveno(opinions?|comments?|objections?))"
+    r"|(no(opinions?|comments?|objections?|questions?)|none|nothing"
+    r"|ihaveno(opinions?|comments?|objections?|questions?))"
     r")$"
 )
 _UNCERTAIN = re.compile(
@@ -89,8 +90,10 @@ _MEETING = {"審議が必要": True, "審議は不要": False, "審議不要": F
             "ameetingisneeded": True, "nomeetingneeded": False}  # fmt: skip
 _OPINION_MARK = re.compile(r"^(ご?意見(あり|有り|があります|がございます|は以下のとおり(です)?))$")
 _QUESTION_MARK = re.compile(
-    r"^\s*[【\[「(（<]?\s*ご?質問\s*(です|があります|がございます|させてください|させて下さい)?"
-    r"\s*[】\]」)）>]?\s*[:：。、.]?\s*"
+    r"^\s*[【\[「(（<]?\s*(ご?質問|question)\s*"
+    r"(です|があります|がございます|させてください|させて下さい)?"
+    r"\s*[】\]」)）>]?\s*[:：。、.]?\s*",
+    re.IGNORECASE,
 )
 
 
@@ -151,7 +154,7 @@ def _question(lines: list[str]) -> str | None:
     content = [(i, line) for i, line in enumerate(lines) if line.strip()]
     for i, line in content[:6]:
         key = normalise_line(line)
-        if not key.startswith(("質問", "ご質問")):
+        if not key.startswith(("質問", "ご質問", "question")):
             if all(_kind_of(normalise_line(s), closing=False) == "nothing"
                    for s in re.split(r"(?<=[。．!！])", line) if normalise_line(s)):  # fmt: skip
                 continue  # a salutation or greeting before it

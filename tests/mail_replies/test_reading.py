@@ -101,6 +101,7 @@ def test_a_no_opinion_phrase_with_substance_is_an_opinion(text):
     ("text", "question"),
     [("質問です。\n資料2の表は最新ですか。", "資料2の表は最新ですか。"),
      ("【質問】資料2の表は最新ですか", "資料2の表は最新ですか"),
+     ("Question: is table 2 up to date?", "is table 2 up to date?"),
      ("事務局御中\nお世話になっております。\n質問：資料2は何の資料ですか。",
       "資料2は何の資料ですか。")],
 )  # fmt: skip
@@ -111,6 +112,7 @@ def test_a_mail_that_starts_with_shitsumon_is_a_question(text, question):
 
 def test_no_questions_is_not_a_question():
     assert interpret("質問はありません。").kind == "no_opinion"
+    assert interpret("No questions.").kind == "no_opinion"
     assert interpret("第3項に質問があります。").kind == "opinion"  # not the first word
 
 
