@@ -167,11 +167,12 @@ def process_message(message_id: int, *, now: dt.datetime | None = None) -> Inbou
             obj=message,
             committee=message.committee,
             actor_label=message.from_address,
-            result="ok" if message.state == S.RECORDED else "refused",
+            result="ok" if message.state in (S.RECORDED, S.ASKED) else "refused",
             data={
                 "reason": message.reason,
                 "recipient": message.recipient_id,
                 "reply": message.reply_id,
+                "question": message.question_id,
             },
         )
     return message
