@@ -140,7 +140,8 @@ _SENT_FROM = re.compile(
     re.IGNORECASE,
 )
 _RULE = re.compile(r"^[-_=─━＝－*~〜.・■□◆◇★☆＊]{6,}$")
-_DASH_SIGNOFF = re.compile(r"^(--\s*|-\s?)[A-Za-z][A-Za-z .'\-]{0,30}$|^--\s*$")
+# "--", "-- Taro Tanaka", "--Taro", "-Taro", "-Taro Tanaka" (not a "- item" of a list)
+_DASH_SIGNOFF = re.compile(r"^--\s*([A-Za-z][A-Za-z .'\-]{0,30})?$|^-[A-Z][a-z]+( [A-Z][a-z]+)?$")
 _PHONE = re.compile(
     r"(\+?\d{1,4}[-‐－ー\s(（]{0,2})?\d{2,4}[-‐－ー\s)）]{1,2}\d{2,4}[-‐－ー\s]{1,2}\d{3,4}"
 )

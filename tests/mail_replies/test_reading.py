@@ -57,6 +57,8 @@ FIX = "第3項を修正してください。"
         ("詳しくは次のページをご覧ください。\nhttps://example.jp/page",
          "詳しくは次のページをご覧ください。\nhttps://example.jp/page"),
         ("9月10日までに:\n・第3項を修正", "9月10日までに:\n・第3項を修正"),
+        ("Two points:\n- Section 3 is unclear\n- Table 2 is old",
+         "Two points:\n- Section 3 is unclear\n- Table 2 is old"),
         ("会議は14:00からでよいと思います。", "会議は14:00からでよいと思います。"),
     ],
 )  # fmt: skip
