@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from circulation.delivery import undelivered
-from circulation.message_ids import thread_id
+from circulation.message_ids import circulation_of_thread_id, thread_id
 from circulation.models import Circulation, OutboxMessage, Reply
 from circulation.services.decisions import decide
 from circulation.services.replies import submit_reply
@@ -246,8 +246,10 @@ print(f"{{time.monotonic() - started:.3f}} {{sum(handing_over):.3f}} {{alone:.3f
         assert elapsed < 2.0
     assert OutboxMessage.objects.filter(circulation=draft).count() == 200
 
-    # The worker (on the real Redis) finds them through the sweep: each delivered once.
-    root = thread_id(draft.pk)
+    # The worker (on the real Redis) finds them through the sweep: each delivered once. The
+    # thread id was given when the web process queued them (with that process's domain).
+    root = OutboxMessage.objects.filter(circulation=draft).first().headers["References"]
+    assert circulation_of_thread_id(root) == draft.pk
     expected = set(draft.recipients.values_list("user__email", flat=True))
     sink.wait_for(lambda: set(sink.per_recipient(references=root)) >= expected, 60, "notices")
     time.sleep(2)
