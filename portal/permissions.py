@@ -521,14 +521,17 @@ def object_or_404(
 def is_site_staff(user: User | AnonymousUser) -> bool:
     """The site's operators (User.is_staff, set in the admin): they see how the site runs,
     never what a council holds."""
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
 
 
-def site_staff_or_404(user: User | AnonymousUser, action: Action) -> None:
-    """Site-level pages exist for site staff only: anyone else signed in gets a logged 404
-    (the page is not theirs to know of); anonymous visitors are sent to log in by the view."""
+def site_staff_or_404(
+    user: User | AnonymousUser, action: str = "handle_mail_of_no_council", **obj: Any
+) -> None:
+    """Site-level pages (the site's status, mail that belongs to no council) exist for site
+    staff only: anyone else signed in gets a logged 404 (the page is not theirs to know of);
+    anonymous visitors are sent to log in by the view."""
     if not is_site_staff(user):
-        refuse(user, action, 404, object_type="site", object_id=str(action))
+        refuse(user, action, 404, **(obj or {"object_type": "site", "object_id": str(action)}))
 
 
 def may_read_metrics(user: User | AnonymousUser, authorization: str) -> bool:

@@ -62,6 +62,7 @@ from circulation.models import (
     OutboxMessage,
     Recipient,
 )
+from circulation.models.heartbeat import record_heartbeat
 from portal.celery import app as celery_app
 from portal.models import Committee
 from portal.permissions import sitting
@@ -340,12 +341,6 @@ def _hand_over_meeting_reminders(now: dt.datetime, report: DueWorkReport) -> Non
 
 
 # --- Heartbeat ------------------------------------------------------------------------------
-
-
-def record_heartbeat(name: str, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
-    if not Heartbeat.objects.filter(name=name).update(at=now):
-        Heartbeat.objects.get_or_create(name=name, defaults={"at": now})
 
 
 def beat_is_stale(now: dt.datetime | None = None) -> bool:

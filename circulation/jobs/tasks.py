@@ -8,6 +8,7 @@ from celery import shared_task
 
 from circulation.jobs import due, work
 from circulation.mail import delivery
+from circulation.models.heartbeat import record_heartbeat
 
 
 @shared_task(name="circulation.tasks.run_due_work", ignore_result=True)
@@ -18,7 +19,7 @@ def run_due_work() -> None:
 @shared_task(name="circulation.tasks.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> None:
     delivery.sweep()
-    due.record_heartbeat("sweep")
+    record_heartbeat("sweep")
 
 
 # One piece of due work each, handed over by run_due_work (circulation/jobs/due.py). `tick`

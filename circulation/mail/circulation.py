@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
+from circulation.mail.attachments import to_attach
+from circulation.mail.material_tokens import material_link, material_links
 from circulation.mail.outbox import Mail, queue_mail
+from circulation.mail.text import first_page, markdown_as_text
 from circulation.mail.tokens import reply_links
 from circulation.models import (
     Answer,
@@ -17,6 +20,7 @@ from circulation.models import (
     Recipient,
     Reply,
 )
+from circulation.reads.markdown import render_markdown
 from circulation.reads.tally import Tally
 from portal.models import Membership, Role, User
 
@@ -27,9 +31,14 @@ def circulation_url(circulation: Circulation) -> str:
 
 def notice(recipient: Recipient, materials: list[Material]) -> Mail:
     """The notice to one recipient, given the circulation's current materials (a fan-out
-    reads them once for every recipient and queues all notices with `queue_mails`)."""
+    reads them once for every recipient and queues all notices with `queue_mails`). Members
+    who only use mail read the materials without logging in: each file attached (when the
+    council attaches them and they fit its limit), else the recipient's own signed link to
+    each (material_tokens.py)."""
     circulation = recipient.circulation
+    committee = circulation.committee
     links = reply_links(recipient)
+    attached = to_attach(committee, materials)
     return Mail(
         purpose="circulation.notice",
         to=recipient.user,
@@ -37,20 +46,28 @@ def notice(recipient: Recipient, materials: list[Material]) -> Mail:
         context={
             "circulation": circulation,
             "recipient": recipient,
-            "committee": circulation.committee,
+            "committee": committee,
             "materials": materials,
+            "attached": bool(attached),
+            "material_links": [] if attached else material_links(recipient, materials),
+            "link_days": committee.material_link_days,
+            "explanation_text": markdown_as_text(circulation.explanation),
+            "explanation_html": render_markdown(circulation.explanation),
             "url": circulation_url(circulation),
             "links": links,
         },
         circulation=circulation,
         deadline_version=1,
         reply_to=links["reply_to"],
+        attachments=tuple(m.pk for m in attached),
     )
 
 
 def send_reply_receipt(reply: Reply) -> OutboxMessage | None:
-    """The receipt after a reply: quotes what was recorded, with a link to change it."""
+    """The receipt after a reply: quotes (at most a page of) what was recorded, with a link
+    to change it."""
     circulation = reply.recipient.circulation
+    page, cut = first_page(reply.opinion)
     return queue_mail(
         purpose="circulation.reply_receipt",
         to=reply.recipient.user,
@@ -58,6 +75,8 @@ def send_reply_receipt(reply: Reply) -> OutboxMessage | None:
         context={
             "circulation": circulation,
             "reply": reply,
+            "opinion_page": page,
+            "opinion_cut": cut,
             "url": circulation_url(circulation),
         },
         circulation=circulation,
@@ -115,6 +134,7 @@ def send_material_corrected(recipient: Recipient, material: Material) -> OutboxM
             "circulation": circulation,
             "recipient": recipient,
             "material": material,
+            "material_link": material_link(recipient, material),
             "previous": material.replaces,
             "url": circulation_url(circulation),
         },

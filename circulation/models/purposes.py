@@ -20,6 +20,7 @@ LABELS = {
     "circulation.decider_changed": _("開催の要否のご判断のお願い"),
     "circulation.mail_reply_held": _("メールを事務局に届けたお知らせ"),
     "circulation.mail_reply_late": _("回答期限を過ぎたお知らせ"),
+    "circulation.mail_question_receipt": _("メールでの質問の受付のお知らせ"),
     "meeting.invitation": _("会議の開催通知"),
     "meeting.changed": _("会議の変更のお知らせ"),
     "meeting.cancelled": _("会議の中止のお知らせ"),

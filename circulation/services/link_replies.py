@@ -22,14 +22,17 @@ def reply_no_opinion_by_link(
     token: TokenData,
     *,
     by: User | None,
+    meeting_needed: bool | None,
     now: dt.datetime | None = None,
     received_at: dt.datetime | None = None,
 ) -> Reply:
-    """「意見なし」 from the confirmation page. The token's reply version is the base version,
-    so a replayed link raises ReplyConflict instead of recording twice."""
+    """「意見なし」 from the confirmation page, with the answer to the meeting question it
+    asks. The token's reply version is the base version, so a replayed link raises
+    ReplyConflict instead of recording twice."""
     return _reply_with_receipt(
         recipient=recipient, kind=Reply.Kind.NO_OPINION, submitted_by=by,
-        base_version=token.version, now=now, received_at=received_at,
+        meeting_needed=meeting_needed, base_version=token.version, now=now,
+        received_at=received_at,
     )  # fmt: skip
 
 

@@ -11,6 +11,8 @@ import logging
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
+from circulation.models.heartbeat import Heartbeat, record_heartbeat
+
 log = logging.getLogger(__name__)
 
 BEAT_TICK = "beat"  # Heartbeat.name of beat's last sending
@@ -21,8 +23,6 @@ SWEEP = "sweep"  # written by the worker that ran the outbox sweep (circulation.
 def record_beat_tick(now: dt.datetime | None = None) -> None:
     """Called in the beat process when it sends a task. A database that is down must not stop
     beat from sending: the failure is logged, and the next tick tries again."""
-    from circulation.jobs.due import record_heartbeat
-
     # Beat is one long-lived process with no requests: drop a connection that broke (a
     # restarted PostgreSQL) or outlived CONN_MAX_AGE, as Django does before each request.
     if not connection.in_atomic_block:  # never a caller's transaction's connection
@@ -34,6 +34,4 @@ def record_beat_tick(now: dt.datetime | None = None) -> None:
 
 
 def last_seen(name: str) -> dt.datetime | None:
-    from circulation.models import Heartbeat
-
     return Heartbeat.objects.filter(name=name).values_list("at", flat=True).first()

@@ -13,8 +13,8 @@ from django.db import OperationalError, connections
 from django.utils import timezone
 from kombu import Connection
 
-from circulation.jobs.due import record_heartbeat
 from circulation.models import OutboxMessage
+from circulation.models.heartbeat import record_heartbeat
 from portal.health import checks
 
 pytestmark = pytest.mark.django_db

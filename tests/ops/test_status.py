@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from circulation.jobs.due import record_heartbeat
 from circulation.models import InboundMessage, OutboxMessage
+from circulation.models.heartbeat import record_heartbeat
 from portal.models import AuditEntry
 from portal.ops import logs
 from portal.ops.heartbeats import record_beat_tick

@@ -80,7 +80,8 @@ OWN, OTHER = "own", "other"
 # Who asks. "member" receives the circulation; "late_member" joined the council after it was
 # sent (a member who is not a recipient); "ended_member" received it but their term ended
 # yesterday (reads, no longer replies); "former_member"'s term had ended before it was sent;
-# "outsider" is on no council; "other_secretariat" runs another council.
+# "outsider" is on no council; "other_secretariat" runs another council; "site_staff" runs
+# the installation (Django's is_staff), on no council: sees mail that belongs to no council.
 PERSONAS = (
     "anonymous",
     "secretariat",
@@ -93,6 +94,7 @@ PERSONAS = (
     "former_member",
     "outsider",
     "other_secretariat",
+    "site_staff",
 )
 
 Status = int | tuple[int, int]  # one answer, or (own council's object, other council's)
@@ -123,8 +125,11 @@ def expect(
 ) -> Expectation:
     """Anonymous visitors are sent to the login page unless the row says otherwise. A
     POST-only URL is asked with an empty POST (the test client sends no CSRF check), so
-    the gate answers before any form is read."""
+    the gate answers before any form is read. The site's staff are on no council: unless
+    the row says otherwise, they get what the outsider gets."""
     answers.setdefault("anonymous", 302)
+    if "outsider" in answers:
+        answers.setdefault("site_staff", answers["outsider"])
     missing = set(PERSONAS) - set(answers)
     if missing:
         raise ValueError(f"expectation lacks personas: {sorted(missing)}")
