@@ -4,6 +4,9 @@ At-least-once with the smallest window for a duplicate we can get: the row is ma
 `sending` (committed) before the SMTP conversation and `sent` right after the server accepted
 it. Only a worker killed between the server's "250 OK" and that update sends a message twice;
 the sweep then finds the row stuck in `sending` and re-queues it.
+
+Every message is composed by Django (`EmailMultiAlternatives`) and handed to the configured
+`EMAIL_BACKEND`, one connection per batch: the bytes the tests see are the bytes members get.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -31,16 +33,12 @@ from django.utils import timezone
 from portal import audit
 from portal.models import AuditEntry
 
-from . import mime, sent_marks, smtp_pipelining
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 S = OutboxMessage.State
 
 SENT, RETRY, FAILED, CANCELLED, SKIPPED = "sent", "retry", "failed", "cancelled", "skipped"
-# A cached SMTP connection idle for longer than this is reopened instead of trusted: servers
-# drop idle clients (RFC 5321 lets them after 5 minutes, many do it much sooner).
-_IDLE_REOPEN_SECONDS = 20.0
 
 
 # --- Identifiers ---------------------------------------------------------------------------
@@ -107,7 +105,10 @@ def message_headers(message: OutboxMessage) -> dict[str, str]:
 
 
 def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
-    """The row as a Django message, for backends that take those (locmem, the demo's files)."""
+    """The row as the message every backend sends (SMTP, locmem in tests, the demo's files).
+    Raises BadHeaderError for what cannot be put on the wire: a newline in a header (when
+    Django renders it) or an address no server can deliver (`check_address`)."""
+    check_address(message.to_email)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -120,16 +121,18 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
-def message_bytes(message: OutboxMessage) -> bytes:
-    """The row as the bytes an SMTP server receives (circulation/mime.py)."""
-    return mime.compose(
-        subject=message.subject,
-        body_text=message.body_text,
-        body_html=message.body_html,
-        to_email=message.to_email,
-        reply_to=message.reply_to,
-        headers=message_headers(message),
-    )
+def check_address(address: str) -> None:
+    """Refuse an address that cannot be written for SMTP without SMTPUTF8 (which we do not
+    assume): a non-ASCII local part (Django would write it as an encoded-word, which reaches
+    nobody) or a domain that has no IDNA form. An international domain is fine: Django
+    writes it in punycode."""
+    local, _, domain = address.rpartition("@")
+    if not local or not local.isascii():
+        raise BadHeaderError(f"cannot send to {address!r}: not a plain ASCII mail address")
+    try:
+        domain.encode("idna")
+    except UnicodeError as exc:
+        raise BadHeaderError(f"cannot send to {address!r}: {exc}") from exc
 
 
 # --- One delivery --------------------------------------------------------------------------
@@ -143,33 +146,46 @@ def deliver(message_id: int) -> str:
 
 def deliver_batch(message_ids: list[int]) -> dict[int, str]:
     """Claim the due rows among `message_ids` in one transaction, then send them one by one
-    over one SMTP connection, recording each outcome as soon as the server answered (so a
-    killed worker duplicates at most the one message in flight)."""
-    with _unflushed_commits(), sent_marks.sent_ahead():
-        return _deliver_batch(message_ids)
+    over one connection of the mail backend, recording each outcome as soon as the server
+    answered (so a killed worker duplicates at most the one message in flight)."""
+    with _unflushed_commits():
+        claimed = claim_batch(message_ids)
+        if not claimed:
+            return {}
+        connection = BatchConnection()
+        try:
+            return _send_claimed(claimed, connection)
+        finally:
+            connection.close()
 
 
-def _deliver_batch(message_ids: list[int]) -> dict[int, str]:
+def _send_claimed(claimed: list[OutboxMessage], connection: BatchConnection) -> dict[int, str]:
     started = time.monotonic()
     budget = settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS / 2
-    claimed = claim_batch(message_ids)
     outcomes: dict[int, str] = {}
     for index, message in enumerate(claimed):
         if time.monotonic() - started > budget:
             # Long before the sweep would take these back: hand them over again ourselves.
             _release(claimed[index:], next_attempt_at=timezone.now(), republish=True)
             break
-        outcome, exc = _deliver_claimed(message)
+        outcome, exc = _deliver_claimed(message, connection)
         outcomes[message.pk] = outcome
+        if exc is None:
+            continue
         if outcome == RETRY and not isinstance(exc, smtplib.SMTPRecipientsRefused):
             # The server or the connection is in trouble, not this recipient: the rest of
             # the batch waits as long as this message does (the sweep brings them back).
             _release(claimed[index + 1 :], next_attempt_at=_next_attempt(message.pk))
             break
+        # After any failure the next message starts on a new connection (closed only now:
+        # closing says QUIT, which a relay that went silent makes us wait for).
+        connection.close()
     return outcomes
 
 
-def _deliver_claimed(message: OutboxMessage) -> tuple[str, BaseException | None]:
+def _deliver_claimed(
+    message: OutboxMessage, connection: BatchConnection
+) -> tuple[str, BaseException | None]:
     from .reminders import cancel_reason
 
     reason = cancel_reason(message)
@@ -177,7 +193,7 @@ def _deliver_claimed(message: OutboxMessage) -> tuple[str, BaseException | None]
         _finish(message, state=S.CANCELLED, last_error=reason)
         return CANCELLED, None
     try:
-        _send(message)
+        connection.send(build_email(message))
     except Exception as exc:  # classified below; nothing may leave a row in `sending`
         return _record_failure(message, exc), exc
     _mark_sent(message)
@@ -192,13 +208,11 @@ def claim(message_id: int, now: dt.datetime | None = None) -> OutboxMessage | No
 
 
 def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[OutboxMessage]:
-    """queued → sending (claimed_at, attempts + 1), skipping rows another worker holds; in
-    one statement on PostgreSQL, in one short transaction elsewhere."""
+    """queued → sending (claimed_at, attempts + 1) in one short transaction, skipping rows
+    another worker holds (SKIP LOCKED) and rows not yet due; the claimed rows in id order."""
     now = now or timezone.now()
     if not message_ids:
         return []
-    if transaction.get_connection().vendor == "postgresql":
-        return _claim_in_one_statement(message_ids, now)
     with transaction.atomic():
         messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -214,23 +228,6 @@ def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[
         message.state, message.claimed_at = S.SENDING, now
         message.attempts += 1
     return messages
-
-
-def _claim_in_one_statement(message_ids: list[int], now: dt.datetime) -> list[OutboxMessage]:
-    # The lock, the change and the rows as changed, in one round trip and one pass over the
-    # rows (it was a transaction of three statements: 30 % of a batch's claim, bench/).
-    connection = transaction.get_connection()
-    q = connection.ops.quote_name
-    table = q(OutboxMessage._meta.db_table)
-    columns = ", ".join(q(field.column) for field in OutboxMessage._meta.concrete_fields)
-    sql = (
-        f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1"  # noqa: S608
-        f" WHERE id IN (SELECT id FROM {table} WHERE id = ANY(%s) AND state = %s"
-        " AND next_attempt_at <= %s ORDER BY id FOR UPDATE SKIP LOCKED)"
-        f" RETURNING {columns}"
-    )
-    claimed = OutboxMessage.objects.raw(sql, [S.SENDING, now, list(message_ids), S.QUEUED, now])
-    return sorted(claimed, key=lambda message: message.pk)
 
 
 def _release(
@@ -266,7 +263,7 @@ def _unflushed_commits() -> Iterator[None]:
     instead of a flush to disk (docs/mail-engine.md). Inside a caller's transaction (tests)
     nothing is changed: the caller decides when and how it commits."""
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.vendor != "postgresql" or not transaction.get_autocommit():
         yield
         return
     with connection.cursor() as cursor:
@@ -284,8 +281,11 @@ def _unflushed_commits() -> Iterator[None]:
 
 
 def _mark_sent(message: OutboxMessage) -> None:
-    # Sent ahead without waiting for the answer where the database allows (sent_marks.py).
-    sent_marks.record_sent(message.pk, message_id_for(message.pk))
+    # Not conditional on `sending`: if the sweep re-queued the row meanwhile, recording that
+    # it went out stops a second copy (unless another worker already sent it).
+    OutboxMessage.objects.filter(pk=message.pk).exclude(state=S.SENT).update(
+        state=S.SENT, sent_at=timezone.now(), message_id=message_id_for(message.pk)
+    )
 
 
 def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: Any) -> None:
@@ -330,7 +330,6 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
-    _drop_connection()
     error = describe(exc)
     permanent = is_permanent(exc)
     if not permanent and not isinstance(exc, smtplib.SMTPException | OSError):
@@ -357,75 +356,47 @@ def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
     return RETRY
 
 
-# --- The SMTP connection, reused by one worker process --------------------------------------
-# Opening a connection per message costs a TCP handshake and EHLO (and TLS in production):
-# each worker process keeps one open between messages and drops it on any error.
-
-_conn: dict[str, Any] = {"backend": None, "signature": None, "last_used": 0.0}
+# --- The connection of one batch ------------------------------------------------------------
 
 
-def _signature() -> tuple[str, str, int]:
-    return (settings.EMAIL_BACKEND, getattr(settings, "EMAIL_HOST", ""), settings.EMAIL_PORT)
+class BatchConnection:
+    """The configured mail backend (`get_connection()`), opened when the batch's first message
+    needs it, used for every message of the batch, and closed at its end: a TCP handshake and
+    EHLO (and TLS in production) per batch, not per message."""
 
+    def __init__(self) -> None:
+        self.backend: Any = None
+        self.carried = 0  # messages this connection has carried
 
-def _connection() -> tuple[Any, bool]:
-    """The process's connection and whether it was reused (opened for an earlier message)."""
-    reusable = (
-        _conn["backend"] is not None
-        and _conn["signature"] == _signature()
-        and time.monotonic() - _conn["last_used"] <= _IDLE_REOPEN_SECONDS
-    )
-    if not reusable:
-        _drop_connection()
-        backend = get_connection(fail_silently=False)
-        backend.open()
-        _conn.update(backend=backend, signature=_signature())
-    return _conn["backend"], reusable
+    def send(self, email: EmailMultiAlternatives) -> None:
+        if self.backend is not None and self.carried:
+            try:
+                self._hand_over(email)
+                return
+            except smtplib.SMTPServerDisconnected:
+                # The server hung up after the previous message (relays limit the messages
+                # per connection or drop a client they find slow) and said so at our MAIL
+                # FROM: nothing of this one was accepted, so one more try on a new
+                # connection does not duplicate it.
+                self.close()
+        self._hand_over(email)
 
+    def _hand_over(self, email: EmailMultiAlternatives) -> None:
+        if self.backend is None:
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            self.backend, self.carried = backend, 0
+        if not self.backend.send_messages([email]):
+            raise smtplib.SMTPException("the mail backend accepted nothing")
+        self.carried += 1
 
-def _drop_connection() -> None:
-    backend = _conn["backend"]
-    _conn["backend"] = None
-    if backend is not None:
-        try:
-            backend.close()
-        except Exception:  # a broken connection may fail to close; it is gone either way
-            log.debug("outbox: closing the SMTP connection failed", exc_info=True)
-
-
-def _send(message: OutboxMessage) -> None:
-    backend, reused = _connection()
-    try:
-        _hand_over(backend, message)
-    except smtplib.SMTPServerDisconnected:
-        if not reused:
-            raise
-        # The server hung up on the idle connection before our MAIL FROM: nothing was
-        # accepted, so one more try on a new connection cannot duplicate.
-        _drop_connection()
-        backend, _ = _connection()
-        _hand_over(backend, message)
-    _conn["last_used"] = time.monotonic()
-
-
-def _hand_over(backend: Any, message: OutboxMessage) -> None:
-    if isinstance(backend, SMTPBackend) and backend.connection is not None:
-        # The bytes straight onto the open connection: no Django message to build; MAIL,
-        # RCPT and DATA in one write where the relay allows it (smtp_pipelining.py).
-        smtp_pipelining.send(
-            backend.connection,
-            mime.envelope_sender(),
-            mime.wire_address(message.to_email),
-            message_bytes(message),
-        )
-        return
-    if not backend.send_messages([build_email(message)]):
-        raise smtplib.SMTPException("the mail backend accepted nothing")
-
-
-def close_connection() -> None:
-    """For tests and worker shutdown."""
-    _drop_connection()
+    def close(self) -> None:
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception:  # a broken connection may fail to close; it is gone either way
+                log.debug("outbox: closing the mail connection failed", exc_info=True)
 
 
 # --- The sweep ----------------------------------------------------------------------------

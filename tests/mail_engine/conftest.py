@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from circulation import delivery, outbox
+from circulation import outbox
 from tests.mail_engine.backends import ScriptedBackend
 
 
@@ -18,11 +18,8 @@ def _fresh_mail_engine(settings):
     settings.KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = 60
     settings.KAIRAN_BEAT_STALE_SECONDS = 300
     settings.DEFAULT_FROM_EMAIL = "Kairan <kairan@city.example.jp>"
-    delivery.close_connection()
     outbox._broker_down_until = 0.0
     ScriptedBackend.reset()
-    yield
-    delivery.close_connection()
 
 
 @pytest.fixture
