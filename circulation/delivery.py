@@ -2,8 +2,12 @@
 
 At-least-once with the smallest window for a duplicate we can get: the row is marked
 `sending` (committed) before the SMTP conversation and `sent` right after the server accepted
-it. Only a worker killed between the server's "250 OK" and that update sends a message twice;
-the sweep then finds the row stuck in `sending` and re-queues it.
+it. Only a worker killed between the server's "250 OK" and that update sends a message twice.
+
+A claim is a lease (`leased_until`) that the sending worker renews as it goes, never during
+one SMTP wait (at most EMAIL_TIMEOUT, shorter than the lease). A dead worker stops renewing:
+once its lease lapsed, the sweep or the next batch to start takes its rows over, within a
+minute of the death with the defaults (docs/mail-engine.md).
 
 Every message is composed by Django (`EmailMultiAlternatives`) and handed to the configured
 `EMAIL_BACKEND`, one connection per batch: the bytes the tests see are the bytes members get.
@@ -16,7 +20,6 @@ import logging
 import random
 import re
 import smtplib
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import parseaddr
@@ -145,11 +148,12 @@ def deliver(message_id: int) -> str:
 
 
 def deliver_batch(message_ids: list[int]) -> dict[int, str]:
-    """Claim the due rows among `message_ids` in one transaction, then send them one by one
-    over one connection of the mail backend, recording each outcome as soon as the server
-    answered (so a killed worker duplicates at most the one message in flight)."""
+    """Claim the due rows among `message_ids`, and rows whose lease lapsed (their worker died),
+    then send them one by one over one connection of the mail backend, recording each outcome
+    as soon as the server answered (so a killed worker duplicates at most the one message in
+    flight)."""
     with _unflushed_commits():
-        claimed = claim_batch(message_ids)
+        claimed = claim_batch(message_ids, take_over=TAKE_OVER_AT_MOST)
         if not claimed:
             return {}
         connection = BatchConnection()
@@ -159,15 +163,19 @@ def deliver_batch(message_ids: list[int]) -> dict[int, str]:
             connection.close()
 
 
+# A batch takes over at most this many rows of dead workers (the sweep frees the rest).
+TAKE_OVER_AT_MOST = 50
+# The lease is renewed before a message once this long has passed since the last renewal, so
+# every message starts with at least KAIRAN_MAIL_LEASE_SECONDS − 5 s (EMAIL_TIMEOUT + 5 s).
+RENEW_AFTER_SECONDS = 5.0
+
+
 def _send_claimed(claimed: list[OutboxMessage], connection: BatchConnection) -> dict[int, str]:
-    started = time.monotonic()
-    budget = settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS / 2
+    lease = Lease(claimed)
     outcomes: dict[int, str] = {}
     for index, message in enumerate(claimed):
-        if time.monotonic() - started > budget:
-            # Long before the sweep would take these back: hand them over again ourselves.
-            _release(claimed[index:], next_attempt_at=timezone.now(), republish=True)
-            break
+        if not lease.holds(message, rest=claimed[index:]):
+            continue  # our lease lapsed (a stuck conversation) and another worker has it
         outcome, exc = _deliver_claimed(message, connection)
         outcomes[message.pk] = outcome
         if exc is None:
@@ -175,12 +183,43 @@ def _send_claimed(claimed: list[OutboxMessage], connection: BatchConnection) -> 
         if outcome == RETRY and not isinstance(exc, smtplib.SMTPRecipientsRefused):
             # The server or the connection is in trouble, not this recipient: the rest of
             # the batch waits as long as this message does (the sweep brings them back).
-            _release(claimed[index + 1 :], next_attempt_at=_next_attempt(message.pk))
+            due = OutboxMessage.objects.values_list("next_attempt_at", flat=True).get(pk=message.pk)
+            _release(claimed[index + 1 :], next_attempt_at=due)
             break
         # After any failure the next message starts on a new connection (closed only now:
         # closing says QUIT, which a relay that went silent makes us wait for).
         connection.close()
     return outcomes
+
+
+class Lease:
+    """The claim on one batch's rows (they share its `claimed_at`), renewed as the batch goes:
+    before a message, once RENEW_AFTER_SECONDS have passed since the last renewal."""
+
+    def __init__(self, claimed: list[OutboxMessage]) -> None:
+        self.claimed_at = self.renewed = claimed[0].claimed_at
+        self.held = {message.pk for message in claimed}
+
+    def holds(self, message: OutboxMessage, *, rest: list[OutboxMessage]) -> bool:
+        """Whether `message` (the first of `rest`, the batch's untried rows) is still ours,
+        renewing the lease on all of `rest` first when it is due."""
+        now = timezone.now()  # the lease is in the database's terms: wall-clock time
+        if (now - self.renewed).total_seconds() >= RENEW_AFTER_SECONDS:
+            self.renew([m.pk for m in rest if m.pk in self.held], now)
+        return message.pk in self.held
+
+    def renew(self, ids: list[int], now: dt.datetime) -> None:
+        self.renewed = now
+        mine = OutboxMessage.objects.filter(pk__in=ids, state=S.SENDING, claimed_at=self.claimed_at)
+        if mine.update(leased_until=_lease_end(now)) < len(ids):
+            # The lease lapsed meanwhile and some rows went to another worker: not ours now.
+            kept = set(mine.values_list("pk", flat=True))
+            log.warning("outbox: lease lapsed; %s rows taken over", len(set(ids) - kept))
+            self.held = kept
+
+
+def _lease_end(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.KAIRAN_MAIL_LEASE_SECONDS)
 
 
 def _deliver_claimed(
@@ -207,49 +246,55 @@ def claim(message_id: int, now: dt.datetime | None = None) -> OutboxMessage | No
     return claimed[0] if claimed else None
 
 
-def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[OutboxMessage]:
-    """queued → sending (claimed_at, attempts + 1) in one short transaction, skipping rows
-    another worker holds (SKIP LOCKED) and rows not yet due; the claimed rows in id order."""
+def claim_batch(
+    message_ids: list[int], now: dt.datetime | None = None, *, take_over: int = 0
+) -> list[OutboxMessage]:
+    """queued → sending (claimed_at, a lease, attempts + 1) in one short transaction, skipping
+    rows another worker holds (SKIP LOCKED) and rows not yet due; with `take_over`, also up
+    to that many rows whose lease lapsed (their worker died), first. In id order otherwise."""
     now = now or timezone.now()
-    if not message_ids:
+    if not (message_ids or take_over):
         return []
     with transaction.atomic():
-        messages = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=message_ids, state=S.QUEUED, next_attempt_at__lte=now)
-            .order_by("pk")
-        )
+        locked = OutboxMessage.objects.select_for_update(skip_locked=True)
+        lapsed = []
+        if take_over:
+            lapsed = list(
+                locked.filter(
+                    state=S.SENDING,
+                    leased_until__lt=now,
+                    attempts__lt=settings.KAIRAN_MAIL_MAX_ATTEMPTS,
+                ).order_by("leased_until", "pk")[:take_over]
+            )
+        due = []
+        if message_ids:
+            due = list(
+                locked.filter(
+                    pk__in=message_ids, state=S.QUEUED, next_attempt_at__lte=now
+                ).order_by("pk")
+            )
+        messages = lapsed + due
         if not messages:
             return []
         OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
-            state=S.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
+            state=S.SENDING, claimed_at=now, leased_until=_lease_end(now),
+            attempts=F("attempts") + 1,
+        )  # fmt: skip
+    if lapsed:
+        log.warning("outbox: took over %s rows whose lease lapsed", len(lapsed))
     for message in messages:
         message.state, message.claimed_at = S.SENDING, now
         message.attempts += 1
     return messages
 
 
-def _release(
-    messages: list[OutboxMessage], *, next_attempt_at: dt.datetime, republish: bool = False
-) -> None:
+def _release(messages: list[OutboxMessage], *, next_attempt_at: dt.datetime) -> None:
     """Give claimed but untried rows back (their attempt did not happen)."""
     if not messages:
         return
-    ids = [m.pk for m in messages]
     OutboxMessage.objects.filter(
-        pk__in=ids, state=S.SENDING, claimed_at=messages[0].claimed_at
+        pk__in=[m.pk for m in messages], state=S.SENDING, claimed_at=messages[0].claimed_at
     ).update(state=S.QUEUED, attempts=F("attempts") - 1, next_attempt_at=next_attempt_at)
-    if republish:
-        from .outbox import enqueue_delivery_batch
-
-        enqueue_delivery_batch(ids)
-
-
-def _next_attempt(message_pk: int) -> dt.datetime:
-    return (
-        OutboxMessage.objects.filter(pk=message_pk).values_list("next_attempt_at", flat=True).get()
-    )
 
 
 @contextmanager
@@ -289,9 +334,10 @@ def _mark_sent(message: OutboxMessage) -> None:
 
 
 def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: Any) -> None:
-    OutboxMessage.objects.filter(pk=message.pk, state=S.SENDING).update(
-        state=state, last_error=last_error[:2000], **fields
-    )
+    # Only while our claim holds: a row taken over by another worker is theirs to record.
+    OutboxMessage.objects.filter(
+        pk=message.pk, state=S.SENDING, claimed_at=message.claimed_at
+    ).update(state=state, last_error=last_error[:2000], **fields)
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -366,29 +412,16 @@ class BatchConnection:
 
     def __init__(self) -> None:
         self.backend: Any = None
-        self.carried = 0  # messages this connection has carried
 
     def send(self, email: EmailMultiAlternatives) -> None:
-        if self.backend is not None and self.carried:
-            try:
-                self._hand_over(email)
-                return
-            except smtplib.SMTPServerDisconnected:
-                # The server hung up after the previous message (relays limit the messages
-                # per connection or drop a client they find slow) and said so at our MAIL
-                # FROM: nothing of this one was accepted, so one more try on a new
-                # connection does not duplicate it.
-                self.close()
-        self._hand_over(email)
-
-    def _hand_over(self, email: EmailMultiAlternatives) -> None:
+        # No second try on a new connection when the server hangs up: a timeout reads as a
+        # hang-up too, and two waits in one message would outlast the lease.
         if self.backend is None:
             backend = get_connection(fail_silently=False)
             backend.open()
-            self.backend, self.carried = backend, 0
+            self.backend = backend
         if not self.backend.send_messages([email]):
             raise smtplib.SMTPException("the mail backend accepted nothing")
-        self.carried += 1
 
     def close(self) -> None:
         backend, self.backend = self.backend, None
@@ -403,11 +436,11 @@ class BatchConnection:
 
 
 def sweep(now: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
-    """Re-queue what was lost: rows stuck in `sending` (a worker killed mid-send) and queued
-    rows whose task never arrived (broker down at commit, a lost message). Safe to run twice
-    or concurrently: rows are taken under SKIP LOCKED and stamped `enqueued_at`."""
+    """Hand over again what was lost: rows whose lease lapsed (their worker died or is stuck)
+    and queued rows whose task never arrived (broker down at commit, a lost message). Safe to
+    run twice or concurrently: rows are taken under SKIP LOCKED and stamped `enqueued_at`."""
     now = now or timezone.now()
-    counts = _release_stuck(now)
+    counts = _free_lapsed(now, batch)
     grace = dt.timedelta(seconds=settings.KAIRAN_MAIL_REQUEUE_AFTER_SECONDS)
     untouched = Q(enqueued_at__isnull=True, created_at__lte=now - grace) | Q(
         enqueued_at__lte=now - grace
@@ -422,22 +455,32 @@ def sweep(now: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
         if ids:
             OutboxMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
             transaction.on_commit(lambda: _enqueue_all(ids))
-    counts["enqueued"] = len(ids)
+    counts["enqueued"] += len(ids)
     if any(counts.values()):
         log.info("outbox sweep: %s", counts)
     return counts
 
 
-def _release_stuck(now: dt.datetime) -> dict[str, int]:
-    cutoff = now - dt.timedelta(seconds=settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS)
-    stuck = OutboxMessage.objects.filter(state=S.SENDING, claimed_at__lt=cutoff)
-    note = "the worker sending this stopped before recording the outcome; re-queued"
-    # A message that kills its worker every time must not loop for ever.
-    failed = stuck.filter(attempts__gte=settings.KAIRAN_MAIL_MAX_ATTEMPTS).update(
+def _free_lapsed(now: dt.datetime, batch: int) -> dict[str, int]:
+    """Rows in `sending` whose lease lapsed go back to `queued` and to the broker at once (or
+    to `failed` when out of attempts: a message that kills its worker must not loop)."""
+    lapsed = OutboxMessage.objects.filter(state=S.SENDING, leased_until__lt=now)
+    note = "the worker sending this stopped renewing its claim (died or stuck); re-queued"
+    failed = lapsed.filter(attempts__gte=settings.KAIRAN_MAIL_MAX_ATTEMPTS).update(
         state=S.FAILED, last_error=note
     )
-    requeued = stuck.update(state=S.QUEUED, next_attempt_at=now, last_error=note)
-    return {"requeued_stuck": requeued, "failed_stuck": failed}
+    with transaction.atomic():
+        ids = list(
+            lapsed.select_for_update(skip_locked=True)
+            .order_by("leased_until", "id")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if ids:
+            OutboxMessage.objects.filter(pk__in=ids).update(
+                state=S.QUEUED, next_attempt_at=now, enqueued_at=now, last_error=note
+            )
+            transaction.on_commit(lambda: _enqueue_all(ids))
+    return {"requeued_stuck": len(ids), "failed_stuck": failed, "enqueued": len(ids)}
 
 
 def _enqueue_all(ids: list[int]) -> None:

@@ -14,7 +14,7 @@ def _fresh_mail_engine(settings):
     settings.KAIRAN_MAIL_RETRY_BASE_SECONDS = 60
     settings.KAIRAN_MAIL_RETRY_CAP_SECONDS = 3600
     settings.KAIRAN_MAIL_MAX_ATTEMPTS = 5
-    settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = 600
+    settings.KAIRAN_MAIL_LEASE_SECONDS = 30
     settings.KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = 60
     settings.KAIRAN_BEAT_STALE_SECONDS = 300
     settings.DEFAULT_FROM_EMAIL = "Kairan <kairan@city.example.jp>"
