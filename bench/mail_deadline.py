@@ -49,7 +49,7 @@ def main() -> None:
             sink.port,
             folder,
             KAIRAN_DUE_WORK_SECONDS=str(args.interval),
-            KAIRAN_SWEEP_SECONDS="30",
+            KAIRAN_SWEEP_SECONDS="10",
             KAIRAN_MAIL_REQUEUE_AFTER_SECONDS="60",
             LOG_LEVEL="ERROR",
         )

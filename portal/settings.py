@@ -368,7 +368,9 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
-    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+    # Seconds of one wait for the relay (connect, each reply); it also sizes the outbox
+    # lease below, so it bounds how long a stuck worker holds anyone's mail.
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
 else:
@@ -424,12 +426,21 @@ KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
 # handed again by the next tick (circulation/jobs/due.py).
 KAIRAN_DUE_WORK_REQUEUE_SECONDS = env_int("KAIRAN_DUE_WORK_REQUEUE_SECONDS", 120, minimum=1)
 # Mail engine (circulation/mail/delivery.py, docs/mail-engine.md).
-KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 30, minimum=1)
+# The sweep frees rows whose lease lapsed: with the lease, it bounds how long a dead worker
+# holds mail (docs/mail-engine.md: within a minute of the kill with these defaults).
+KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 10, minimum=1)
 KAIRAN_MAIL_MAX_ATTEMPTS = env_int("KAIRAN_MAIL_MAX_ATTEMPTS", 10, minimum=1)
 KAIRAN_MAIL_RETRY_BASE_SECONDS = env_int("KAIRAN_MAIL_RETRY_BASE_SECONDS", 60, minimum=1)
 KAIRAN_MAIL_RETRY_CAP_SECONDS = env_int("KAIRAN_MAIL_RETRY_CAP_SECONDS", 3600, minimum=1)
-# A row claimed longer ago than this belongs to a worker that died: the sweep re-queues it.
-KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int("KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS", 600, minimum=1)
+# A worker's claim on its rows is a lease it renews while it sends (at least every 5 s, never
+# during one SMTP wait): one wait for the relay plus 10 s, so a live worker hears its relay's
+# answer or timeout before its lease lapses. Not a variable of its own: EMAIL_TIMEOUT sets it.
+KAIRAN_MAIL_LEASE_SECONDS = (EMAIL_TIMEOUT if EMAIL_HOST else 20) + 10
+if "KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS" in os.environ:
+    raise ImproperlyConfigured(
+        "KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS is gone: a worker's claim is now a lease of"
+        " EMAIL_TIMEOUT + 10 s that it renews while it sends (docs/operations.md)"
+    )
 # A queued row older than this was lost by the broker (or Redis was down): the sweep enqueues it.
 KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS", 60, minimum=1)
 KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)

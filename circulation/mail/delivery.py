@@ -2,8 +2,15 @@
 
 At-least-once with the smallest window for a duplicate we can get: the row is marked
 `sending` (committed) before the SMTP conversation and `sent` right after the server accepted
-it. Only a worker killed between the server's "250 OK" and that update sends a message twice;
-the sweep then finds the row stuck in `sending` and re-queues it.
+it. Only a worker killed between the server's "250 OK" and that update sends a message twice.
+
+A claim is a lease (`leased_until`) that the sending worker renews as it goes, never during
+one SMTP wait (at most EMAIL_TIMEOUT, shorter than the lease). A dead worker stops renewing:
+once its lease lapsed, the sweep or the next batch to start takes its rows over, within a
+minute of the death with the defaults (docs/mail-engine.md).
+
+Every message is composed by Django (`EmailMultiAlternatives`) and handed to the configured
+`EMAIL_BACKEND`, one connection per batch: the bytes the tests see are the bytes members get.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ import logging
 import random
 import re
 import smtplib
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import parseaddr
@@ -23,12 +29,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from circulation.mail import mime, sent_marks, smtp_pipelining
 from circulation.mail.attachments import attach_materials
 from circulation.models import OutboxMessage
 from portal import audit
@@ -38,9 +42,6 @@ log = logging.getLogger(__name__)
 S = OutboxMessage.State
 
 SENT, RETRY, FAILED, CANCELLED, SKIPPED = "sent", "retry", "failed", "cancelled", "skipped"
-# A cached SMTP connection idle for longer than this is reopened instead of trusted: servers
-# drop idle clients (RFC 5321 lets them after 5 minutes, many do it much sooner).
-_IDLE_REOPEN_SECONDS = 20.0
 
 
 # --- Identifiers ---------------------------------------------------------------------------
@@ -108,7 +109,10 @@ def message_headers(message: OutboxMessage) -> dict[str, str]:
 
 
 def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
-    """The row as a Django message, for backends that take those (locmem, the demo's files)."""
+    """The row as the message every backend sends (SMTP, locmem in tests, the demo's files).
+    Raises BadHeaderError for what cannot be put on the wire: a newline in a header (when
+    Django renders it) or an address no server can deliver (`check_address`)."""
+    check_address(message.to_email)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -122,19 +126,18 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
-def message_bytes(message: OutboxMessage) -> bytes:
-    """The row as the bytes an SMTP server receives (circulation/mail/mime.py; Django's message
-    when materials are attached)."""
-    if message.attachments:
-        return build_email(message).message().as_bytes(linesep="\r\n")
-    return mime.compose(
-        subject=message.subject,
-        body_text=message.body_text,
-        body_html=message.body_html,
-        to_email=message.to_email,
-        reply_to=message.reply_to,
-        headers=message_headers(message),
-    )
+def check_address(address: str) -> None:
+    """Refuse an address that cannot be written for SMTP without SMTPUTF8 (which we do not
+    assume): a non-ASCII local part (Django would write it as an encoded-word, which reaches
+    nobody) or a domain that has no IDNA form. An international domain is fine: Django
+    writes it in punycode."""
+    local, _, domain = address.rpartition("@")
+    if not local or not local.isascii():
+        raise BadHeaderError(f"cannot send to {address!r}: not a plain ASCII mail address")
+    try:
+        domain.encode("idna")
+    except UnicodeError as exc:
+        raise BadHeaderError(f"cannot send to {address!r}: {exc}") from exc
 
 
 # --- One delivery --------------------------------------------------------------------------
@@ -147,34 +150,83 @@ def deliver(message_id: int) -> str:
 
 
 def deliver_batch(message_ids: list[int]) -> dict[int, str]:
-    """Claim the due rows among `message_ids` in one transaction, then send them one by one
-    over one SMTP connection, recording each outcome as soon as the server answered (so a
-    killed worker duplicates at most the one message in flight)."""
-    with _unflushed_commits(), sent_marks.sent_ahead():
-        return _deliver_batch(message_ids)
+    """Claim the due rows among `message_ids`, and rows whose lease lapsed (their worker died),
+    then send them one by one over one connection of the mail backend, recording each outcome
+    as soon as the server answered (so a killed worker duplicates at most the one message in
+    flight)."""
+    with _unflushed_commits():
+        claimed = claim_batch(message_ids, take_over=TAKE_OVER_AT_MOST)
+        if not claimed:
+            return {}
+        connection = BatchConnection()
+        try:
+            return _send_claimed(claimed, connection)
+        finally:
+            connection.close()
 
 
-def _deliver_batch(message_ids: list[int]) -> dict[int, str]:
-    started = time.monotonic()
-    budget = settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS / 2
-    claimed = claim_batch(message_ids)
+# A batch takes over at most this many rows of dead workers (the sweep frees the rest).
+TAKE_OVER_AT_MOST = 50
+# The lease is renewed before a message once this long has passed since the last renewal, so
+# every message starts with at least KAIRAN_MAIL_LEASE_SECONDS − 5 s (EMAIL_TIMEOUT + 5 s).
+RENEW_AFTER_SECONDS = 5.0
+
+
+def _send_claimed(claimed: list[OutboxMessage], connection: BatchConnection) -> dict[int, str]:
+    lease = Lease(claimed)
     outcomes: dict[int, str] = {}
     for index, message in enumerate(claimed):
-        if time.monotonic() - started > budget:
-            # Long before the sweep would take these back: hand them over again ourselves.
-            _release(claimed[index:], next_attempt_at=timezone.now(), republish=True)
-            break
-        outcome, exc = _deliver_claimed(message)
+        if not lease.holds(message, rest=claimed[index:]):
+            continue  # our lease lapsed (a stuck conversation) and another worker has it
+        outcome, exc = _deliver_claimed(message, connection)
         outcomes[message.pk] = outcome
+        if exc is None:
+            continue
         if outcome == RETRY and not isinstance(exc, smtplib.SMTPRecipientsRefused):
             # The server or the connection is in trouble, not this recipient: the rest of
             # the batch waits as long as this message does (the sweep brings them back).
-            _release(claimed[index + 1 :], next_attempt_at=_next_attempt(message.pk))
+            due = OutboxMessage.objects.values_list("next_attempt_at", flat=True).get(pk=message.pk)
+            _release(claimed[index + 1 :], next_attempt_at=due)
             break
+        # After any failure the next message starts on a new connection (closed only now:
+        # closing says QUIT, which a relay that went silent makes us wait for).
+        connection.close()
     return outcomes
 
 
-def _deliver_claimed(message: OutboxMessage) -> tuple[str, BaseException | None]:
+class Lease:
+    """The claim on one batch's rows (they share its `claimed_at`), renewed as the batch goes:
+    before a message, once RENEW_AFTER_SECONDS have passed since the last renewal."""
+
+    def __init__(self, claimed: list[OutboxMessage]) -> None:
+        self.claimed_at = self.renewed = claimed[0].claimed_at
+        self.held = {message.pk for message in claimed}
+
+    def holds(self, message: OutboxMessage, *, rest: list[OutboxMessage]) -> bool:
+        """Whether `message` (the first of `rest`, the batch's untried rows) is still ours,
+        renewing the lease on all of `rest` first when it is due."""
+        now = timezone.now()  # the lease is in the database's terms: wall-clock time
+        if (now - self.renewed).total_seconds() >= RENEW_AFTER_SECONDS:
+            self.renew([m.pk for m in rest if m.pk in self.held], now)
+        return message.pk in self.held
+
+    def renew(self, ids: list[int], now: dt.datetime) -> None:
+        self.renewed = now
+        mine = OutboxMessage.objects.filter(pk__in=ids, state=S.SENDING, claimed_at=self.claimed_at)
+        if mine.update(leased_until=_lease_end(now)) < len(ids):
+            # The lease lapsed meanwhile and some rows went to another worker: not ours now.
+            kept = set(mine.values_list("pk", flat=True))
+            log.warning("outbox: lease lapsed; %s rows taken over", len(set(ids) - kept))
+            self.held = kept
+
+
+def _lease_end(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.KAIRAN_MAIL_LEASE_SECONDS)
+
+
+def _deliver_claimed(
+    message: OutboxMessage, connection: BatchConnection
+) -> tuple[str, BaseException | None]:
     from circulation.mail.reminders import cancel_reason
 
     reason = cancel_reason(message)
@@ -182,7 +234,7 @@ def _deliver_claimed(message: OutboxMessage) -> tuple[str, BaseException | None]
         _finish(message, state=S.CANCELLED, last_error=reason)
         return CANCELLED, None
     try:
-        _send(message)
+        connection.send(build_email(message))
     except Exception as exc:  # classified below; nothing may leave a row in `sending`
         return _record_failure(message, exc), exc
     _mark_sent(message)
@@ -196,68 +248,55 @@ def claim(message_id: int, now: dt.datetime | None = None) -> OutboxMessage | No
     return claimed[0] if claimed else None
 
 
-def claim_batch(message_ids: list[int], now: dt.datetime | None = None) -> list[OutboxMessage]:
-    """queued → sending (claimed_at, attempts + 1), skipping rows another worker holds; in
-    one statement on PostgreSQL, in one short transaction elsewhere."""
+def claim_batch(
+    message_ids: list[int], now: dt.datetime | None = None, *, take_over: int = 0
+) -> list[OutboxMessage]:
+    """queued → sending (claimed_at, a lease, attempts + 1) in one short transaction, skipping
+    rows another worker holds (SKIP LOCKED) and rows not yet due; with `take_over`, also up
+    to that many rows whose lease lapsed (their worker died), first. In id order otherwise."""
     now = now or timezone.now()
-    if not message_ids:
+    if not (message_ids or take_over):
         return []
-    if transaction.get_connection().vendor == "postgresql":
-        return _claim_in_one_statement(message_ids, now)
     with transaction.atomic():
-        messages = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=message_ids, state=S.QUEUED, next_attempt_at__lte=now)
-            .order_by("pk")
-        )
+        locked = OutboxMessage.objects.select_for_update(skip_locked=True)
+        lapsed = []
+        if take_over:
+            lapsed = list(
+                locked.filter(
+                    state=S.SENDING,
+                    leased_until__lt=now,
+                    attempts__lt=settings.KAIRAN_MAIL_MAX_ATTEMPTS,
+                ).order_by("leased_until", "pk")[:take_over]
+            )
+        due = []
+        if message_ids:
+            due = list(
+                locked.filter(
+                    pk__in=message_ids, state=S.QUEUED, next_attempt_at__lte=now
+                ).order_by("pk")
+            )
+        messages = lapsed + due
         if not messages:
             return []
         OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
-            state=S.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
+            state=S.SENDING, claimed_at=now, leased_until=_lease_end(now),
+            attempts=F("attempts") + 1,
+        )  # fmt: skip
+    if lapsed:
+        log.warning("outbox: took over %s rows whose lease lapsed", len(lapsed))
     for message in messages:
         message.state, message.claimed_at = S.SENDING, now
         message.attempts += 1
     return messages
 
 
-def _claim_in_one_statement(message_ids: list[int], now: dt.datetime) -> list[OutboxMessage]:
-    # The lock, the change and the rows as changed, in one round trip and one pass over the
-    # rows (it was a transaction of three statements: 30 % of a batch's claim, bench/).
-    connection = transaction.get_connection()
-    q = connection.ops.quote_name
-    table = q(OutboxMessage._meta.db_table)
-    columns = ", ".join(q(field.column) for field in OutboxMessage._meta.concrete_fields)
-    sql = (
-        f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1"  # noqa: S608
-        f" WHERE id IN (SELECT id FROM {table} WHERE id = ANY(%s) AND state = %s"
-        " AND next_attempt_at <= %s ORDER BY id FOR UPDATE SKIP LOCKED)"
-        f" RETURNING {columns}"
-    )
-    claimed = OutboxMessage.objects.raw(sql, [S.SENDING, now, list(message_ids), S.QUEUED, now])
-    return sorted(claimed, key=lambda message: message.pk)
-
-
-def _release(
-    messages: list[OutboxMessage], *, next_attempt_at: dt.datetime, republish: bool = False
-) -> None:
+def _release(messages: list[OutboxMessage], *, next_attempt_at: dt.datetime) -> None:
     """Give claimed but untried rows back (their attempt did not happen)."""
     if not messages:
         return
-    ids = [m.pk for m in messages]
     OutboxMessage.objects.filter(
-        pk__in=ids, state=S.SENDING, claimed_at=messages[0].claimed_at
+        pk__in=[m.pk for m in messages], state=S.SENDING, claimed_at=messages[0].claimed_at
     ).update(state=S.QUEUED, attempts=F("attempts") - 1, next_attempt_at=next_attempt_at)
-    if republish:
-        from circulation.mail.outbox import enqueue_delivery_batch
-
-        enqueue_delivery_batch(ids)
-
-
-def _next_attempt(message_pk: int) -> dt.datetime:
-    return (
-        OutboxMessage.objects.filter(pk=message_pk).values_list("next_attempt_at", flat=True).get()
-    )
 
 
 @contextmanager
@@ -271,7 +310,7 @@ def _unflushed_commits() -> Iterator[None]:
     instead of a flush to disk (docs/mail-engine.md). Inside a caller's transaction (tests)
     nothing is changed: the caller decides when and how it commits."""
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.vendor != "postgresql" or not transaction.get_autocommit():
         yield
         return
     with connection.cursor() as cursor:
@@ -289,14 +328,20 @@ def _unflushed_commits() -> Iterator[None]:
 
 
 def _mark_sent(message: OutboxMessage) -> None:
-    # Sent ahead without waiting for the answer where the database allows (sent_marks.py).
-    sent_marks.record_sent(message.pk, message.message_id or message_id_for(message.pk))
+    # Not conditional on `sending`: if the sweep re-queued the row meanwhile, recording that
+    # it went out stops a second copy (unless another worker already sent it).
+    OutboxMessage.objects.filter(pk=message.pk).exclude(state=S.SENT).update(
+        state=S.SENT,
+        sent_at=timezone.now(),
+        message_id=message.message_id or message_id_for(message.pk),
+    )
 
 
 def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: Any) -> None:
-    OutboxMessage.objects.filter(pk=message.pk, state=S.SENDING).update(
-        state=state, last_error=last_error[:2000], **fields
-    )
+    # Only while our claim holds: a row taken over by another worker is theirs to record.
+    OutboxMessage.objects.filter(
+        pk=message.pk, state=S.SENDING, claimed_at=message.claimed_at
+    ).update(state=state, last_error=last_error[:2000], **fields)
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -335,7 +380,6 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
-    _drop_connection()
     error = describe(exc)
     permanent = is_permanent(exc)
     if not permanent and not isinstance(exc, smtplib.SMTPException | OSError):
@@ -370,86 +414,45 @@ def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
     return RETRY
 
 
-# --- The SMTP connection, reused by one worker process --------------------------------------
-# Opening a connection per message costs a TCP handshake and EHLO (and TLS in production):
-# each worker process keeps one open between messages and drops it on any error.
-
-_conn: dict[str, Any] = {"backend": None, "signature": None, "last_used": 0.0}
+# --- The connection of one batch ------------------------------------------------------------
 
 
-def _signature() -> tuple[str, str, int]:
-    return (settings.EMAIL_BACKEND, getattr(settings, "EMAIL_HOST", ""), settings.EMAIL_PORT)
+class BatchConnection:
+    """The configured mail backend (`get_connection()`), opened when the batch's first message
+    needs it, used for every message of the batch, and closed at its end: a TCP handshake and
+    EHLO (and TLS in production) per batch, not per message."""
 
+    def __init__(self) -> None:
+        self.backend: Any = None
 
-def _connection() -> tuple[Any, bool]:
-    """The process's connection and whether it was reused (opened for an earlier message)."""
-    reusable = (
-        _conn["backend"] is not None
-        and _conn["signature"] == _signature()
-        and time.monotonic() - _conn["last_used"] <= _IDLE_REOPEN_SECONDS
-    )
-    if not reusable:
-        _drop_connection()
-        backend = get_connection(fail_silently=False)
-        backend.open()
-        _conn.update(backend=backend, signature=_signature())
-    return _conn["backend"], reusable
+    def send(self, email: EmailMultiAlternatives) -> None:
+        # No second try on a new connection when the server hangs up: a timeout reads as a
+        # hang-up too, and two waits in one message would outlast the lease.
+        if self.backend is None:
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            self.backend = backend
+        if not self.backend.send_messages([email]):
+            raise smtplib.SMTPException("the mail backend accepted nothing")
 
-
-def _drop_connection() -> None:
-    backend = _conn["backend"]
-    _conn["backend"] = None
-    if backend is not None:
-        try:
-            backend.close()
-        except Exception:  # a broken connection may fail to close; it is gone either way
-            log.debug("outbox: closing the SMTP connection failed", exc_info=True)
-
-
-def _send(message: OutboxMessage) -> None:
-    backend, reused = _connection()
-    try:
-        _hand_over(backend, message)
-    except smtplib.SMTPServerDisconnected:
-        if not reused:
-            raise
-        # The server hung up on the idle connection before our MAIL FROM: nothing was
-        # accepted, so one more try on a new connection cannot duplicate.
-        _drop_connection()
-        backend, _ = _connection()
-        _hand_over(backend, message)
-    _conn["last_used"] = time.monotonic()
-
-
-def _hand_over(backend: Any, message: OutboxMessage) -> None:
-    if isinstance(backend, SMTPBackend) and backend.connection is not None:
-        # The bytes straight onto the open connection: no Django message to build; MAIL,
-        # RCPT and DATA in one write where the relay allows it (smtp_pipelining.py).
-        smtp_pipelining.send(
-            backend.connection,
-            mime.envelope_sender(),
-            mime.wire_address(message.to_email),
-            message_bytes(message),
-        )
-        return
-    if not backend.send_messages([build_email(message)]):
-        raise smtplib.SMTPException("the mail backend accepted nothing")
-
-
-def close_connection() -> None:
-    """For tests and worker shutdown."""
-    _drop_connection()
+    def close(self) -> None:
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception:  # a broken connection may fail to close; it is gone either way
+                log.debug("outbox: closing the mail connection failed", exc_info=True)
 
 
 # --- The sweep ----------------------------------------------------------------------------
 
 
 def sweep(now: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
-    """Re-queue what was lost: rows stuck in `sending` (a worker killed mid-send) and queued
-    rows whose task never arrived (broker down at commit, a lost message). Safe to run twice
-    or concurrently: rows are taken under SKIP LOCKED and stamped `enqueued_at`."""
+    """Hand over again what was lost: rows whose lease lapsed (their worker died or is stuck)
+    and queued rows whose task never arrived (broker down at commit, a lost message). Safe to
+    run twice or concurrently: rows are taken under SKIP LOCKED and stamped `enqueued_at`."""
     now = now or timezone.now()
-    counts = _release_stuck(now)
+    counts = _free_lapsed(now, batch)
     grace = dt.timedelta(seconds=settings.KAIRAN_MAIL_REQUEUE_AFTER_SECONDS)
     untouched = Q(enqueued_at__isnull=True, created_at__lte=now - grace) | Q(
         enqueued_at__lte=now - grace
@@ -464,22 +467,32 @@ def sweep(now: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
         if ids:
             OutboxMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
             transaction.on_commit(lambda: _enqueue_all(ids))
-    counts["enqueued"] = len(ids)
+    counts["enqueued"] += len(ids)
     if any(counts.values()):
         log.info("outbox sweep: %s", counts)
     return counts
 
 
-def _release_stuck(now: dt.datetime) -> dict[str, int]:
-    cutoff = now - dt.timedelta(seconds=settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS)
-    stuck = OutboxMessage.objects.filter(state=S.SENDING, claimed_at__lt=cutoff)
-    note = "the worker sending this stopped before recording the outcome; re-queued"
-    # A message that kills its worker every time must not loop for ever.
-    failed = stuck.filter(attempts__gte=settings.KAIRAN_MAIL_MAX_ATTEMPTS).update(
+def _free_lapsed(now: dt.datetime, batch: int) -> dict[str, int]:
+    """Rows in `sending` whose lease lapsed go back to `queued` and to the broker at once (or
+    to `failed` when out of attempts: a message that kills its worker must not loop)."""
+    lapsed = OutboxMessage.objects.filter(state=S.SENDING, leased_until__lt=now)
+    note = "the worker sending this stopped renewing its claim (died or stuck); re-queued"
+    failed = lapsed.filter(attempts__gte=settings.KAIRAN_MAIL_MAX_ATTEMPTS).update(
         state=S.FAILED, last_error=note
     )
-    requeued = stuck.update(state=S.QUEUED, next_attempt_at=now, last_error=note)
-    return {"requeued_stuck": requeued, "failed_stuck": failed}
+    with transaction.atomic():
+        ids = list(
+            lapsed.select_for_update(skip_locked=True)
+            .order_by("leased_until", "id")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if ids:
+            OutboxMessage.objects.filter(pk__in=ids).update(
+                state=S.QUEUED, next_attempt_at=now, enqueued_at=now, last_error=note
+            )
+            transaction.on_commit(lambda: _enqueue_all(ids))
+    return {"requeued_stuck": len(ids), "failed_stuck": failed, "enqueued": len(ids)}
 
 
 def _enqueue_all(ids: list[int]) -> None:

@@ -194,44 +194,14 @@ def _row(to: User | str, headers: dict[str, str] | None, **fields: Any) -> Outbo
 
 
 def _save_one(row: OutboxMessage) -> OutboxMessage | None:
-    if transaction.get_connection().vendor == "postgresql":
-        inserted = _insert_unless_queued(row)
-    else:
-        try:
-            with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller
-                row.save(force_insert=True)
-            inserted = True
-        except IntegrityError:
-            inserted = False
-    if not inserted:
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller
+            row.save(force_insert=True)
+    except IntegrityError:
         log.info("outbox: %s already queued for user %s", row.purpose, row.to_user_id)
         return None
     _enqueue_after_commit([row.pk])
     return row
-
-
-def _insert_unless_queued(row: OutboxMessage) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: a duplicate (any of the unique keys) is
-    skipped by the database in the same statement, with no savepoint around it (a savepoint
-    is two more round trips in every request that queues a mail)."""
-    connection = transaction.get_connection()
-    q = connection.ops.quote_name
-    meta = OutboxMessage._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    sql = (
-        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)})"  # noqa: S608
-        f" VALUES ({', '.join(['%s'] * len(fields))})"
-        f" ON CONFLICT DO NOTHING RETURNING {q(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        found = cursor.fetchone()
-    if found is None:
-        return False
-    row.pk = found[0]
-    row._state.adding, row._state.db = False, connection.alias
-    return True
 
 
 class _Pending:

@@ -51,6 +51,9 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # While `sending`: the worker's claim (its lease) holds until then; the worker renews it
+    # as it goes. A lapsed lease means the worker died or is stuck: the row is taken over.
+    leased_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Random, given when queued (circulation/mail/message_ids.py); replies are looked up by it.
     message_id = models.CharField(max_length=255, blank=True, db_index=True)

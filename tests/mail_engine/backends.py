@@ -1,5 +1,6 @@
 """A mail backend for unit tests that answers like an SMTP server would: each message takes
-the next scripted outcome (None = accepted), and every connection opened is counted."""
+the next scripted outcome (None = accepted), and every connection opened and closed is
+counted."""
 
 from __future__ import annotations
 
@@ -13,17 +14,22 @@ from django.core.mail.message import EmailMessage
 class ScriptedBackend(EmailBackend):
     script: list[BaseException | None] = []
     opened = 0
+    closed = 0
     per_address: dict[str, BaseException] = {}
 
     @classmethod
     def reset(cls) -> None:
         cls.script = []
         cls.opened = 0
+        cls.closed = 0
         cls.per_address = {}
 
     def open(self) -> bool:
         type(self).opened += 1
         return True
+
+    def close(self) -> None:
+        type(self).closed += 1
 
     def send_messages(self, messages: Sequence[EmailMessage]) -> int:
         for message in messages:

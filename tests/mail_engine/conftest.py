@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from circulation.mail import delivery, outbox
+from circulation.mail import outbox
 from tests.mail_engine.backends import ScriptedBackend
 
 
@@ -14,15 +14,12 @@ def _fresh_mail_engine(settings):
     settings.KAIRAN_MAIL_RETRY_BASE_SECONDS = 60
     settings.KAIRAN_MAIL_RETRY_CAP_SECONDS = 3600
     settings.KAIRAN_MAIL_MAX_ATTEMPTS = 5
-    settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = 600
+    settings.KAIRAN_MAIL_LEASE_SECONDS = 30
     settings.KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = 60
     settings.KAIRAN_BEAT_STALE_SECONDS = 300
     settings.DEFAULT_FROM_EMAIL = "Kairan <kairan@city.example.jp>"
-    delivery.close_connection()
     outbox._broker_down_until = 0.0
     ScriptedBackend.reset()
-    yield
-    delivery.close_connection()
 
 
 @pytest.fixture

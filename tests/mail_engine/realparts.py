@@ -1,6 +1,7 @@
 """Real parts for the mail engine's integration tests and benchmarks: an SMTP server
-(aiosmtpd) that records what it accepts and can refuse on demand, and a Celery worker run as
-a subprocess (optionally with embedded beat) against the same database and Redis."""
+(aiosmtpd) that records what it accepts and can refuse on demand, a relay that accepts
+connections and never answers, and a Celery worker run as a subprocess (optionally with
+embedded beat) against the same database and Redis (or the embedded filesystem broker)."""
 
 from __future__ import annotations
 
@@ -145,7 +146,6 @@ def worker_env(database_url: str, smtp_port: int, var_dir: Path, **extra: str) -
         KAIRAN_DUE_WORK_SECONDS="1",
         KAIRAN_SWEEP_SECONDS="1",
         KAIRAN_MAIL_REQUEUE_AFTER_SECONDS="3",
-        KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS="4",
         KAIRAN_MAIL_RETRY_BASE_SECONDS="1",
         KAIRAN_MAIL_RETRY_CAP_SECONDS="2",
         LOG_LEVEL="WARNING",
@@ -153,6 +153,123 @@ def worker_env(database_url: str, smtp_port: int, var_dir: Path, **extra: str) -
     )
     env.update(extra)
     return env
+
+
+def default_env(
+    database_url: str, smtp_port: int, var_dir: Path, *, redis: bool = True
+) -> dict[str, str]:
+    """A worker's environment with the production defaults of every mail engine setting
+    (lease, sweep period, SMTP timeout, retries): only where the database, the broker (Redis,
+    or without it the embedded filesystem broker under `var_dir`) and the relay are."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("KAIRAN_", "EMAIL_", "REDIS_", "DATABASE_"))
+    }
+    env.update(
+        KAIRAN_TESTING="1",
+        KAIRAN_VAR_DIR=str(var_dir),
+        DATABASE_URL=database_url,
+        REDIS_URL=os.environ["REDIS_URL"] if redis else "",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+        EMAIL_USE_TLS="0",
+        DEFAULT_FROM_EMAIL="Kairan <kairan@city.example.jp>",
+        SITE_URL="https://kairan.city.example.jp",
+        LOG_LEVEL="INFO",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def publish(message_ids: list[int], env: dict[str, str]) -> None:
+    """Hand outbox rows to the broker of `env` from another process, as a web process would
+    after its commit (the test process may be on another broker)."""
+    code = (
+        "import sys, django; django.setup()\n"
+        "from circulation.mail.outbox import enqueue_delivery_batch\n"
+        "enqueue_delivery_batch([int(pk) for pk in sys.argv[1:]])\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, *map(str, message_ids)],
+        cwd=ROOT, env=env, check=True, timeout=60, capture_output=True,
+    )  # fmt: skip
+
+
+def add_members(council: Any, count: int) -> None:
+    """`count` more members on the council (member000@example.jp, …), sitting today."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from portal.models import Membership, Role, User
+
+    today = timezone.localdate()
+    users = User.objects.bulk_create(
+        User(email=f"member{i:03d}@example.jp", full_name=f"委員 {i:03d}") for i in range(count)
+    )
+    Membership.objects.bulk_create(
+        Membership(
+            user=user,
+            committee=council.committee,
+            role=Role.MEMBER,
+            term_start=today - dt.timedelta(days=30),
+            term_end=today + dt.timedelta(days=700),
+        )
+        for user in users
+    )
+
+
+class SilentRelay:
+    """A relay on 127.0.0.1 that accepts every connection and never says a word (not even
+    its greeting), as a hung MTA does; after `answer(port)` new connections are passed
+    through to the SMTP server on that port."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.target: int | None = None
+        self.accepted = 0
+        self.sockets: list[socket.socket] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> SilentRelay:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join(5)
+        for sock in [self.listener, *self.sockets]:
+            sock.close()
+
+    def answer(self, port: int) -> None:
+        self.target = port
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            self.sockets.append(client)
+            if self.target is not None:
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+                self.sockets.append(upstream)
+                for source, sink in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass  # either side closed: the conversation is over
 
 
 class Worker:

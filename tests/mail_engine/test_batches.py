@@ -94,20 +94,6 @@ def test_one_recipient_in_trouble_does_not_hold_back_the_others(five, smtp):
     assert list(outcomes.values()) == [delivery.RETRY] + [delivery.SENT] * 4
 
 
-def test_a_batch_running_long_hands_its_rest_back_before_the_sweep_would(
-    five, smtp, settings, monkeypatch
-):
-    settings.KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = 2
-    clock = iter([0.0, 0.1, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0])
-    monkeypatch.setattr(delivery.time, "monotonic", lambda: next(clock, 5.0))
-    handed: list[int] = []
-    monkeypatch.setattr(outbox, "enqueue_delivery_batch", handed.extend)
-    outcomes = delivery.deliver_batch(five)
-    assert list(outcomes) == [five[0]]
-    assert handed == five[1:]
-    assert OutboxMessage.objects.filter(pk__in=five[1:], state=S.QUEUED, attempts=0).count() == 4
-
-
 def _notice_mail(address: str) -> outbox.Mail:
     return outbox.Mail(
         purpose="test.fanout", to=address, template="invitation", context={"url": "x"}

@@ -1,5 +1,5 @@
-"""On PostgreSQL a worker claims its batch in one statement: it takes the due, queued rows
-that no other worker holds, and each row is claimed once (tests/mail_engine/test_delivery.py
+"""On PostgreSQL a worker claims its batch in one short transaction: it takes the due, queued
+rows that no other worker holds, and each row is claimed once (tests/mail_engine/test_delivery.py
 covers the claim on every database)."""
 
 from __future__ import annotations

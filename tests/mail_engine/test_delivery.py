@@ -165,15 +165,17 @@ def test_a_5xx_after_data_is_permanent_too(notices, smtp):
     assert delivery.deliver(rows[0].pk) == delivery.FAILED
 
 
-def test_one_smtp_connection_serves_many_messages_and_a_stale_one_is_reopened(notices, smtp):
+def test_one_smtp_connection_serves_a_batch_and_each_batch_closes_its_own(notices, smtp):
     _, rows = notices
-    for row in rows[:3]:
-        delivery.deliver(row.pk)
-    assert smtp.opened == 1
-    # The server dropped the idle connection: reopened once, the message goes out once.
-    smtp.script = [smtplib.SMTPServerDisconnected("idle timeout")]
-    assert delivery.deliver(rows[3].pk) == delivery.SENT
-    assert smtp.opened == 2
+    assert set(delivery.deliver_batch([row.pk for row in rows[:3]]).values()) == {delivery.SENT}
+    assert (smtp.opened, smtp.closed) == (1, 1)
+    # A mailbox that is busy (4xx for one recipient): the others go on, on a new connection.
+    first, second = sorted(rows[3:], key=lambda row: row.pk)  # the order they are sent in
+    busy = first.to_email
+    smtp.per_address = {busy: smtplib.SMTPRecipientsRefused({busy: (450, b"mailbox busy")})}
+    outcomes = delivery.deliver_batch([first.pk, second.pk])
+    assert outcomes == {first.pk: delivery.RETRY, second.pk: delivery.SENT}
+    assert (smtp.opened, smtp.closed) == (3, 3)
     assert len(mail.outbox) == 4
 
 

@@ -24,12 +24,13 @@ from circulation.mail.message_ids import circulation_of_thread_id, thread_id
 from circulation.models import Circulation, OutboxMessage, Reply
 from circulation.services.decisions import decide
 from circulation.services.replies import submit_reply
-from portal.models import Membership, Role, User
+from portal.models import User
 from tests.circulation.helpers import draft_circulation, sent_circulation
 from tests.mail_engine.realparts import (
     ROOT,
     SmtpSink,
     Worker,
+    add_members,
     database_url_of,
     free_port,
     purge_celery_queue,
@@ -150,27 +151,10 @@ def test_notice_reminders_close_summary_and_decision_flow_through_worker_beat_an
         assert item.message["References"] == root  # still the same conversation
 
 
-def _add_members(council, count: int) -> None:
-    today = timezone.localdate()
-    users = User.objects.bulk_create(
-        User(email=f"member{i:03d}@example.jp", full_name=f"委員 {i:03d}") for i in range(count)
-    )
-    Membership.objects.bulk_create(
-        Membership(
-            user=user,
-            committee=council.committee,
-            role=Role.MEMBER,
-            term_start=today - dt.timedelta(days=30),
-            term_end=today + dt.timedelta(days=700),
-        )
-        for user in users
-    )
-
-
 def test_killing_the_worker_mid_fan_out_loses_nothing_and_duplicates_at_most_once_per_kill(
     council, sink, worker
 ):
-    _add_members(council, 195)
+    add_members(council, 195)
     circulation = sent_circulation(council)
     expected = set(circulation.recipients.values_list("user__email", flat=True))
     assert len(expected) == 200
@@ -193,7 +177,7 @@ def test_killing_the_worker_mid_fan_out_loses_nothing_and_duplicates_at_most_onc
 def test_with_redis_down_sending_answers_fast_and_the_mail_goes_out_once_redis_is_back(
     council, sink, worker
 ):
-    _add_members(council, 195)
+    add_members(council, 195)
     draft = draft_circulation(council)
     baseline = draft_circulation(council, title="比較用(ブローカーなし)")
     # The web process: Redis unreachable (nothing listens on that port).

@@ -1,5 +1,6 @@
 """The sweep finds what the broker lost: rows whose task never arrived (Redis down at
-commit) and rows a killed worker left in `sending`; running it twice changes nothing."""
+commit) and rows a killed worker left in `sending` (its lease lapsed); running it twice
+changes nothing."""
 
 from __future__ import annotations
 
@@ -53,26 +54,30 @@ def test_rows_whose_task_was_lost_are_enqueued_after_a_grace_period(
     assert sweep_at(T0 + dt.timedelta(seconds=300), capture)["enqueued"] == 0
 
 
-def test_a_row_left_in_sending_by_a_killed_worker_is_requeued_after_the_timeout(
-    lost_notices, broker, django_capture_on_commit_callbacks, settings
+def test_a_row_left_in_sending_by_a_killed_worker_is_handed_over_when_its_lease_lapses(
+    lost_notices, broker, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
     row = lost_notices[0]
     with time_machine.travel(T0 + dt.timedelta(seconds=1), tick=False):
-        delivery.claim(row.pk)  # ...and the worker died before sending
-    for other in lost_notices[1:]:
-        delivery.deliver(other.pk)
+        delivery.claim(row.pk)  # ...and the worker died before sending: nobody renews it
+    with time_machine.travel(T0 + dt.timedelta(seconds=2), tick=False):
+        for other in lost_notices[1:]:
+            delivery.deliver(other.pk)
     broker.clear()
 
-    # While the send may still be in progress, nothing happens.
-    counts = sweep_at(T0 + dt.timedelta(seconds=300), capture)
+    # While the lease holds (30 s from the claim), the send may still be in progress.
+    counts = sweep_at(T0 + dt.timedelta(seconds=30), capture)
     assert counts == {"requeued_stuck": 0, "failed_stuck": 0, "enqueued": 0}
-    counts = sweep_at(T0 + dt.timedelta(seconds=602), capture)
+    # Lapsed: back to the queue and to the broker at once, whenever the row was created.
+    counts = sweep_at(T0 + dt.timedelta(seconds=32), capture)
     assert counts == {"requeued_stuck": 1, "failed_stuck": 0, "enqueued": 1}
     assert broker == [row.pk]
     row.refresh_from_db()
     assert row.state == S.QUEUED and "re-queued" in row.last_error
-    with time_machine.travel(T0 + dt.timedelta(seconds=603), tick=False):
+    # A second sweep does not hand it over again.
+    assert sweep_at(T0 + dt.timedelta(seconds=33), capture)["enqueued"] == 0
+    with time_machine.travel(T0 + dt.timedelta(seconds=33), tick=False):
         assert delivery.deliver(row.pk) == delivery.SENT
     row.refresh_from_db()
     assert row.attempts == 2

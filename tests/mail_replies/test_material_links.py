@@ -172,7 +172,7 @@ def test_a_council_may_attach_the_materials_within_its_limit(council, when):
     assert sent.attachments == [("議事録.pdf", PDF_BYTES, "application/pdf")]
     parsed = sent.message()
     assert parsed.get_content_type() == "multipart/mixed"
-    raw = delivery.message_bytes(row)  # what the SMTP relay gets carries the file too
+    raw = delivery.build_email(row).message().as_bytes()  # what the relay gets: the file too
     assert b"application/pdf" in raw and b"Message-ID: " + row.message_id.encode() in raw
 
 

@@ -93,6 +93,8 @@ def test_the_demo_needs_no_variables_at_all(tmp_path):
         ("LOG_LEVEL", "LOUD"),
         ("KAIRAN_BEHIND_PROXY", "perhaps"),
         ("KAIRAN_TRUSTED_PROXY_COUNT", "two"),
+        # Replaced by the outbox lease (docs/operations.md): not silently ignored.
+        ("KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS", "600"),
     ],
 )
 def test_a_bad_value_stops_start_up_and_names_the_variable(production_env, variable, value):
@@ -114,6 +116,26 @@ def test_production_refuses_to_start_without_a_required_variable(production_env,
 
     assert result.returncode != 0
     assert variable in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("email_timeout", "lease"), [(None, "20 30 10"), ("15", "15 25 10")], ids=["default", "15 s"]
+)
+def test_a_workers_claim_on_mail_lasts_one_smtp_wait_plus_ten_seconds(
+    production_env, email_timeout, lease
+):
+    if email_timeout:
+        production_env["EMAIL_TIMEOUT"] = email_timeout
+    code = (
+        SETUP + "\nfrom django.conf import settings"
+        "\nprint(settings.EMAIL_TIMEOUT, settings.KAIRAN_MAIL_LEASE_SECONDS,"
+        " settings.KAIRAN_SWEEP_SECONDS)"
+    )
+
+    result = run_python(code, production_env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[1] == lease  # with the sweep's default period
 
 
 def test_both_tls_and_ssl_for_mail_is_refused(production_env):

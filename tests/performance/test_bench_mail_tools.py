@@ -96,13 +96,11 @@ def test_the_report_names_the_budget_and_the_machines_ceiling():
         "raw_smtplib": {
             "per_second": 2000.0,
             "separate_process_per_second": 2000.0,
-            "pipelined_separate_process_per_second": 4000.0,
         },
         "one_worker": worker,
         "two_workers": {**worker, "per_second": 1900.0},
         "one_worker_vs_raw": 0.5,
         "one_worker_vs_raw_separate_process": 0.5,
-        "one_worker_vs_pipelined_raw": 0.25,
         "two_vs_one": 1.9,
         "cores": 2,
         "two_vs_one_ceiling": 1.6,
