@@ -119,9 +119,6 @@ MIDDLEWARE = [
     "portal.error_pages.MethodNotAllowedPageMiddleware",
 ]
 
-# Django's form renderer, with inputs, options and text areas rendered in Python (same HTML).
-FORM_RENDERER = "portal.form_renderer.FormRenderer"
-
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"

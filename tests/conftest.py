@@ -40,13 +40,6 @@ def _media_and_mail_in_tmp(settings, tmp_path, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT = False
-    # Every widget rendered in Python is compared with Django's template (tests/form_rendering.py).
-    settings.FORM_RENDERER = "tests.form_rendering.CheckingRenderer"
-    # And every field, choice group and form error list rendered in Python with its template.
-    from circulation import form_parts
-    from tests.form_rendering import CheckingFormParts
-
-    monkeypatch.setattr(form_parts, "parts", CheckingFormParts())
     # Ids and creation times (frozen clocks) repeat across tests: nothing kept may carry over.
     from circulation import page_parts, tracking_parts
 
