@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
@@ -439,15 +439,20 @@ def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Commit
 def circulation_or_404(
     user: User | AnonymousUser, circulation_id: int, action: Action
 ) -> Circulation:
-    from circulation.gate_reads import circulation_with_receipt
+    from circulation.models import Circulation  # the circulation app imports this module
 
-    # One statement: the circulation, its committee and the person's receipt (if any) by
-    # the unique (circulation, user) index, written out once per process (the ORM's
-    # select_related and subquery cost more to build than to run on every circulation page).
+    # One statement: the circulation, its committee and the person's receipt (if any, on the
+    # unique (circulation, user) index) with its current reply.
     user_id = user.pk if user.is_authenticated else None
-    circulation, receipt = circulation_with_receipt(circulation_id, user_id)
+    circulations = Circulation.objects.select_related("committee")
+    if user_id is not None:
+        circulations = circulations.annotate(
+            receipt=FilteredRelation("recipients", condition=Q(recipients__user_id=user_id))
+        ).select_related("receipt__current_reply")
+    circulation = circulations.filter(pk=circulation_id).first()
     if circulation is not None and user_id is not None:
-        setattr(circulation, _RECIPIENT_ID, (user_id, receipt.pk if receipt else None, receipt))
+        # select_related sets `receipt` only when the join found a row.
+        remember_receipt(circulation, user_id, getattr(circulation, "receipt", None))
     if circulation is None:
         refuse(user, action, 404, object_type="circulation.circulation", object_id=circulation_id)
     if not may_see_circulation(user, circulation):
