@@ -24,9 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.permissions import Action, circulation_or_404, object_or_404
 
 from ..models import Recipient, Reply
+from ..page_parts import explanation_html
 from ..services.link_replies import reply_by_link, reply_no_opinion_by_link
 from ..services.replies import ReplyConflict, ReplyInvalid, ReplyRefused
-from ..text import render_markdown
 from ..tokens import (
     Purpose,
     TokenData,
@@ -177,7 +177,7 @@ def _page_context(recipient: Recipient) -> dict:
     return {
         "recipient": recipient,
         "circulation": circulation,
-        "explanation_html": render_markdown(circulation.explanation),
+        "explanation_html": explanation_html(circulation),
         "materials": circulation.materials.filter(is_current=True),
         "current": recipient.current_reply,
     }

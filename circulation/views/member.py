@@ -33,7 +33,7 @@ from .. import kept_input
 from ..forms.member import QuestionForm, ReplyForm
 from ..meeting_reads import meeting_panel
 from ..models import Circulation, DeadlineExtension, Decision, Recipient, Reply
-from ..page_parts import materials_html, qa_html
+from ..page_parts import explanation_html, materials_html, qa_html
 from ..services.questions import QuestionRefused, ask_question
 from ..services.replies import (
     TERM_ENDED,
@@ -44,7 +44,6 @@ from ..services.replies import (
 )
 from ..services.viewing import record_circulation_view
 from ..templatetags.kairan import format_jst
-from ..text import render_markdown
 
 DETAIL_TEMPLATE = "circulation/member/circulation_detail.html"
 SESSION_ENDED = {
@@ -90,7 +89,7 @@ def page_context(
     return {
         "circulation": circulation,
         "committee": circulation.committee,
-        "explanation_html": render_markdown(circulation.explanation),
+        "explanation_html": explanation_html(circulation),
         "materials_html": materials_html(circulation),
         "extensions": extensions_of(circulation),
         "preview": preview,

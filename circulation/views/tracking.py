@@ -18,13 +18,13 @@ from portal.permissions import Action, circulation_or_404, object_or_404, roles_
 from ..forms.base import japan_parts
 from ..forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
 from ..models import Circulation, Material, Question
+from ..page_parts import tracking_materials_html, tracking_rows_html
 from ..qa import QAItem, qa_items
 from ..services.deadlines import ExtensionRefused, extend_deadline
 from ..services.materials import CorrectionRefused, correct_material
 from ..services.questions import QuestionRefused, answer_question
 from ..services.viewing import record_circulation_view
 from ..tracking import tracking
-from ..tracking_parts import materials_html, qa_html, rows_html
 from .member import extensions_of
 
 _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_questions"}
@@ -47,6 +47,8 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
     state = tracking(circulation, show=request.GET.get("show"), page=request.GET.get("page"))
+    # The tracking page is the secretariat's: who asked and who answered are named.
+    items = qa_items(circulation, viewer=request.user, names_visible=True, answerers=True)
     return render(
         request,
         "circulation/secretariat/tracking.html",
@@ -54,11 +56,11 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "circulation": circulation,
             "committee": circulation.committee,
             "tracking": state,
-            # Kept rendered (tracking_parts.py): the rows by what they show, the materials
-            # and Q&A per content version; the Q&A's answer forms get this request's token.
-            "tracking_rows": rows_html(circulation, state),
-            "tracking_materials": materials_html(circulation, state.materials),
-            "tracking_qa": qa_html(request, circulation),
+            # Kept in the cache (page_parts.py): the rows by what they show, the materials
+            # by the content version. The Q&A carries this session's CSRF token in its forms.
+            "tracking_rows": tracking_rows_html(circulation, state),
+            "tracking_materials": tracking_materials_html(circulation, state),
+            "qa": _with_answer_forms(items),
             "extensions": extensions_of(circulation),
         },
     )
