@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import django
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
@@ -56,7 +57,7 @@ def release() -> str:
     sources = [
         *Path(settings.BASE_DIR, "templates").rglob("*.html"),
         *(path for folder in settings.LOCALE_PATHS for path in Path(folder).rglob("*.mo")),
-        *Path(__file__).resolve().parent.rglob("*.py"),
+        *Path(apps.get_app_config("circulation").path).rglob("*.py"),
     ]
     for path in sorted(sources):
         digest.update(path.read_bytes())
