@@ -229,7 +229,7 @@ _local = threading.local()
 
 
 def _enqueue_after_commit(message_ids: list[int]) -> None:
-    if not transaction.get_connection().in_atomic_block:
+    if transaction.get_autocommit():  # no transaction: the rows are committed already
         enqueue_delivery_batch(message_ids)
         return
     # One hand-over per transaction, in batches, rather than one task per message. Only a

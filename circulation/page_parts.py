@@ -1,4 +1,4 @@
-"""Parts of a circulation's pages kept rendered in the configured cache (Django's cache
+"""Parts of a circulation's pages cached rendered in the configured cache (Django's cache
 framework: Redis in production, the file cache in the demo), and the materials as every
 recipient sees them.
 
@@ -6,19 +6,19 @@ Why: the materials list and the Q&A are the same for every recipient and change 
 in a circulation's life, but reading and rendering them was a large part of the member's page;
 the tracking page's rows (with every reply version) were most of the secretariat's.
 
-How a kept part follows a change: its key holds what it shows, so a change is a new key and
+How a cached part follows a change: its key holds what it shows, so a change is a new key and
 nothing is ever invalidated (old entries expire).
 - The materials and the questions with their answers change only through the services that
   call `services.content.content_changed`, which moves `Circulation.content_version`; the
   version, read with the circulation by the permission gate, is in their keys. A service
-  that changes them without moving it would leave the pages behind: tests/conftest.py fails
-  any request that does.
-- The tracking rows are keyed by everything they show (`tracking_rows_key`).
+  that changes them without moving it would leave the pages behind: tests/content_version.py
+  (installed for every test) fails any request that does.
+- The tracking rows are keyed by everything they show (`tracking_rows_html`).
 - Drafts (edited in place) and renderings that show people's names (a name changes without a
   new version) are rendered every time.
 - The cache outlives the processes: every key also holds `release()`, a digest of what shapes
   the HTML (templates, the catalogue, this app's code, Django's version), so that a release
-  that changes any of them starts with nothing kept.
+  that changes any of them starts with nothing cached.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from .tracking import Tracking
 from .uploads import is_viewable, kind_label
 
 # Entries are never stale (a change is a new key); the timeout only lets old ones go.
-KEPT_SECONDS = 7 * 24 * 3600
+CACHED_SECONDS = 7 * 24 * 3600
 
 
 @functools.cache
@@ -65,13 +65,13 @@ def release() -> str:
 
 
 def part_key(part: str, *vary: Hashable) -> str:
-    """The cache key of a kept part in the active language: `vary` is what it shows."""
+    """The cache key of a cached part in the active language: `vary` is what it shows."""
     return make_template_fragment_key(f"kairan.{part}", [release(), get_language(), *vary])
 
 
 def content_key(circulation: Circulation, part: str, *vary: Hashable) -> str | None:
     """The key of a part that changes with the circulation's content version; None for a
-    draft or a discarded circulation (not kept)."""
+    draft or a discarded circulation (not cached)."""
     if circulation.state in (Circulation.State.DRAFT, Circulation.State.DISCARDED):
         return None
     return part_key(part, *_identity(circulation), circulation.content_version, *vary)
@@ -82,16 +82,16 @@ def _identity(circulation: Circulation) -> tuple[Hashable, ...]:
     return (circulation.pk, circulation.created_at.isoformat())
 
 
-def kept(key: str | None, render: Callable[[], str]) -> SafeString:
-    """The HTML kept under `key`, or `render()`'s, kept there for the next request. `render`
-    returns a template's output (escaped there); None as the key renders without keeping."""
+def cached_html(key: str | None, render: Callable[[], str]) -> SafeString:
+    """The HTML cached under `key`, or `render()`'s, cached there for the next request.
+    `render` returns a template's output (escaped there); None as the key: not cached."""
     if key is None:
         return mark_safe(render())  # noqa: S308 (a template's output)
     html = cache.get(key)
     if html is None:
         html = str(render())
-        cache.set(key, html, KEPT_SECONDS)
-    return mark_safe(html)  # noqa: S308 (a template's output, kept)
+        cache.set(key, html, CACHED_SECONDS)
+    return mark_safe(html)  # noqa: S308 (a template's output, cached)
 
 
 @dataclass
@@ -129,12 +129,12 @@ def material_entries(circulation: Circulation) -> list[MaterialEntry]:
 
 
 def explanation_html(circulation: Circulation) -> SafeString:
-    """The explanation's Markdown as sanitised HTML (circulation/text.py), kept by a digest
+    """The explanation's Markdown as sanitised HTML (circulation/text.py), cached by a digest
     of the text itself: an edited explanation is a new key, whoever edited it (a service,
     the admin, a migration)."""
     text = circulation.explanation
     key = part_key("explanation", hashlib.sha256(text.encode()).hexdigest())
-    return kept(key, lambda: render_markdown(text))
+    return cached_html(key, lambda: render_markdown(text))
 
 
 def materials_html(circulation: Circulation) -> SafeString:
@@ -144,20 +144,20 @@ def materials_html(circulation: Circulation) -> SafeString:
         context = {"circulation": circulation, "materials": material_entries(circulation)}
         return render_to_string("circulation/member/_materials.html", context)
 
-    return kept(content_key(circulation, "materials"), render)
+    return cached_html(content_key(circulation, "materials"), render)
 
 
 def qa_html(circulation: Circulation, *, viewer: User, names_visible: bool) -> SafeString:
     """The questions with their answers (templates/circulation/member/_qa_items.html) as this
     viewer sees them. `names_visible`: permissions.may_see_member_names. Masked, a viewer's
-    own questions read 委員(あなた), so the key holds the viewer; named, it is never kept."""
+    own questions read 委員(あなた), so the key holds the viewer; named, it is never cached."""
     named = names_visible or circulation.committee.show_member_names
 
     def render() -> str:
         items = qa_items(circulation, viewer=viewer, names_visible=names_visible)
         return render_to_string("circulation/member/_qa_items.html", {"qa": items})
 
-    return kept(None if named else content_key(circulation, "qa", viewer.pk), render)
+    return cached_html(None if named else content_key(circulation, "qa", viewer.pk), render)
 
 
 # --- The tracking page ------------------------------------------------------------------------
@@ -171,12 +171,12 @@ def tracking_materials_html(circulation: Circulation, state: Tracking) -> SafeSt
         context = {"circulation": circulation, "materials": state.materials}
         return render_to_string("circulation/secretariat/_tracking_materials.html", context)
 
-    return kept(content_key(circulation, "tracking-materials", circulation.state), render)
+    return cached_html(content_key(circulation, "tracking-materials", circulation.state), render)
 
 
 def tracking_rows_html(circulation: Circulation, state: Tracking) -> SafeString:
     """The table rows of the current page (templates/circulation/secretariat/_tracking_rows.html),
-    kept by everything they show: each row's recipient, name, role, first opening, materials
+    cached by everything they show: each row's recipient, name, role, first opening, materials
     opened and current reply (read with the page's recipients). Reply versions are never
     changed, and each new one becomes the current reply, so the current reply stands for
     them all: the versions are read, and the rows rendered, only when a row changed."""
@@ -190,4 +190,4 @@ def tracking_rows_html(circulation: Circulation, state: Tracking) -> SafeString:
     def render() -> str:
         return render_to_string("circulation/secretariat/_tracking_rows.html", {"tracking": state})
 
-    return kept(key, render)
+    return cached_html(key, render)

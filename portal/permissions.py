@@ -441,20 +441,15 @@ def circulation_or_404(
 ) -> Circulation:
     from circulation.models import Circulation  # the circulation app imports this module
 
-    # One statement: the circulation, its committee and the person's receipt (if any, on the
-    # unique (circulation, user) index) with its current reply.
+    # One statement: the circulation, its committee, the person's receipt and its reply.
     user_id = user.pk if user.is_authenticated else None
-    circulations = Circulation.objects.select_related("committee")
-    if user_id is not None:
-        circulations = circulations.annotate(
-            receipt=FilteredRelation("recipients", condition=Q(recipients__user_id=user_id))
-        ).select_related("receipt__current_reply")
-    circulation = circulations.filter(pk=circulation_id).first()
-    if circulation is not None and user_id is not None:
-        # select_related sets `receipt` only when the join found a row.
-        remember_receipt(circulation, user_id, getattr(circulation, "receipt", None))
+    mine = FilteredRelation("recipients", condition=Q(recipients__user_id=user_id))
+    circulations = Circulation.objects.annotate(receipt=mine).filter(pk=circulation_id)
+    circulation = circulations.select_related("committee", "receipt__current_reply").first()
     if circulation is None:
         refuse(user, action, 404, object_type="circulation.circulation", object_id=circulation_id)
+    if user_id is not None:  # `receipt` is set only when the join found a row
+        remember_receipt(circulation, user_id, getattr(circulation, "receipt", None))
     if not may_see_circulation(user, circulation):
         refuse(user, action, 404, obj=circulation)
     if not may_on_circulation(user, action, circulation):

@@ -1,6 +1,6 @@
 """Installed for every test by tests/conftest.py: a request that changes a sent circulation's
 materials, questions or answers must move its content version, because the pages keep those
-parts in the cache under that version (circulation/page_parts.py). Any request that does not
+parts cached under that version (circulation/page_parts.py). Any request that does not
 fails the test it ran in, whichever service it called."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db.models.signals import pre_delete, pre_save
 from circulation.models import Answer, Circulation, Material, Question
 
 WATCHED = (Material, Question, Answer)
-NOT_KEPT = (Circulation.State.DRAFT, Circulation.State.DISCARDED)
+NOT_CACHED = (Circulation.State.DRAFT, Circulation.State.DISCARDED)
 
 
 class ContentVersionWatch:
@@ -57,7 +57,7 @@ class ContentVersionWatch:
         state, version = Circulation.objects.values_list("state", "content_version").get(
             pk=circulation_id
         )
-        if state not in NOT_KEPT:
+        if state not in NOT_CACHED:
             self.before[circulation_id] = version
 
     def finished(self, **kwargs: Any) -> None:

@@ -56,7 +56,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "circulation": circulation,
             "committee": circulation.committee,
             "tracking": state,
-            # Kept in the cache (page_parts.py): the rows by what they show, the materials
+            # Cached (page_parts.py): the rows by what they show, the materials
             # by the content version. The Q&A carries this session's CSRF token in its forms.
             "tracking_rows": tracking_rows_html(circulation, state),
             "tracking_materials": tracking_materials_html(circulation, state),
