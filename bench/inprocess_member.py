@@ -8,8 +8,6 @@ django.test.Client (the CSRF check enforced, as for wrk), and times, in interlea
 N GETs of the floor (/bench/floor/<id>/), N GETs of the member circulation page (/c/<id>/)
 and N reply POSTs as bench/wrk/reply.lua sends them (意見あり on top of the current version,
 302 expected). It prints the median and p90 of each, and each page's ratio to the floor.
-Work done after the response is sent (the commit's callbacks, which the test client runs
-inside its call but a WSGI server runs after sending) is left out, as wrk does not wait for it.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_member \\
         .venv/bin/python -m bench.inprocess_member [-n 300] [--profile page|post|floor]
@@ -98,43 +96,14 @@ class Runner:
             raise RuntimeError(f"{response.status_code}, not {status}: {response.content[:300]!r}")
 
 
-_after_response_ms: list[float] = []  # work done after the response was sent (see below)
-
-
-def _time_after_response() -> None:
-    """The test client closes the response inside its call, so work that a WSGI server
-    does after sending the response (portal/request_transaction.py runs the commit's
-    callbacks then) is inside the timed call; it is timed here and left out of the
-    figures, as a client of gunicorn does not wait for it."""
-    from portal import request_transaction
-
-    logged = getattr(request_transaction, "_logged", None)
-    if logged is None:  # a version that runs them before the response
-        return
-
-    def timed(callback: Callable[[], None], robust: bool) -> Callable[[], None]:
-        run = logged(callback, robust)
-
-        def timed_run() -> None:
-            started = time.perf_counter()
-            run()
-            _after_response_ms.append((time.perf_counter() - started) * 1000)
-
-        return timed_run
-
-    request_transaction._logged = timed
-
-
 def _timed(call: Callable[[], None]) -> tuple[float, float]:
     """Wall time and this process's CPU time of one request, in ms. The CPU time leaves out
     the database server's work but also most of what other processes on a busy machine
     steal, so it is the steadier of the two while others run tests."""
-    _after_response_ms.clear()
     wall, cpu = time.perf_counter(), time.process_time()
     call()
     wall, cpu = (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
-    after = sum(_after_response_ms)
-    return wall - after, cpu - after
+    return wall, cpu
 
 
 def measure(runner: Runner, n: int) -> dict[str, list[tuple[float, float]]]:
@@ -195,7 +164,6 @@ def main() -> int:
         from bench.web import seed
 
         runner = Runner(seed(environment))
-        _time_after_response()
         if args.profile:
             profile(runner, args.profile, args.n)
         else:

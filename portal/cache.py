@@ -1,7 +1,8 @@
 """The cache: Redis, and while Redis cannot be reached, this process's memory.
 
-The cache holds only short-lived counters and marks: allauth's login rate limits and the
-one-time use of MFA codes. With Django's RedisCache a Redis outage turned every login into a
+The cache holds short-lived counters and marks (allauth's login rate limits, the one-time use
+of MFA codes) and the pages' cached parts (circulation/reads/page_parts.py), which are only ever
+rendered again when missing. With Django's RedisCache a Redis outage turned every login into a
 500. Here a call that cannot reach Redis is served from a local-memory cache instead, and Redis
 is not tried again for a few seconds (so a page does not wait for a dead server on each call).
 During an outage the limits still hold, per web process instead of across all of them; when

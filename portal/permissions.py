@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
@@ -275,6 +275,12 @@ def recipient_id_of(user: User | AnonymousUser, circulation: Circulation) -> int
     )
 
 
+def remember_receipt(circulation: Circulation, user_id: int, recipient: Recipient | None) -> None:
+    """Tell the rules below the person's Recipient row of the circulation (None: not
+    received), read by the gate with the circulation itself."""
+    setattr(circulation, _RECIPIENT_ID, (user_id, recipient.pk if recipient else None, recipient))
+
+
 def receipt_read_by_gate(
     user: User | AnonymousUser, circulation: Circulation
 ) -> tuple[bool, Recipient | None]:
@@ -451,17 +457,17 @@ def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Commit
 def circulation_or_404(
     user: User | AnonymousUser, circulation_id: int, action: Action
 ) -> Circulation:
-    from circulation.reads.gate import circulation_with_receipt
+    from circulation.models import Circulation  # the circulation app imports this module
 
-    # One statement: the circulation, its committee and the person's receipt (if any) by
-    # the unique (circulation, user) index, written out once per process (the ORM's
-    # select_related and subquery cost more to build than to run on every circulation page).
+    # One statement: the circulation, its committee, the person's receipt and its reply.
     user_id = user.pk if user.is_authenticated else None
-    circulation, receipt = circulation_with_receipt(circulation_id, user_id)
-    if circulation is not None and user_id is not None:
-        setattr(circulation, _RECIPIENT_ID, (user_id, receipt.pk if receipt else None, receipt))
+    mine = FilteredRelation("recipients", condition=Q(recipients__user_id=user_id))
+    circulations = Circulation.objects.annotate(receipt=mine).filter(pk=circulation_id)
+    circulation = circulations.select_related("committee", "receipt__current_reply").first()
     if circulation is None:
         refuse(user, action, 404, object_type="circulation.circulation", object_id=circulation_id)
+    if user_id is not None:  # `receipt` is set only when the join found a row
+        remember_receipt(circulation, user_id, getattr(circulation, "receipt", None))
     if not may_see_circulation(user, circulation):
         refuse(user, action, 404, obj=circulation)
     if not may_on_circulation(user, action, circulation):

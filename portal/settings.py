@@ -102,9 +102,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # One transaction (one commit) per request, the session's save included: before
-    # SessionMiddleware, after WhiteNoise (docs/architecture.md).
-    "portal.request_transaction.RequestTransactionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,9 +120,6 @@ MIDDLEWARE = [
     # Innermost: its page renders in the person's language, with the navigation.
     "portal.error_pages.MethodNotAllowedPageMiddleware",
 ]
-
-# Django's form renderer, with inputs, options and text areas rendered in Python (same HTML).
-FORM_RENDERER = "portal.form_renderer.FormRenderer"
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -152,8 +146,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kairan.sqlite3'}")
 try:
-    # Health checks: a connection kept across requests that died (a database restart) is
-    # replaced at the next request's first query instead of failing it.
+    # Health checks: a connection kept across requests that the database dropped (a restart)
+    # is replaced before the request uses it, instead of failing that request or task.
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }

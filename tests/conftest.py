@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
 
 from portal.models import Committee, Role, User
+from tests.content_version import ContentVersionWatch
 from tests.factories import CommitteeFactory, MembershipFactory, UserFactory
 
 COUNCIL_NAME = "住民基本台帳ネットワークシステム管理運用審議会"
@@ -34,24 +36,12 @@ class Council:
 
 
 @pytest.fixture(autouse=True)
-def _media_and_mail_in_tmp(settings, tmp_path, monkeypatch):
+def _media_and_mail_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.KAIRAN_MAIL_DIR = tmp_path / "mail"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT = False
-    # Every widget rendered in Python is compared with Django's template (tests/form_rendering.py).
-    settings.FORM_RENDERER = "tests.form_rendering.CheckingRenderer"
-    # And every field, choice group and form error list rendered in Python with its template.
-    from circulation.forms import parts as form_parts
-    from tests.form_rendering import CheckingFormParts
-
-    monkeypatch.setattr(form_parts, "parts", CheckingFormParts())
-    # Ids and creation times (frozen clocks) repeat across tests: nothing kept may carry over.
-    from circulation.reads import page_parts, tracking_parts
-
-    page_parts.clear()
-    tracking_parts.clear()
     # Fast hashing: the personas are created for almost every test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # allauth's rate-limit counters live in the cache: no test inherits another's.
@@ -75,6 +65,17 @@ def _due_work_runs_in_the_test(request, monkeypatch):
         return [task.apply((pk, now.isoformat())).get() for pk in ids]
 
     monkeypatch.setattr(due, "hand_over", run_here)
+
+
+@pytest.fixture(autouse=True)
+def content_version_watch() -> Iterator[ContentVersionWatch]:
+    """Fails a test in which a request changed a sent circulation's materials, questions or
+    answers without moving its content version (tests/content_version.py)."""
+    watch = ContentVersionWatch()
+    watch.connect()
+    yield watch
+    watch.disconnect()
+    assert not watch.failures, "\n".join(watch.failures)
 
 
 @pytest.fixture

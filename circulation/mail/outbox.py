@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,37 +206,43 @@ def _save_one(row: OutboxMessage) -> OutboxMessage | None:
 
 
 class _Pending:
-    """The rows queued by one transaction, handed to the broker together at its commit."""
+    """The rows queued by one transaction, handed to the broker together after its commit
+    (`flush` is its one `on_commit` callback)."""
 
     def __init__(self) -> None:
         self.ids: list[int] = []
 
     def flush(self) -> None:
-        enqueue_delivery_batch(self.ids)
+        # Rows queued inside a savepoint that was rolled back are gone (or, on SQLite, their
+        # ids were taken again by rows of this transaction, which are listed too).
+        ids = list(dict.fromkeys(self.ids))
+        committed: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            committed.update(
+                OutboxMessage.objects.filter(
+                    pk__in=chunk, state=OutboxMessage.State.QUEUED
+                ).values_list("pk", flat=True)
+            )
+        enqueue_delivery_batch([pk for pk in ids if pk in committed])
 
 
 _local = threading.local()
 
 
 def _enqueue_after_commit(message_ids: list[int]) -> None:
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
+    if transaction.get_autocommit():  # no transaction: the rows are committed already
         enqueue_delivery_batch(message_ids)
         return
-    # One hand-over per transaction and savepoint level: rows queued inside a savepoint that
-    # is rolled back leave with their callback. Still registered means: the same live block.
-    level = tuple(connection.savepoint_ids)
-    registered = {entry[1] for entry in connection.run_on_commit}
-    pendings = {
-        key: pending
-        for key, pending in getattr(_local, "pendings", {}).items()
-        if pending.flush in registered  # forget those of finished transactions
-    }
-    pending = pendings.get(level)
+    # One hand-over per transaction, in batches, rather than one task per message. Only a
+    # weak reference is kept here: Django holds the callback until it runs and drops it when
+    # its transaction or savepoint is rolled back, so a live `_Pending` is one that will be
+    # flushed after this transaction commits; a dropped one is gone, and a new one is made.
+    pending = getattr(_local, "pending", lambda: None)()
     if pending is None:
-        pending = pendings[level] = _Pending()
+        pending = _Pending()
         transaction.on_commit(pending.flush)
-    _local.pendings = pendings
+        _local.pending = weakref.ref(pending)
     pending.ids.extend(message_ids)
 
 

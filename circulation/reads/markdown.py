@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -13,29 +11,9 @@ _ALLOWED_TAGS = {
     "table", "thead", "tbody", "tr", "th", "td", "hr",
 }  # fmt: skip
 
-# Every member's circulation page shows the explanation, and rendering it (markdown, then
-# nh3) cost about 1 ms for two lines, more for a long one. The result depends on the text
-# alone, so each process keeps the latest renderings keyed by the text itself: an edited
-# explanation is a different key, and nothing needs invalidating — whoever changed it
-# (a service, the admin, a migration). Texts above the limit are rendered every time, which
-# bounds the memory to about CACHED_RENDERINGS × (limit + its HTML).
-CACHED_RENDERINGS = 128
-CACHED_TEXT_LIMIT = 32 * 1024
-
 
 def render_markdown(text: str) -> SafeString:
-    """The text as sanitised HTML (from the cache when this process has rendered it)."""
-    if len(text) > CACHED_TEXT_LIMIT:
-        return _render(text)
-    return _render_cached(text)
-
-
-@functools.lru_cache(maxsize=CACHED_RENDERINGS)
-def _render_cached(text: str) -> SafeString:
-    return _render(text)
-
-
-def _render(text: str) -> SafeString:
+    """The text as sanitised HTML."""
     html = markdown.markdown(text, extensions=["tables", "sane_lists", "nl2br"])
     clean = nh3.clean(
         html,

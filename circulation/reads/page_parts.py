@@ -1,93 +1,96 @@
-"""The parts of a circulation's page that every recipient sees alike — the materials with
-their earlier versions, and the questions with their answers — kept rendered in each process
-for as long as they stay the same.
+"""Parts of a circulation's pages cached rendered in the configured cache (Django's cache
+framework: Redis in production, the file cache in the demo), and the materials as every
+recipient sees them.
 
-Why: on the member's page of a circulation with 5 materials and 5 questions, reading and
-rendering these two parts cost about 7 ms a request, a third of the page, although they
-change a few times in a circulation's life.
+Why: the materials list and the Q&A are the same for every recipient and change a few times
+in a circulation's life, but reading and rendering them was a large part of the member's page;
+the tracking page's rows (with every reply version) were most of the secretariat's.
 
-When they change: once a circulation is sent, only three services change them, each in the
-transaction that bumps `Circulation.content_version` (services/content.py): correcting a
-material, asking a question, answering one. The key holds that version, read with the
-circulation by the permission gate, so a change is a new key: nothing is ever invalidated,
-and every process sees the change on its next request. Old entries fall out of a bounded
-LRU. The key also holds the circulation's creation time (an id alone could come back after
-a database is restored), the language and the URL prefix.
-
-Not kept: drafts (their materials are edited in place; only the secretariat previews them),
-and the Q&A wherever people's names are shown (the secretariat, the chair, the acting chair,
-committees that show members' names), since a name can change without a new content version.
-So every kept Q&A is the masked one (「委員」): a member can never be served a rendering made
-for the chair, whoever opened the page first.
-
-The Q&A differs by viewer only in one word: a member's own questions read 委員(あなた).
-So the questions are kept per version, and their HTML per version and the set of the
-viewer's own questions (usually none).
+How a cached part follows a change: its key holds what it shows, so a change is a new key and
+nothing is ever invalidated (old entries expire).
+- The materials and the questions with their answers change only through the services that
+  call `services.content.content_changed`, which moves `Circulation.content_version`; the
+  version, read with the circulation by the permission gate, is in their keys. A service
+  that changes them without moving it would leave the pages behind: tests/content_version.py
+  (installed for every test) fails any request that does.
+- The tracking rows are keyed by everything they show (`tracking_rows_html`).
+- Drafts (edited in place) and renderings that show people's names (a name changes without a
+  new version) are rendered every time.
+- The cache outlives the processes: every key also holds `release()`, a digest of what shapes
+  the HTML (templates, the catalogue, this app's code, Django's version), so that a release
+  that changes any of them starts with nothing cached.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import functools
+import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
 
+import django
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
-from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
-from circulation.models import Circulation, Material, Question
-from circulation.reads.qa import QAItem, asker_label, qa_items, questions_with_answers
+from circulation.models import Circulation, Material
+from circulation.reads.markdown import render_markdown
+from circulation.reads.qa import qa_items
+from circulation.reads.tracking import Tracking
 from circulation.uploads.checks import is_viewable, kind_label
 from portal.models import User
 
-MATERIALS_TEMPLATE = "circulation/member/_materials.html"
-QA_ITEMS_TEMPLATE = "circulation/member/_qa_items.html"
-KEPT_ENTRIES = 512  # a few per circulation: materials per language, questions, their HTML
-
-T = TypeVar("T")
+# Entries are never stale (a change is a new key); the timeout only lets old ones go.
+CACHED_SECONDS = 7 * 24 * 3600
 
 
-class Kept:
-    """A small LRU shared by the threads of a process."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = make()  # outside the lock: two threads may both make it, the same way
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+@functools.cache
+def release() -> str:
+    """A digest of the templates, the translations, this app's code and Django's version."""
+    digest = hashlib.sha256(django.get_version().encode())
+    sources = [
+        *Path(settings.BASE_DIR, "templates").rglob("*.html"),
+        *(path for folder in settings.LOCALE_PATHS for path in Path(folder).rglob("*.mo")),
+        *Path(apps.get_app_config("circulation").path).rglob("*.py"),
+    ]
+    for path in sorted(sources):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
-kept_parts = Kept(KEPT_ENTRIES)
+def part_key(part: str, *vary: Hashable) -> str:
+    """The cache key of a cached part in the active language: `vary` is what it shows."""
+    return make_template_fragment_key(f"kairan.{part}", [release(), get_language(), *vary])
 
 
-def clear() -> None:
-    """Forget everything (tests: ids and creation times repeat across their databases)."""
-    kept_parts.clear()
+def content_key(circulation: Circulation, part: str, *vary: Hashable) -> str | None:
+    """The key of a part that changes with the circulation's content version; None for a
+    draft or a discarded circulation (not cached)."""
+    if circulation.state in (Circulation.State.DRAFT, Circulation.State.DISCARDED):
+        return None
+    return part_key(part, *_identity(circulation), circulation.content_version, *vary)
 
 
-def kept_entries() -> int:
-    return len(kept_parts)
+def _identity(circulation: Circulation) -> tuple[Hashable, ...]:
+    # The creation time too: an id alone could come back after a database is restored.
+    return (circulation.pk, circulation.created_at.isoformat())
+
+
+def cached_html(key: str | None, render: Callable[[], str]) -> SafeString:
+    """The HTML cached under `key`, or `render()`'s, cached there for the next request.
+    `render` returns a template's output (escaped there); None as the key: not cached."""
+    if key is None:
+        return mark_safe(render())  # noqa: S308 (a template's output)
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, CACHED_SECONDS)
+    return mark_safe(html)  # noqa: S308 (a template's output, cached)
 
 
 @dataclass
@@ -121,58 +124,69 @@ def material_entries(circulation: Circulation) -> list[MaterialEntry]:
     return entries
 
 
-def version_key(circulation: Circulation) -> tuple[Hashable, ...] | None:
-    """What identifies the circulation's materials and Q&A, or None if they are not kept."""
-    if circulation.state in (Circulation.State.DRAFT, Circulation.State.DISCARDED):
-        return None
-    return (circulation.pk, circulation.created_at, circulation.content_version)
+# --- The member's page ------------------------------------------------------------------------
 
 
-def rendering_key() -> tuple[Hashable, ...]:
-    return (translation.get_language(), get_script_prefix())
+def explanation_html(circulation: Circulation) -> SafeString:
+    """The explanation's Markdown as sanitised HTML (circulation/reads/markdown.py), cached by
+    a digest of the text itself: an edited explanation is a new key, whoever edited it (a service,
+    the admin, a migration)."""
+    text = circulation.explanation
+    key = part_key("explanation", hashlib.sha256(text.encode()).hexdigest())
+    return cached_html(key, lambda: render_markdown(text))
 
 
 def materials_html(circulation: Circulation) -> SafeString:
     """The materials section (templates/circulation/member/_materials.html)."""
 
-    def render() -> SafeString:
+    def render() -> str:
         context = {"circulation": circulation, "materials": material_entries(circulation)}
-        return mark_safe(render_to_string(MATERIALS_TEMPLATE, context))  # noqa: S308 (a template's output)
+        return render_to_string("circulation/member/_materials.html", context)
 
-    version = version_key(circulation)
-    if version is None:
-        return render()
-    return kept_parts.get(("materials", *version, *rendering_key()), render)
+    return cached_html(content_key(circulation, "materials"), render)
 
 
 def qa_html(circulation: Circulation, *, viewer: User, names_visible: bool) -> SafeString:
-    """The questions with their answers (templates/circulation/member/_qa_items.html).
-    `names_visible`: permissions.may_see_member_names for this viewer. Named renderings are
-    made afresh and never kept, so the kept entries below (keyed without the viewer's
-    rights) are always masked."""
-    version = version_key(circulation)
-    if version is None or names_visible or circulation.committee.show_member_names:
+    """The questions with their answers (templates/circulation/member/_qa_items.html) as this
+    viewer sees them. `names_visible`: permissions.may_see_member_names. Masked, a viewer's
+    own questions read 委員(あなた), so the key holds the viewer; named, it is never cached."""
+    named = names_visible or circulation.committee.show_member_names
+
+    def render() -> str:
         items = qa_items(circulation, viewer=viewer, names_visible=names_visible)
-        return _render_qa(items)
-    questions: list[Question] = kept_parts.get(
-        ("questions", *version), lambda: questions_with_answers(circulation, askers=False)
-    )
-    own = tuple(q.pk for q in questions if q.asked_by_id == viewer.pk)
+        return render_to_string("circulation/member/_qa_items.html", {"qa": items})
 
-    def render() -> SafeString:
-        items = [
-            QAItem(
-                question=q,
-                asker=asker_label(q, show_names=False, viewer=viewer),
-                answer=getattr(q, "answer", None),  # read with the question (or None)
-                mine=q.pk in own,
-            )
-            for q in questions
-        ]
-        return _render_qa(items)
-
-    return kept_parts.get(("qa", *version, own, *rendering_key()), render)
+    return cached_html(None if named else content_key(circulation, "qa", viewer.pk), render)
 
 
-def _render_qa(items: list[QAItem]) -> SafeString:
-    return mark_safe(render_to_string(QA_ITEMS_TEMPLATE, {"qa": items}))  # noqa: S308 (a template's output)
+# --- The tracking page ------------------------------------------------------------------------
+
+
+def tracking_materials_html(circulation: Circulation, state: Tracking) -> SafeString:
+    """The tracking page's materials (templates/circulation/secretariat/_tracking_materials.html);
+    the correction links show while the circulation is open, so the state is in the key."""
+
+    def render() -> str:
+        context = {"circulation": circulation, "materials": state.materials}
+        return render_to_string("circulation/secretariat/_tracking_materials.html", context)
+
+    return cached_html(content_key(circulation, "tracking-materials", circulation.state), render)
+
+
+def tracking_rows_html(circulation: Circulation, state: Tracking) -> SafeString:
+    """The table rows of the current page (templates/circulation/secretariat/_tracking_rows.html),
+    cached by everything they show: each row's recipient, name, role, first opening, materials
+    opened and current reply (read with the page's recipients). Reply versions are never
+    changed, and each new one becomes the current reply, so the current reply stands for
+    them all: the versions are read, and the rows rendered, only when a row changed."""
+    rows = tuple(
+        (r.pk, r.user.full_name, r.role, r.first_opened_at, r.current_reply_id,
+         r.materials_opened)  # type: ignore[attr-defined]  # annotated
+        for r in state.page_recipients
+    )  # fmt: skip
+    key = part_key("tracking-rows", *_identity(circulation), state.current_materials, rows)
+
+    def render() -> str:
+        return render_to_string("circulation/secretariat/_tracking_rows.html", {"tracking": state})
+
+    return cached_html(key, render)

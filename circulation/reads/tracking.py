@@ -9,17 +9,29 @@ The number of queries is the same for 10 or 1,000 recipients, whatever the filte
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
-from circulation.models import Circulation, Material, OutboxMessage, Recipient, Reply
-from circulation.reads import tracking_sql
-from circulation.reads.page_parts import kept_parts, version_key
+from circulation.models import (
+    Circulation,
+    Material,
+    MaterialOpening,
+    OutboxMessage,
+    Recipient,
+    Reply,
+)
 
 # Rows per page. Most councils have 10–30 members and see a single page without a pager.
 TRACKING_PAGE_SIZE = 50
@@ -108,9 +120,7 @@ class Tracking:
 
     @property
     def rows(self) -> list[TrackingRow]:
-        """The current page's rows with every reply version, read on first use: the page
-        keeps their HTML by what identifies it (tracking_parts.rows_html) and then needs
-        none of them."""
+        """The current page's rows with every reply version (read on first use)."""
         if self._rows is None:
             self._rows = _rows(self.page_recipients)
         return self._rows
@@ -144,21 +154,6 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
-def materials_of(circulation: Circulation) -> list[Material]:
-    """Every material of the circulation (earlier versions too) in the page's order; kept
-    per content version, like the page's materials section (tracking_parts.py). Shared
-    between requests: read, never change them."""
-
-    def read() -> list[Material]:
-        # The page shows titles, file names and versions only: nothing to join.
-        return list(circulation.materials.order_by("order", "id"))
-
-    version = version_key(circulation)
-    if version is None:
-        return read()
-    return kept_parts.get(("tracking-materials", *version), read)
-
-
 def chosen_filter(show: str | None) -> Filter:
     """The filter named by ?show=; anything unknown (or nothing) shows everyone."""
     return _FILTERS_BY_KEY.get(show or "", DEFAULT_FILTER)
@@ -170,7 +165,8 @@ def tracking(
     """The counts of `circulation` and page `page` of its recipients under filter `show`.
     Junk or out-of-range pages give the first or last page (Paginator.get_page)."""
     result = Tracking()
-    result.materials = materials_of(circulation)
+    # Every material, earlier versions too: the page shows titles, file names and versions.
+    result.materials = list(circulation.materials.order_by("order", "id"))
     result.current_materials = sum(1 for m in result.materials if m.is_current)
     any_failed = _count(result, circulation)
     chosen = chosen_filter(show)
@@ -178,8 +174,12 @@ def tracking(
     result.filters = [
         FilterLink(f.key, f.label, getattr(result, f.count), f is chosen) for f in FILTERS
     ]
-    # In the model's order (by name, then id), the order the page has always had.
-    recipients = tracking_sql.PageRows(circulation, chosen.where)
+    recipients = (
+        circulation.recipients.filter(chosen.where)
+        .select_related("user")
+        .annotate(materials_opened=materials_opened(circulation))
+        .order_by(*Recipient._meta.ordering)  # by name, then id: the table's order
+    )
     paginator = _CountedPaginator(recipients, TRACKING_PAGE_SIZE, getattr(result, chosen.count))
     result.page = paginator.get_page(page)
     result.page.object_list = list(result.page.object_list)
@@ -197,43 +197,59 @@ def _count(result: Tracking, circulation: Circulation) -> bool:
     reply), never by reading the recipients. Returns whether any of the circulation's mail
     failed (asked in the same statement, so that listing failed mail costs one only when
     there is some; True if unknown)."""
-    found = tracking_sql.counts(circulation, _COUNTED)
+    failed = OutboxMessage.objects.filter(
+        circulation_id=OuterRef("circulation_id"), state=OutboxMessage.State.FAILED
+    )
+    found = list(
+        circulation.recipients.order_by()
+        .values("circulation_id")  # one group: this circulation's recipients
+        .annotate(**{name: Count("pk", filter=where) for name, where in _COUNTED})
+        .annotate(failed_mail=Exists(failed))
+    )
+    counts = found[0] if found else {}
     for name, _where in _COUNTED:
-        setattr(result, name, found.get(name, 0))
-    return bool(found.get("failed_mail", True))
+        setattr(result, name, counts.get(name, 0))
+    return bool(counts.get("failed_mail", True))
 
 
 # Every count the page shows, by the Tracking field holding it.
 _COUNTED = tuple(({f.count: f.where for f in FILTERS} | _OTHER_COUNTS).items())
 
 
+def materials_opened(circulation: Circulation) -> Subquery:
+    """How many of the circulation's current materials a row's person opened, distinct: a
+    corrected material counts only once its new version has been opened (the old one was
+    not what is in force). A subquery of the rows' query, which PostgreSQL runs for the
+    page's rows only, after sorting and limiting."""
+    return Subquery(
+        MaterialOpening.objects.filter(
+            user_id=OuterRef("user_id"),
+            material__circulation=circulation,
+            material__is_current=True,
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(count=Count("material_id", distinct=True))
+        .values("count")
+    )
+
+
 def _rows(recipients: list[Recipient]) -> list[TrackingRow]:
-    versions = _replies_by_recipient([r.pk for r in recipients])
+    # Every version of the page's replies in one query, newest first per recipient; the
+    # current one is picked out of them rather than read a second time.
+    versions = Prefetch("replies", queryset=Reply.objects.order_by("-version"), to_attr="versions")
+    prefetch_related_objects(recipients, versions)
     rows = []
     for recipient in recipients:
-        replies = versions.get(recipient.pk, [])
-        # The current one is picked out of the versions rather than read a second time.
+        replies = recipient.versions  # type: ignore[attr-defined]  # Prefetch's to_attr
         reply = next((r for r in replies if r.pk == recipient.current_reply_id), None)
-        earlier = [r for r in replies if reply is None or r.pk != reply.pk]
         rows.append(
             TrackingRow(
                 recipient=recipient,
                 reply=reply,
-                earlier=earlier,
+                earlier=[r for r in replies if r is not reply],
                 # No openings: no group in the subquery, so None.
-                materials_opened=recipient.materials_opened or 0,
+                materials_opened=recipient.materials_opened or 0,  # type: ignore[attr-defined]
             )
         )
     return rows
-
-
-def _replies_by_recipient(recipient_ids: list[int]) -> dict[int, list[Reply]]:
-    """Every version of the page's recipients' replies, newest first per recipient, from one
-    query (none for an empty page)."""
-    found: dict[int, list[Reply]] = defaultdict(list)
-    replies = Reply.objects.filter(recipient_id__in=recipient_ids).order_by(
-        "recipient_id", "-version"
-    )
-    for reply in replies:
-        found[reply.recipient_id].append(reply)
-    return found

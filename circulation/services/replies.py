@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 
 from circulation.mail.circulation import send_reply_receipt
 from circulation.models import Circulation, Recipient, Reply
-from circulation.reads.gate import locked_receipt
 from portal import audit
 from portal.models import User
 from portal.permissions import still_sits
@@ -86,9 +85,7 @@ def submit_reply(
     if kind == Reply.Kind.NO_OPINION:
         opinion = ""
     with transaction.atomic():
-        # Locks the Recipient row (two tabs saving at once take turns) and reads, in the
-        # same statement, its circulation, committee, current reply and person.
-        recipient = locked_receipt(recipient.pk)
+        recipient = _locked_receipt(recipient.pk)
         circulation = recipient.circulation
         sits = still_sits(recipient.user, circulation.committee, timezone.localdate(now))
         if sits and circulation.accepts_replies_at(now):
@@ -115,6 +112,26 @@ def submit_reply(
         _("回答期限(%(deadline)s)を過ぎたため、回答を受け付けられません。")
         % {"deadline": _deadline_text(circulation)}
     )
+
+
+def _locked_receipt(recipient_id: int) -> Recipient:
+    """The Recipient row locked for update (two tabs saving at once take turns; only the
+    row: the circulation is read, not locked), read in the same statement with its
+    circulation, committee, current reply and person."""
+    recipient = (
+        Recipient.objects.select_for_update(of=("self",))
+        .select_related("circulation__committee", "current_reply", "user")
+        .get(pk=recipient_id)
+    )
+    reply = recipient.current_reply
+    if recipient.current_reply_id is not None and (
+        reply is None or reply.pk != recipient.current_reply_id
+    ):
+        # Another reply was saved while this statement waited for the lock. PostgreSQL (READ
+        # COMMITTED) then returns the locked row as it is now, but the joined rows as of the
+        # statement's start: the new reply is missing. Read it again now that it is committed.
+        recipient.current_reply = Reply.objects.get(pk=recipient.current_reply_id)
+    return recipient
 
 
 def _record_reply(

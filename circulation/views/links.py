@@ -34,7 +34,7 @@ from circulation.mail.tokens import (
     revoke_tokens,
 )
 from circulation.models import Recipient, Reply
-from circulation.reads.markdown import render_markdown
+from circulation.reads.page_parts import explanation_html
 from circulation.services.link_replies import reply_by_link, reply_no_opinion_by_link
 from circulation.services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, judged_moment
 from portal.middleware import received_at
@@ -215,7 +215,7 @@ def _page_context(recipient: Recipient) -> dict:
     return {
         "recipient": recipient,
         "circulation": circulation,
-        "explanation_html": render_markdown(circulation.explanation),
+        "explanation_html": explanation_html(circulation),
         "materials": materials,
         # The token stands for the member: the materials open without logging in too.
         "material_links": material_links(recipient, materials),

@@ -19,9 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from circulation.forms.member import QuestionForm, ReplyForm
 from circulation.models import Circulation, DeadlineExtension, Decision, Recipient, Reply
-from circulation.reads.markdown import render_markdown
 from circulation.reads.meetings import meeting_panel
-from circulation.reads.page_parts import materials_html, qa_html
+from circulation.reads.page_parts import explanation_html, materials_html, qa_html
 from circulation.services.questions import QuestionRefused, ask_question
 from circulation.services.replies import (
     TERM_ENDED,
@@ -90,7 +89,7 @@ def page_context(
     return {
         "circulation": circulation,
         "committee": circulation.committee,
-        "explanation_html": render_markdown(circulation.explanation),
+        "explanation_html": explanation_html(circulation),
         "materials_html": materials_html(circulation),
         "extensions": extensions_of(circulation),
         "preview": preview,

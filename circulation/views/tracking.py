@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from circulation.forms.base import japan_parts
 from circulation.forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
 from circulation.models import Circulation, Material, Question
+from circulation.reads.page_parts import tracking_materials_html, tracking_rows_html
 from circulation.reads.qa import QAItem, qa_items
 from circulation.reads.tracking import tracking
-from circulation.reads.tracking_parts import materials_html, qa_html, rows_html
 from circulation.services.deadlines import ExtensionRefused, extend_deadline
 from circulation.services.materials import CorrectionRefused, correct_material
 from circulation.services.questions import QuestionRefused, answer_question
@@ -46,6 +46,8 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
     state = tracking(circulation, show=request.GET.get("show"), page=request.GET.get("page"))
+    # The tracking page is the secretariat's: who asked and who answered are named.
+    items = qa_items(circulation, viewer=request.user, names_visible=True, answerers=True)
     return render(
         request,
         "circulation/secretariat/tracking.html",
@@ -53,11 +55,11 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "circulation": circulation,
             "committee": circulation.committee,
             "tracking": state,
-            # Kept rendered (tracking_parts.py): the rows by what they show, the materials
-            # and Q&A per content version; the Q&A's answer forms get this request's token.
-            "tracking_rows": rows_html(circulation, state),
-            "tracking_materials": materials_html(circulation, state.materials),
-            "tracking_qa": qa_html(request, circulation),
+            # Cached (page_parts.py): the rows by what they show, the materials
+            # by the content version. The Q&A carries this session's CSRF token in its forms.
+            "tracking_rows": tracking_rows_html(circulation, state),
+            "tracking_materials": tracking_materials_html(circulation, state),
+            "qa": _with_answer_forms(items),
             "extensions": extensions_of(circulation),
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 
 from portal import audit
 from portal.models import User
@@ -15,8 +16,12 @@ def set_language_preference(user: User, language: str) -> bool:
         return False
     previous = user.language
     user.language = language
-    user.save(update_fields=["language"])
-    audit.record(
-        "account.language.changed", actor=user, obj=user, data={"from": previous, "to": language}
-    )
+    with transaction.atomic():
+        user.save(update_fields=["language"])
+        audit.record(
+            "account.language.changed",
+            actor=user,
+            obj=user,
+            data={"from": previous, "to": language},
+        )
     return True

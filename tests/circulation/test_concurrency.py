@@ -64,7 +64,7 @@ def test_two_editors_saving_one_revision_at_once_one_wins_one_is_told(council):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_replying_on_one_version_at_once_one_is_saved_one_is_told(council):
-    """The reply service's locked read (circulation/reads/gate.py) makes the second wait and
+    """The reply service's locked read (services/replies.py) makes the second wait and
     then see the first one's reply: a conflict, never a lost reply nor a duplicate version."""
     from circulation.models import Recipient, Reply
     from circulation.services.replies import ReplyConflict, submit_reply

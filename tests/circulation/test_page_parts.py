@@ -1,19 +1,21 @@
-"""The member page's materials list and Q&A are kept rendered per version of the
+"""The member page's materials list and Q&A are kept rendered in the cache per version of the
 circulation's content (circulation/reads/page_parts.py): a page from the kept parts is the page
 rendered afresh; a correction, a question and an answer show at once, to every member; names
-are never kept; drafts are never kept."""
+are never kept; drafts are never kept; a service that changes them without moving the
+content version fails the test that runs it."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from circulation.models import Circulation
-from circulation.reads import page_parts
+from circulation.services import questions
 from circulation.services.questions import answer_question, ask_question
 from tests.circulation import files
 from tests.circulation.helpers import PDF_BYTES, draft_circulation, sent_circulation
@@ -43,8 +45,7 @@ def test_a_page_from_the_kept_parts_is_the_page_rendered_afresh(client, council,
     kept = _page(client, circulation)
 
     assert kept == fresh
-    assert page_parts.kept_entries() > 0
-    page_parts.clear()
+    cache.clear()
     assert _page(client, circulation) == fresh
 
 
@@ -155,13 +156,24 @@ def test_a_drafts_preview_is_rendered_afresh(client, council):
     material.save()  # as the draft's edit does: in place, no content version
 
     assert "議事録(差し替え)" in client.get(url).content.decode()
-    assert page_parts.kept_entries() == 0
 
 
-def test_the_kept_entries_are_bounded(monkeypatch):
-    kept = page_parts.Kept(2)
-    for key in ("a", "b", "a", "c"):
-        kept.get(key, lambda key=key: key.upper())
+def test_a_service_that_does_not_move_the_content_version_fails_the_test(
+    client, council, monkeypatch, content_version_watch
+):
+    circulation = sent_circulation(council)
+    tanaka, takahashi = council.members[:2]
+    client.force_login(takahashi)
+    assert "質問はまだありません。" in _page(client, circulation)  # kept now
+    monkeypatch.setattr(questions, "content_changed", lambda circulation: None)  # forgotten
 
-    assert len(kept) == 2
-    assert kept.get("b", lambda: "made again") == "made again"  # the least recently used went
+    client.force_login(tanaka)
+    client.post(reverse("question_ask", args=[circulation.pk]), {"text": "第3項の修正理由は?"})
+
+    client.force_login(takahashi)
+    assert "第3項の修正理由は?" not in _page(client, circulation)  # what it would cost
+    assert content_version_watch.failures == [
+        f"circulation {circulation.pk}: its materials, questions or answers changed but its"
+        " content version stayed at 1 (services/content.py)"
+    ]
+    content_version_watch.failures.clear()  # this test expected it
