@@ -1,13 +1,9 @@
 """The secretariat's side of inbound mail: which held and unmatched messages a committee's
 secretariat sees, and assigning (recording the reply as the member) or discarding them.
 
-Who sees what:
-- a message matched to a circulation (held, or any processed one): that committee only;
-- an unmatched message from a registered person: the committees that person sits on (any
-  term), so a forgotten token does not send a member's words to other councils;
-- an unmatched message from an address nobody is registered with (or a person on no
-  committee): every committee's secretariat, because nobody can tell whose it is and it must
-  not be lost. The list shows the raw To address so they can tell.
+Who sees what is circulation/reads/held_mail.py's rule (the to-do list counts with it too);
+for mail from an address nobody is registered with, the list shows the raw To address so
+that the secretariat can tell whose it is.
 """
 
 from __future__ import annotations
@@ -16,16 +12,17 @@ import datetime as dt
 from typing import IO
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from circulation.inbound.service import attach_to_reply
 from circulation.inbound.text import Interpretation, interpret
 from circulation.mail.receipts import send_mail_reply_receipt
 from circulation.models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
+from circulation.reads.held_mail import visible_q
 from circulation.services.replies import ReplyRefused, submit_reply
 from portal import audit
-from portal.models import Committee, Membership, User
+from portal.models import Committee, User
 
 S = InboundMessage.State
 
@@ -35,16 +32,7 @@ class AlreadyHandled(Exception):
 
 
 def visible_to(committee: Committee) -> QuerySet[InboundMessage]:
-    members_here = Membership.objects.filter(committee=committee).values("user_id")
-    members_anywhere = Membership.objects.values("user_id")
-    unmatched_here = Q(committee__isnull=True) & (
-        Q(sender_user__isnull=True)
-        | Q(sender_user__in=members_here)
-        | ~Q(sender_user__in=members_anywhere)
-    )
-    return InboundMessage.objects.filter(Q(committee=committee) | unmatched_here).exclude(
-        state=S.RECEIVED
-    )
+    return InboundMessage.objects.filter(visible_q(committee.pk))
 
 
 def needs_attention(committee: Committee) -> QuerySet[InboundMessage]:
