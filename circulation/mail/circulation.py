@@ -17,7 +17,8 @@ from circulation.models import (
     Recipient,
     Reply,
 )
-from circulation.reads.tally import tally
+from circulation.reads.records import reply_rows
+from circulation.reads.tally import tally_of, tally_recipients
 from portal.models import Membership, Role, User
 from portal.permissions import Action, may_on_circulation, may_see_circulation
 
@@ -90,13 +91,20 @@ def send_closing_summary(
         link, url = "circulation", circulation_url(circulation)
     else:
         link, url = "", ""
+    # One read of the recipients for the tally and, for the decider, every opinion: named
+    # or 「委員」 as the council shows members' names (the mail leaves Kairan).
+    recipients = list(tally_recipients(circulation))
+    masked = not circulation.committee.show_member_names
+    opinions = [row for row in reply_rows(recipients, masked) if row.reply and row.reply.opinion]
     queue_mail(
         purpose="circulation.closing_summary",
         to=to,
         template="closing_summary",
         context={
             "circulation": circulation,
-            "tally": tally(circulation),
+            "tally": tally_of(recipients),
+            "opinions": opinions if decides else [],
+            "masked": masked,
             "decides": decides,
             "decider_role": Role(decider_role).label,
             "decider": decider,
