@@ -272,6 +272,7 @@ def committee_settings(request: HttpRequest, committee_id: int) -> HttpResponse:
                 "reminder_offsets_hours": current,
                 "chair_reminder_days": committee.chair_reminder_days,
                 "show_member_names": committee.show_member_names,
+                "reminder_now_interval_hours": committee.reminder_now_interval_hours,
             },
         )
     return render(request, "portal/members/settings.html", {"committee": committee, "form": form})

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from html import escape as esc  # what the template's autoescape does, without its overhead
 
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
@@ -41,6 +42,7 @@ class _Words:
         self.opened_count = gettext("%(n)s / %(m)s 件")
         self.materials = materials
         self.language = get_language()
+        self.mail = esc(gettext("送ったメール"))
         self._earlier: dict[int, str] = {}
 
     def jst(self, moment: dt.datetime) -> str:
@@ -137,10 +139,14 @@ def _content_cell(words: _Words, row: TrackingRow) -> str:
 
 def _row(words: _Words, row: TrackingRow, role: Callable[[str], str]) -> str:
     recipient = row.recipient
+    name = esc(recipient.user.full_name)
+    mail_url = reverse("circulation_recipient_mail", args=[recipient.circulation_id, recipient.pk])
     return (
         f'\n      <tr class="tracking-row" id="recipient-{recipient.pk}">\n'
-        f'        <th scope="row">{esc(recipient.user.full_name)}<br>'
-        f'<span class="helptext">{role(recipient.role)}</span></th>\n'
+        f'        <th scope="row">{name}<br>'
+        f'<span class="helptext">{role(recipient.role)}</span><br>'
+        f'<a class="row-mail" href="{mail_url}">{words.mail}'
+        f'<span class="visually-hidden">: {name}</span></a></th>\n'
         f"        <td>{_opened_cell(words, row)}</td>\n"
         f"        <td>{_reply_cell(words, row.reply)}</td>\n"
         f"        <td>{_content_cell(words, row)}</td>\n"

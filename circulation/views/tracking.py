@@ -16,6 +16,7 @@ from circulation.forms.base import japan_parts
 from circulation.forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
 from circulation.models import Circulation, Material, Question
 from circulation.reads.qa import QAItem, qa_items
+from circulation.reads.reminders import remind_now_state
 from circulation.reads.tracking import tracking
 from circulation.reads.tracking_parts import materials_html, qa_html, rows_html
 from circulation.services.deadlines import ExtensionRefused, extend_deadline
@@ -59,6 +60,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "tracking_materials": materials_html(circulation, state.materials),
             "tracking_qa": qa_html(request, circulation),
             "extensions": extensions_of(circulation),
+            "remind": remind_now_state(circulation),
         },
     )
 

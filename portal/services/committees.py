@@ -7,7 +7,12 @@ from django.db import transaction
 from portal import audit
 from portal.models import Committee, User
 
-SETTINGS = ("reminder_offsets_hours", "chair_reminder_days", "show_member_names")
+SETTINGS = (
+    "reminder_offsets_hours",
+    "chair_reminder_days",
+    "show_member_names",
+    "reminder_now_interval_hours",
+)
 
 
 def update_committee_settings(
@@ -17,14 +22,18 @@ def update_committee_settings(
     reminder_offsets_hours: list[int],
     chair_reminder_days: int,
     show_member_names: bool,
+    reminder_now_interval_hours: int | None = None,
 ) -> Committee:
     """Save the settings; the audit entry keeps what each changed setting was and became.
+    `reminder_now_interval_hours`: how often the secretariat may remind by hand.
     New reminder moments apply to the reminders not yet sent: beat reads them every tick."""
     wanted = {
         "reminder_offsets_hours": sorted(set(reminder_offsets_hours), reverse=True),
         "chair_reminder_days": chair_reminder_days,
         "show_member_names": show_member_names,
     }
+    if reminder_now_interval_hours is not None:  # None: as it is
+        wanted["reminder_now_interval_hours"] = reminder_now_interval_hours
     with transaction.atomic():
         committee = Committee.objects.select_for_update().get(pk=committee.pk)
         changed = {
