@@ -71,16 +71,3 @@ def test_the_comparison_catches_a_difference(monkeypatch):
     monkeypatch.setattr(FormParts, "field", lambda self, field, label="": mark_safe("<div>"))
     with pytest.raises(RenderedDifferently):
         form_parts.parts.field(QuestionForm()["text"])
-
-
-@pytest.mark.django_db
-def test_the_member_page_renders_its_forms_through_the_parts(client, council):
-    from django.urls import reverse
-
-    from tests.circulation.helpers import sent_circulation
-
-    circulation = sent_circulation(council)
-    client.force_login(council.members[0])
-    CheckingFormParts.checked.clear()
-    assert client.get(reverse("circulation_detail", args=[circulation.pk])).status_code == 200
-    assert CheckingFormParts.checked == {FIELD_TEMPLATE, CHOICES_TEMPLATE, FORM_ERRORS_TEMPLATE}

@@ -52,10 +52,16 @@ def test_the_chair_sees_tally_named_opinions_qa_and_who_did_not_reply(client, co
     assert "伊藤 委員" in not_replied and "鈴木 代理" in not_replied
     assert "田中 委員" not in not_replied
     # The two choices are named in full and look different.
-    assert re.search(r'<button type="submit" name="convene" value="yes"[^>]*'
-                     r'class="decision-button decision-button--yes">開催する</button>', html)
-    assert re.search(r'<button type="submit" name="convene" value="no"[^>]*'
-                     r'class="decision-button decision-button--no">開催しない</button>', html)
+    assert re.search(
+        r'<button type="submit" name="convene" value="yes"[^>]*'
+        r'class="decision-button decision-button--yes">開催する</button>',
+        html,
+    )
+    assert re.search(
+        r'<button type="submit" name="convene" value="no"[^>]*'
+        r'class="decision-button decision-button--no">開催しない</button>',
+        html,
+    )
     assert '<label for="id_reason">理由' in html
 
 
@@ -300,9 +306,9 @@ def test_a_refused_decision_opens_at_the_error_summary_linking_to_the_field(
     client, council, closed
 ):
     client.force_login(council.chair)
-    page = text_of(client.get(page_url(closed)))
-    assert f'action="{page_url(closed)}#error-summary"' in page
     html = text_of(client.post(page_url(closed), {"convene": "yes", "reason": ""}))
+    # Focused when the page loads (autofocus), so the browser scrolls to it.
+    assert '<div class="error-summary" id="error-summary" tabindex="-1" autofocus' in html
     summary = html[html.index('id="error-summary"') :]
     summary = summary[: summary.index("</div>")]
     assert 'href="#id_reason">理由: 理由を入力してください。</a>' in summary
