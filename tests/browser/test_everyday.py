@@ -25,6 +25,7 @@ from tests.browser.helpers import (
     switch_language,
     tab_to,
 )
+from tests.everyday.helpers import held_mail
 
 DEVICES = ["desktop", "phone"]
 REASON = "審議が必要との意見が1件あり、運用記録の欠落を確認するため開催します。"
@@ -136,6 +137,7 @@ def test_the_secretariat_sees_every_kind_of_waiting_work_most_urgent_first(
     page.get_by_role("link", name=re.compile("保留中・照合できないメール")).first.click()
     page.wait_for_load_state()
     assert "/mail/" in page.url
+    check_page(page, languages=("ja",))
 
 
 def test_the_implementing_body_sees_the_questions_to_answer(clock, new_page, council):
@@ -361,3 +363,9 @@ def test_the_operation_log_reads_at_1280_px_and_on_a_phone(clock, new_page, coun
     else:
         assert committee.bounding_box()["width"] >= 300  # each row a card as wide as the phone
     check_page(page, languages=("ja",))
+    # The held mail's table too: nothing cut at 1,280 px, one card per message on a phone.
+    held_mail(council.committee)
+    page.goto(f"/c/committee/{council.committee.pk}/mail/")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), "the table is cut"
