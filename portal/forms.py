@@ -198,6 +198,20 @@ class CommitteeSettingsForm(PortalForm):
             "max_value": _("30日以下を入力してください。"),
         },
     )
+    reminder_now_interval_hours = forms.IntegerField(
+        label=_("「未回答の委員に督促する」の間隔(時間)"),
+        help_text=_(
+            "事務局が回答状況の画面から今すぐ督促できるのは、この時間に1回までです(1〜168時間)。"
+        ),
+        min_value=1,
+        max_value=168,
+        error_messages={
+            "required": _("時間を入力してください。"),
+            "invalid": _("時間は数字で入力してください。"),
+            "min_value": _("1時間以上を入力してください。"),
+            "max_value": _("168時間以下を入力してください。"),
+        },
+    )
     show_member_names = forms.BooleanField(
         label=_("質問者の氏名を委員に表示する"),
         help_text=_(

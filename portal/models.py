@@ -93,6 +93,11 @@ class Committee(models.Model):
         _("会長への督促(締切後の日数)"), default=3
     )
     show_member_names = models.BooleanField(_("質問者の氏名を委員に表示する"), default=False)
+    # The secretariat's 「未回答の委員に督促する」: at most once in this many hours per
+    # circulation, so that a double click or an impatient week does not flood the members.
+    reminder_now_interval_hours = models.PositiveSmallIntegerField(
+        _("今すぐの督促の間隔(時間)"), default=24
+    )
     chair_absent = models.BooleanField(_("会長不在(職務代理者が判断する)"), default=False)
     # The secretariat's contact, named in every mail of the council.
     contact_department = models.CharField(_("事務局の担当部署"), max_length=100, blank=True)

@@ -9,6 +9,7 @@ Who sees what:
   with, or a person on no committee): no council's secretariat, only the site's staff
   (Django's is_staff or is_superuser, who run the installation: staff.py), who discard it
   or hand it to the council it belongs to.
+The rule is circulation/reads/held_mail.py's (the to-do list counts with it too).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from circulation.inbound.reading import NO_OPINION, OPINION, Interpretation, int
 from circulation.inbound.service import attach_to_reply
 from circulation.mail.receipts import send_mail_reply_receipt
 from circulation.models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
+from circulation.reads.held_mail import visible_q
 from circulation.services.replies import ReplyRefused, submit_reply
 from portal import audit
 from portal.models import Committee, Membership, User
@@ -36,11 +38,7 @@ class AlreadyHandled(Exception):
 
 
 def visible_to(committee: Committee) -> QuerySet[InboundMessage]:
-    members_here = Membership.objects.filter(committee=committee).values("user_id")
-    unmatched_here = Q(committee__isnull=True) & Q(sender_user__in=members_here)
-    return InboundMessage.objects.filter(Q(committee=committee) | unmatched_here).exclude(
-        state=S.RECEIVED
-    )
+    return InboundMessage.objects.filter(visible_q(committee.pk))
 
 
 def of_no_council() -> QuerySet[InboundMessage]:

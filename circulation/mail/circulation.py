@@ -21,6 +21,7 @@ from circulation.models import (
     Reply,
 )
 from circulation.reads.markdown import render_markdown
+from circulation.reads.records import ReplyRow
 from circulation.reads.tally import Tally
 from portal.models import Membership, Role, User
 
@@ -98,12 +99,16 @@ def closing_summary(
     decider_role: str,
     decider: Membership | None,
     link: str,
+    opinions: list[ReplyRow],
+    masked: bool,
 ) -> Mail:
     """The summary at the deadline: the tally, who decides, and a link that opens for `to`
     (portal.permissions.closing_summary_links): the decider goes to the decision page
     (開催の要否), the secretariat to the same page read-only; a chair or acting chair who does
     not decide to the circulation's page if it was sent to them, else nowhere: the sentence on
-    who decides says what they need to know. The close queues every summary at once."""
+    who decides says what they need to know. The decider's lists every opinion (`opinions`,
+    named or 「委員」 as the council shows members' names). The close queues every summary
+    at once."""
     url = {"decision": decision_url, "circulation": circulation_url}.get(link)
     return Mail(
         purpose="circulation.closing_summary",
@@ -112,6 +117,8 @@ def closing_summary(
         context={
             "circulation": circulation,
             "tally": tally,
+            "opinions": opinions if decides else [],
+            "masked": masked,
             "decides": decides,
             "decider_role": Role(decider_role).label,
             "decider": decider,

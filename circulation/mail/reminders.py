@@ -30,8 +30,11 @@ def offset_key(offset_hours: float) -> str:
     return f"{offset_hours:g}h"
 
 
-def queue_reminder(recipient: Recipient, offset_hours: float) -> OutboxMessage | None:
-    """督促 to one recipient who has not replied; once per offset and deadline version."""
+def queue_reminder(
+    recipient: Recipient, offset_hours: float = 0, *, key: str = ""
+) -> OutboxMessage | None:
+    """督促 to one recipient who has not replied; once per offset (or `key`: the
+    secretariat's reminders sent by hand, 'now-<n>') and deadline version."""
     from circulation.mail.outbox import queue_mail
     from circulation.mail.tokens import reply_links
 
@@ -53,7 +56,7 @@ def queue_reminder(recipient: Recipient, offset_hours: float) -> OutboxMessage |
         reply_to=links["reply_to"],
         circulation=circulation,
         deadline_version=circulation.deadline_version,
-        key=offset_key(offset_hours),
+        key=key or offset_key(offset_hours),
     )
 
 

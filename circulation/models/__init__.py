@@ -20,6 +20,7 @@ from circulation.models.mail import (
 )
 from circulation.models.meeting import Meeting, MeetingMinutes, minutes_upload_path
 from circulation.models.questions import Answer, Question
+from circulation.models.reminder import ReminderNow
 
 __all__ = [
     "Answer",
@@ -36,6 +37,7 @@ __all__ = [
     "OutboxMessage",
     "Question",
     "Recipient",
+    "ReminderNow",
     "Reply",
     "inbound_attachment_path",
     "material_upload_path",

@@ -87,7 +87,7 @@ def build_record(circulation: Circulation, *, masked: bool) -> DecisionRecord:
     recipients = list(tally_recipients(circulation))
     record = DecisionRecord(circulation=circulation, masked=masked, tally=tally_of(recipients))
     record.materials = list(circulation.materials.order_by("order", "title", "version", "id"))
-    record.rows = _reply_rows(recipients, masked)
+    record.rows = reply_rows(recipients, masked)
     record.qa = _qa_entries(circulation, masked)
     record.decision = (
         Decision.objects.filter(circulation=circulation).select_related("decided_by").first()
@@ -104,7 +104,9 @@ def build_record(circulation: Circulation, *, masked: bool) -> DecisionRecord:
     return record
 
 
-def _reply_rows(recipients: list[Recipient], masked: bool) -> list[ReplyRow]:
+def reply_rows(recipients: list[Recipient], masked: bool) -> list[ReplyRow]:
+    """A row per recipient read by `tally_recipients`: by name, or, masked, every one
+    「委員」 in the order the replies came."""
     recipients = list(recipients)  # sorted below: the tally keeps the roll order
     if masked:
         # Not by name (nor by id, which follows the roll order): by when they replied.

@@ -17,6 +17,7 @@ from django.utils import timezone
 from circulation.mail.circulation import closing_summary
 from circulation.mail.outbox import queue_mails
 from circulation.models import Circulation
+from circulation.reads.records import reply_rows
 from circulation.reads.tally import tally_of, tally_recipients
 from portal import audit
 from portal.models import Membership, Role, User
@@ -47,6 +48,12 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
         decider_role, decider = deciding_seat(circulation.committee, seats)
         recipients = list(tally_recipients(circulation))
         tally = tally_of(recipients)
+        # Every opinion for the decider's summary: named or 「委員」 as the council shows
+        # members' names (the mail leaves Kairan).
+        masked = not circulation.committee.show_member_names
+        opinions = [
+            row for row in reply_rows(recipients, masked) if row.reply and row.reply.opinion
+        ]
         links = closing_summary_links(seats, decider_role, {r.user_id for r in recipients})
         # One summary a person (the outbox would drop a second one): the decider's if any.
         people: dict[int, tuple[User, bool]] = {}
@@ -63,6 +70,8 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
                     decider_role=decider_role,
                     decider=decider,
                     link=links[person.pk],
+                    opinions=opinions,
+                    masked=masked,
                 )
                 for person, decides in people.values()
             ]

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy
 
 from circulation.mail.decision import send_decider_changed, send_decision_notice
 from circulation.models import Circulation, Decision
+from circulation.reads.deciding import people_to_tell
 from portal import audit
-from portal.models import Committee, Membership, Role, User
+from portal.models import Committee, Membership, User
 from portal.permissions import (
     Action,
     acting_decider_role,
@@ -134,24 +135,9 @@ def _record_decision(
                 "reason": reason,
             },
         )
-        for person in _people_to_tell(circulation, now):
+        for person in people_to_tell(circulation, now):
             send_decision_notice(decision, person)
     return decision
-
-
-def _people_to_tell(circulation: Circulation, now: dt.datetime) -> list[User]:
-    """Every recipient and the committee's sitting secretariat, each once."""
-    people: dict[int, User] = {}
-    for recipient in circulation.recipients.select_related("user"):
-        people.setdefault(recipient.user_id, recipient.user)
-    secretariat = (
-        Membership.objects.on(timezone.localdate(now))
-        .filter(committee=circulation.committee, role=Role.SECRETARIAT)
-        .select_related("user")
-    )
-    for membership in secretariat:
-        people.setdefault(membership.user_id, membership.user)
-    return [person for person in people.values() if person.is_active]
 
 
 def tell_new_decider(committee: Committee, decider: Membership, *, key: str) -> int:

@@ -29,7 +29,7 @@ def export_replies_csv(circulation: Circulation, *, by: User, masked: bool) -> b
          _("回答日時(日本時間)"), _("版")]
     )  # fmt: skip
     for row in record.rows:
-        writer.writerow([_cell(value) for value in _csv_row(row)])
+        writer.writerow([safe_cell(value) for value in _csv_row(row)])
     audit.record(
         "circulation.record.exported",
         actor=by,
@@ -55,7 +55,8 @@ def _csv_row(row: ReplyRow) -> list[str]:
     ]
 
 
-def _cell(value: str) -> str:
+def safe_cell(value: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs as a formula."""
     if value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value

@@ -76,6 +76,22 @@ def format_time_left(deadline: dt.datetime, now: dt.datetime | None = None) -> s
     return f"あと{max(minutes, 1)}分"
 
 
+def format_waited(since: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long something has waited: 2日5時間 / 2 days 5 h; 3時間 / 3 h; 1分 at least."""
+    now = now or timezone.now()
+    seconds = max(int((now - since).total_seconds()), 60)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if translation.get_language() == "en":
+        if days:
+            return f"{days} day{'s' if days != 1 else ''} {hours} h"
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    if days:
+        return f"{days}日{hours}時間"
+    return f"{hours}時間{minutes}分" if hours else f"{minutes}分"
+
+
 @register.filter
 def jst(moment: dt.datetime | None) -> str:
     return format_jst(moment)
@@ -89,6 +105,11 @@ def jst_with_year(moment: dt.datetime | None) -> str:
 @register.filter
 def time_left(deadline: dt.datetime) -> str:
     return format_time_left(deadline)
+
+
+@register.filter
+def waited(since: dt.datetime | None) -> str:
+    return format_waited(since) if since else ""
 
 
 @register.filter

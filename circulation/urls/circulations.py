@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from circulation.views import (
+    follow_up,
     inbound,
     links,
     material_links,
@@ -68,6 +69,34 @@ urlpatterns = [
         "<int:circulation_id>/materials/<int:material_id>/correct/",
         tracking.material_correct,
         name="material_correct",
+    ),
+    # Following up (issue 19)
+    path(
+        "<int:circulation_id>/duplicate/",
+        follow_up.circulation_duplicate,
+        name="circulation_duplicate",
+    ),
+    path(
+        "<int:circulation_id>/remind/",
+        follow_up.circulation_remind_now,
+        name="circulation_remind_now",
+    ),
+    path(
+        "<int:circulation_id>/tracking.csv",
+        follow_up.circulation_tracking_download,
+        {"fmt": "csv"},
+        name="circulation_tracking_csv",
+    ),
+    path(
+        "<int:circulation_id>/tracking.xlsx",
+        follow_up.circulation_tracking_download,
+        {"fmt": "xlsx"},
+        name="circulation_tracking_xlsx",
+    ),
+    path(
+        "<int:circulation_id>/tracking/<int:recipient_id>/mail/",
+        follow_up.circulation_recipient_mail,
+        name="circulation_recipient_mail",
     ),
     path(
         "<int:circulation_id>/questions/",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from circulation.models import Circulation
+from circulation.reads.deciding import people_to_tell
 from circulation.reads.meetings import panel_of
 from circulation.reads.records import build_record
 from circulation.services.decisions import (
@@ -43,6 +44,7 @@ from portal.services.membership import set_chair_absent
 
 class DecisionForm(forms.Form):
     convene = forms.ChoiceField(
+        label=gettext_lazy("開催の要否"),
         choices=[("yes", gettext_lazy("開催する")), ("no", gettext_lazy("開催しない"))],
         error_messages={
             "required": gettext_lazy("「開催する」か「開催しない」のボタンを押してください。"),
@@ -52,6 +54,7 @@ class DecisionForm(forms.Form):
         },
     )
     reason = forms.CharField(
+        label=gettext_lazy("理由"),
         max_length=REASON_MAX_LENGTH,
         error_messages={
             "required": REASON_REQUIRED,
@@ -74,11 +77,17 @@ def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
         record_circulation_view(circulation, user=request.user, page="decision")
     if request.method == "POST":
         form = DecisionForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and "edit" not in request.POST:
+            convene = form.cleaned_data["convene"] == "yes"
+            confirmed = request.POST.get("confirmed") == "1"
+            if not confirmed and may_on_circulation(request.user, Action.DECIDE, circulation):
+                # Nothing is recorded yet: the decider sees what will be recorded and who
+                # will be told, and confirms (or goes back with the reason kept).
+                return _confirmation(request, circulation, form, convene)
             try:
                 decide(
                     circulation.pk,
-                    convene=form.cleaned_data["convene"] == "yes",
+                    convene=convene,
                     reason=form.cleaned_data["reason"],
                     by=request.user,
                 )
@@ -99,6 +108,23 @@ def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
         "circulation/decision/decision_page.html",
         _page_context(request, circulation, form, refusal),
         status=status,
+    )
+
+
+def _confirmation(
+    request: HttpRequest, circulation: Circulation, form: DecisionForm, convene: bool
+) -> HttpResponse:
+    told = people_to_tell(circulation)
+    return render(
+        request,
+        "circulation/decision/confirm.html",
+        {
+            "circulation": circulation,
+            "convene": convene,
+            "choice": form.cleaned_data["convene"],
+            "reason": form.cleaned_data["reason"],
+            "told": told,
+        },
     )
 
 

@@ -1,5 +1,6 @@
-"""The home page (/): the person's circulations across committees, 未回答 first, and the
-meetings they are invited to."""
+"""The home page (/): what the person has to do next (やること) across their councils, most
+urgent first; then the meetings they are invited to, their other circulations and, for the
+secretariat and the implementing body, each council's counts."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from django.shortcuts import render
 
 from circulation.reads.listings import home_for
 from circulation.reads.meetings import upcoming_meetings
+from circulation.reads.todo import todo_for
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"home": home_for(request.user), "meetings": upcoming_meetings(request.user)}
+    context = {
+        "todo": todo_for(request.user),
+        "home": home_for(request.user),
+        "meetings": upcoming_meetings(request.user),
+    }
     return render(request, "circulation/member/home.html", context)

@@ -24,6 +24,7 @@ from circulation.forms.drafts import (
 )
 from circulation.models import Circulation
 from circulation.reads.listings import committee_circulations
+from circulation.reads.reminders import no_reminder_fits
 from circulation.services.drafts import (
     DraftConflict,
     DraftRefused,
@@ -171,6 +172,9 @@ def _form_context(
         "existing": existing,
         "max_materials": settings.KAIRAN_MAX_MATERIALS,
         "max_upload_bytes": settings.KAIRAN_MAX_UPLOAD_BYTES,
+        # A saved draft whose deadline leaves no time for any of the council's reminders.
+        "reminder_warning": circulation is not None
+        and no_reminder_fits(committee, circulation.deadline),
     }
 
 
@@ -189,6 +193,9 @@ def _not_a_draft(request: HttpRequest, circulation: Circulation) -> HttpResponse
 def circulation_preview(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
     context = page_context(request, circulation, preview=True)
+    context["reminder_warning"] = circulation.state == Circulation.State.DRAFT and (
+        no_reminder_fits(circulation.committee, circulation.deadline)
+    )
     context["preview_recipients"] = list(
         circulation.recipients.select_related("user").order_by("user__full_name")
     )

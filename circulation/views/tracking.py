@@ -17,6 +17,7 @@ from circulation.forms.secretariat import AnswerForm, CorrectMaterialForm, Exten
 from circulation.models import Circulation, Material, Question
 from circulation.reads.page_parts import tracking_materials_html, tracking_rows_html
 from circulation.reads.qa import QAItem, qa_items
+from circulation.reads.reminders import remind_now_state
 from circulation.reads.tracking import tracking
 from circulation.services.deadlines import ExtensionRefused, extend_deadline
 from circulation.services.materials import CorrectionRefused, correct_material
@@ -61,6 +62,7 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "tracking_materials": tracking_materials_html(circulation, state),
             "qa": _with_answer_forms(items),
             "extensions": extensions_of(circulation),
+            "remind": remind_now_state(circulation),
         },
     )
 

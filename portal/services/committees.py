@@ -19,6 +19,7 @@ SETTINGS = (
     "material_link_days",
     "attach_materials",
     "attachment_limit_mb",
+    "reminder_now_interval_hours",
 )
 
 
@@ -33,7 +34,8 @@ def update_committee_settings(
 ) -> Committee:
     """Save the settings; the audit entry keeps what each changed setting was and became.
     New reminder moments apply to the reminders not yet sent: beat reads them every tick.
-    `others`: any more of SETTINGS (the contact, the material links and attachments)."""
+    `others`: any more of SETTINGS (the contact, the material links and attachments, how
+    often the secretariat may remind by hand); those not given stay as they are."""
     unknown = set(others) - set(SETTINGS)
     if unknown:
         raise TypeError(f"not a committee setting: {sorted(unknown)}")

@@ -228,6 +228,11 @@ def untied_errors(page: Page) -> dict[str, list[str]]:
           const messages = [...document.querySelectorAll(
               '.errorlist, [role=alert], .error, .field-error')]
             .filter(el => el.innerText.trim() && el.offsetParent !== null)
+            // An error summary repeats the messages shown at their fields, each a link to
+            // its field: it is not an untied message as long as every link leads somewhere.
+            .filter(el => !(el.closest('.error-summary') && [...el.closest('.error-summary')
+                .querySelectorAll('a[href^="#"]')].every(a =>
+                  document.getElementById(a.getAttribute('href').slice(1)))))
             .filter((el, _, all) => !all.some(o => o !== el && o.contains(el)));
           const referenced = [];
           for (const c of document.querySelectorAll('input, select, textarea')) {

@@ -37,7 +37,7 @@ def test_home_and_circulation_page_fit_a_phone(phone, live_server, council):
     send_circulation(other.pk, by=council.secretariat)
 
     phone.goto("/")
-    assert phone.get_by_text("未回答の書面照会").is_visible()
+    assert phone.get_by_role("heading", name="やること", level=1).is_visible()
     assert overflow(phone) <= 0
 
     phone.goto(reverse("circulation_detail", args=[circulation.pk]))

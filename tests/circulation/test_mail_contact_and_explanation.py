@@ -100,7 +100,7 @@ def test_the_secretariat_sets_the_contact_and_the_material_settings(client, coun
         "reminder_offsets_hours": ["72", "24"], "chair_reminder_days": "3",
         "contact_department": "市民課", "contact_phone": "03-1234-5678",
         "contact_email": "jimukyoku@city.example.jp", "material_link_days": "14",
-        "attach_materials": "on", "attachment_limit_mb": "8",
+        "attach_materials": "on", "attachment_limit_mb": "8", "reminder_now_interval_hours": "24",
     })  # fmt: skip
     assert response.status_code == 302
     committee = Committee.objects.get(pk=council.committee.pk)

@@ -57,7 +57,7 @@ def test_home_lists_unanswered_first_soonest_deadline_first_across_committees(cl
     client.force_login(tanaka)
     body = client.get("/").content.decode()
     awaiting, others = body.split('id="others-heading"')
-    titles = re.findall(r'circulation-item__title"><a href="[^"]+">([^<]+)<', awaiting)
+    titles = re.findall(r'class="todo__title">([^<]+)<', awaiting)
     assert titles == [sooner.title, "情報公開の諮問", later.title]
     assert "あと3日7時間" in awaiting  # 9月4日 17:00 from 9月1日 10:00
     assert "回答済みの照会" in others

@@ -49,7 +49,7 @@ def test_draft_send_read_reply_ask_answer_extend_change_refuse_close(client, cou
     clock.move_to(dt.datetime(2026, 9, 2, 9, 0, tzinfo=JST))
     client.force_login(tanaka)
     home = client.get("/").content.decode()
-    assert "第12回 管理運用会議 議事録の確認" in home.split('id="awaiting-heading"')[1]
+    assert "第12回 管理運用会議 議事録の確認" in home.split('id="todo-heading"')[1]
     page = client.get(reverse("circulation_detail", args=[circulation.pk])).content.decode()
     download = re.search(r'href="(/c/\d+/materials/\d+/download/)"', page).group(1)
     assert client.get(download).status_code == 200

@@ -51,14 +51,26 @@ def test_the_chair_sees_tally_named_opinions_qa_and_who_did_not_reply(client, co
     not_replied = html[html.index('id="not-replied-heading"') : html.index('id="qa-heading"')]
     assert "伊藤 委員" in not_replied and "鈴木 代理" in not_replied
     assert "田中 委員" not in not_replied
-    assert '<button type="submit" name="convene" value="yes">開催する</button>' in html
-    assert '<button type="submit" name="convene" value="no">開催しない</button>' in html
+    # The two choices are named in full and look different.
+    assert re.search(
+        r'<button type="submit" name="convene" value="yes"[^>]*'
+        r'class="decision-button decision-button--yes">開催する</button>',
+        html,
+    )
+    assert re.search(
+        r'<button type="submit" name="convene" value="no"[^>]*'
+        r'class="decision-button decision-button--no">開催しない</button>',
+        html,
+    )
     assert '<label for="id_reason">理由' in html
 
 
 def test_the_chair_decides_on_the_page_and_then_sees_the_decision(client, council, closed):
     client.force_login(council.chair)
-    response = client.post(page_url(closed), {"convene": "yes", "reason": REASON})
+    confirmation = client.post(page_url(closed), {"convene": "yes", "reason": REASON})
+    assert confirmation.status_code == 200 and not Decision.objects.exists()
+    response = client.post(page_url(closed), {"convene": "yes", "reason": REASON,
+                                              "confirmed": "1"})  # fmt: skip
     assert response.status_code == 302
     assert response.url == page_url(closed)
     assert closed.reload().state == Circulation.State.DECIDED
@@ -174,7 +186,7 @@ def test_the_secretariat_marks_the_chair_absent_and_the_acting_chair_decides(
     assert client.get(page_url(closed)).status_code == 403
     client.force_login(council.acting_chair)
     assert 'name="convene"' in text_of(client.get(page_url(closed)))
-    client.post(page_url(closed), {"convene": "no", "reason": "不要と判断"})
+    client.post(page_url(closed), {"convene": "no", "reason": "不要と判断", "confirmed": "1"})
     assert Decision.objects.get().decided_by == council.acting_chair
 
     client.force_login(council.secretariat)
@@ -238,3 +250,66 @@ def test_opinions_are_shown_as_text_not_markup(client, council, time_machine):
     html = text_of(client.get(page_url(scene)))
     assert "<img src=x" not in html
     assert "&lt;img src=x" in html
+
+
+# --- The confirmation step -------------------------------------------------------------------
+
+
+def test_the_choice_is_confirmed_with_the_reason_and_who_will_be_told_before_it_is_recorded(
+    client, council, closed
+):
+    client.force_login(council.chair)
+    reason = "指摘事項を確認するため開催しません。\n次回の定例会で報告を受けます。"
+    response = client.post(page_url(closed), {"convene": "no", "reason": reason})
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "開催の要否の確認" in html
+    assert "まだ記録していません" in html
+    assert '<strong class="decision-choice decision-choice--no">開催しない</strong>' in html
+    assert "指摘事項を確認するため開催しません。<br>次回の定例会で報告を受けます。" in html
+    told = html[html.index('id="told-heading"') :]
+    assert "通知する人(6人)" in told
+    for name in ("田中 委員", "高橋 委員", "伊藤 委員", "山田 会長", "鈴木 代理", "佐藤 事務局"):
+        assert f"<li>{name}</li>" in told
+    assert "渡辺 前委員" not in told and "小林 部外者" not in told
+    # Nothing recorded, nobody told, the circulation still waits.
+    assert not Decision.objects.exists()
+    assert not OutboxMessage.objects.filter(purpose="circulation.decision").exists()
+    assert closed.reload().state == Circulation.State.CLOSED
+    # The confirm button carries exactly the choice's name and posts the same reason.
+    confirm = 'class="decision-button decision-button--no">開催しない</button>'
+    assert '<button type="submit" ' + confirm in html
+    posted = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    assert posted["convene"] == "no" and posted["confirmed"] == "1"
+    client.post(page_url(closed), {"convene": "no", "reason": posted["reason"],
+                                   "confirmed": "1"})  # fmt: skip
+    decision = Decision.objects.get()
+    assert decision.convene is False
+    assert decision.reason == reason
+    assert OutboxMessage.objects.filter(purpose="circulation.decision").count() == 6
+
+
+def test_going_back_from_the_confirmation_keeps_the_reason_and_records_nothing(
+    client, council, closed
+):
+    client.force_login(council.chair)
+    response = client.post(page_url(closed), {"convene": "yes", "reason": REASON,
+                                              "confirmed": "1", "edit": "1"})  # fmt: skip
+    assert response.status_code == 200
+    html = text_of(response)
+    assert f"{REASON}</textarea>" in html
+    assert 'name="convene" value="yes"' in html  # the choice is made again
+    assert not Decision.objects.exists()
+
+
+def test_a_refused_decision_opens_at_the_error_summary_linking_to_the_field(
+    client, council, closed
+):
+    client.force_login(council.chair)
+    html = text_of(client.post(page_url(closed), {"convene": "yes", "reason": ""}))
+    # Focused when the page loads (autofocus), so the browser scrolls to it.
+    assert '<div class="error-summary" id="error-summary" tabindex="-1" autofocus' in html
+    summary = html[html.index('id="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert 'href="#id_reason">理由: 理由を入力してください。</a>' in summary
+    assert not Decision.objects.exists()

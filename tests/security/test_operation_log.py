@@ -128,7 +128,8 @@ def test_the_whole_process_is_in_the_operation_log(council, clock):  # noqa: F81
     chairs_desk.get(reverse("circulation_decision", args=[circulation.pk]))
     assert the("circulation.viewed", actor=chair).data["page"] == "decision"
     chairs_desk.post(reverse("circulation_decision", args=[circulation.pk]),
-                     {"convene": "yes", "reason": "修正意見があるため開催します。"})  # fmt: skip
+                     {"convene": "yes", "reason": "修正意見があるため開催します。",
+                      "confirmed": "1"})  # fmt: skip
     assert Circulation.objects.get(pk=circulation.pk).state == Circulation.State.DECIDED
     from_browser(the("circulation.decided", object_id=str(circulation.pk)), chair, "198.51.100.4")
     office = signed_in(sato, "192.0.2.1")  # days later: the idle session has expired

@@ -169,6 +169,12 @@ EXPECTED: dict[str, Expectation] = {
     "question_answer": circulation_secretariat(200, "post", implementing_body=(200, 404)),
     "circulation_links": circulation_secretariat(200),
     "revoke_links": circulation_secretariat(302, "post"),
+    # Following up (issue 19): copy it, remind now, download the table, one member's mail.
+    "circulation_duplicate": circulation_secretariat(200),
+    "circulation_remind_now": circulation_secretariat(302, "post"),
+    "circulation_tracking_csv": circulation_secretariat(200),
+    "circulation_tracking_xlsx": circulation_secretariat(200),
+    "circulation_recipient_mail": circulation_secretariat(200),
     # A decided circulation: the chair decided; members read the record instead.
     "circulation_decision": circulation_page(
         {"acting_chair": 302, "member": 302, "ended_member": 302, "implementing_body": 403}
