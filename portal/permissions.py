@@ -282,7 +282,7 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
         return True
     if circulation.state in (circulation.State.DRAFT, circulation.State.DISCARDED):
         return False
-    if Role.IMPLEMENTING_BODY in roles:
+    if Role.IMPLEMENTING_BODY in roles and _body_sees(user, circulation):
         return True
     if is_recipient(user, circulation):
         return True
@@ -293,6 +293,16 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
         and bool(roles & {Role.CHAIR, Role.ACTING_CHAIR})
         and acting_decider_role(circulation.committee) in roles
     )
+
+
+def _body_sees(user: User, circulation: Circulation) -> bool:
+    """The implementing body sees the council's circulations, but of its consultations only
+    those it was named for (portal/permissions_consultation.py)."""
+    if not circulation.is_consultation:
+        return True
+    from portal.permissions_consultation import is_body_staff
+
+    return is_body_staff(user, circulation)
 
 
 def may_on_circulation(

@@ -26,6 +26,7 @@ from django.utils import timezone
 from circulation.inbound.matching import TOKEN, find_recipient, meeting_mail_answered
 from circulation.inbound.parsing import BOUNCE, ParsedMail, normalise_address, parse_message
 from circulation.inbound.text import Interpretation, interpret, strip_quotes
+from circulation.mail.consultation import send_vote_mail_held
 from circulation.mail.receipts import send_held_answer, send_late_answer, send_mail_reply_receipt
 from circulation.mail.tokens import plain_reply_address
 from circulation.models import InboundAttachment, InboundMessage, OutboxMessage, Recipient, Reply
@@ -248,6 +249,12 @@ def _decide(
         return None
     if not still_sits(recipient.user, recipient.circulation.committee, timezone.localdate(now)):
         return _term_ended(message, recipient)
+    if recipient.circulation.is_consultation:
+        # A vote is never read from a mail: the secretariat checks it and may record it for
+        # the member (services/votes.py record_vote_for); the member is told.
+        _set(message, S.HELD, R.VOTE)
+        send_vote_mail_held(message, recipient)
+        return None
     reading = interpret(message.body_text, has_attachments=bool(attachments))
     if not reading.kind:
         _set(message, S.HELD, R.EMPTY)

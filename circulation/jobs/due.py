@@ -53,6 +53,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from circulation.jobs.riders import queue_rider_reminders
 from circulation.mail.meeting import queue_meeting_reminders
 from circulation.mail.reminders import (
     REMINDER,
@@ -83,6 +84,7 @@ class DueWorkReport:
     reminders: int = 0
     chair_reminders: list[int] = field(default_factory=list)
     meeting_reminders: list[int] = field(default_factory=list)  # meeting ids
+    rider_reminders: list[int] = field(default_factory=list)  # open riders (jobs/riders.py)
     errors: int = 0
 
 
@@ -103,6 +105,8 @@ def run_due_work(now: dt.datetime | None = None) -> DueWorkReport:
     _safely(report, "reminders", lambda: _queue_reminders(now, rules, report))
     _safely(report, "chair reminders", lambda: _queue_chair_reminders(now, rules, report))
     _safely(report, "meeting reminders", lambda: _queue_meeting_reminders(now, report))
+    _safely(report, "rider reminders", lambda: report.rider_reminders.extend(
+        queue_rider_reminders(now)))  # fmt: skip
     record_heartbeat(BEAT, now)
     return report
 

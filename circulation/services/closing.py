@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from circulation.mail.circulation import send_closing_summary
+from circulation.mail.consultation import send_consultation_closing_summary
 from circulation.models import Circulation
+from circulation.reads.consultation_tally import tally_items
 from portal import audit
 from portal.models import Membership, Role, User
 from portal.permissions import decider_of, remember_receipt, remembering
@@ -44,6 +46,14 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
             people[seat.user_id] = (seat.user, decides)
         # Each summary's link is asked of the permission rules (it must open for its
         # recipient): with their receipts read at once and the answers kept meanwhile.
+        if circulation.is_consultation:  # the same close; the summary counts votes per item
+            tallies = tally_items(circulation, circulation.consultation)
+            for person, decides in people.values():
+                send_consultation_closing_summary(
+                    circulation, person, decides=decides, decider_role=decider_role,
+                    decider=decider, tallies=tallies,
+                )  # fmt: skip
+            return True
         receipts = {r.user_id: r for r in circulation.recipients.filter(user_id__in=people)}
         with remembering():
             for person, decides in people.values():
