@@ -24,7 +24,12 @@ from circulation.models import (
     Vote,
 )
 from circulation.reads.consultation_tally import ItemTally
-from circulation.services.consultation_results import RiderDraft, RiderEdit, StatementDraft
+from circulation.services.consultation_results import (
+    RiderDraft,
+    RiderEdit,
+    StatementDraft,
+    why_not_allowed,
+)
 from circulation.services.consultations import ConsultationContent, body_staff_choices
 from circulation.services.votes import ItemChoice
 from portal.models import Committee, Role, User
@@ -208,7 +213,13 @@ class ResultForm(AccessibleForm):
                 choices=[(v, Result(v).label) for v in proposal.allowed()],
                 widget=forms.RadioSelect,
                 initial=proposal.result if not proposal.tie else None,
-                error_messages={"required": _("結果を選んでください。")},
+                error_messages={
+                    "required": _("結果を選んでください。"),
+                    # A page shown before the vote changed (or a hand-made post).
+                    "invalid_choice": why_not_allowed(tally.item, Result.APPROVED, proposal)
+                    if not proposal.quorum_met
+                    else why_not_allowed(tally.item, "-", proposal),
+                },
             )
             for row in tally.voted:
                 if row.vote.proposed_rider:

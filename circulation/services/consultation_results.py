@@ -118,7 +118,9 @@ def confirm_written_result(
         chosen = results.get(item_id, "")
         allowed = tally.proposal.allowed()
         if chosen not in allowed:
-            raise ResultInvalid(_why_not(tally.item, chosen, tally.proposal), f"item_{item_id}")
+            raise ResultInvalid(
+                why_not_allowed(tally.item, chosen, tally.proposal), f"item_{item_id}"
+            )
     riders = _checked_riders(riders, consultation)
     with transaction.atomic():
         # Compare-and-swap on the circulation's state: of two confirmations (or a decision
@@ -182,7 +184,8 @@ def _confirm_refusal(circulation: Circulation, by: User) -> ResultRefused | None
     )
 
 
-def _why_not(item: ConsultationItem, chosen: str, proposal: Proposal) -> str:
+def why_not_allowed(item: ConsultationItem, chosen: str, proposal: Proposal) -> str:
+    """What to tell the chair who chose a result the rules do not allow for the item."""
     if not chosen:
         return _("議題%(order)sの結果を選んでください。") % {"order": item.order}
     if chosen == Result.APPROVED and not proposal.quorum_met:
