@@ -198,6 +198,7 @@ class ResultForm(AccessibleForm):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("答申に記載されます。"),
+        error_messages={"required": _("答申の理由を入力してください。")},
     )
 
     NEW_RIDERS = 2
@@ -415,7 +416,10 @@ class IssueForm(AccessibleForm):
 
 class RiderResponseForm(AccessibleForm):
     text = forms.CharField(
-        label=_("対応状況"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("対応状況"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("対応状況を入力してください。")},
     )
     responded_on = date_field(_("対応日"))
     done = forms.BooleanField(
@@ -423,6 +427,12 @@ class RiderResponseForm(AccessibleForm):
         required=False,
         help_text=_("対応が完了した場合にチェックしてください。付言は未対応の一覧から外れます。"),
     )
+
+    def clean_responded_on(self) -> dt.date:
+        day = self.cleaned_data["responded_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("対応日は今日以前の日付にしてください。"))
+        return day
 
 
 class RulesForm(forms.ModelForm):

@@ -142,11 +142,16 @@ def test_a_link_opened_by_someone_else_or_after_the_deadline_is_refused(
 ):
     circulation = h.sent(council, staff=[body])
     recipient = h.receipt(circulation, council.members[0])
-    url = reverse("consultation_vote_link", args=[make_token(recipient, Purpose.VOTE), 1, "approve"])
+    url = reverse(
+        "consultation_vote_link", args=[make_token(recipient, Purpose.VOTE), 1, "approve"]
+    )
     client.force_login(council.members[1])
     assert client.get(url).status_code == 403
     client.logout()
-    assert client.get(reverse("consultation_vote_link", args=["x" * 40, 1, "approve"])).status_code == 404
+    assert (
+        client.get(reverse("consultation_vote_link", args=["x" * 40, 1, "approve"])).status_code
+        == 404
+    )
     time_machine.move_to(circulation.deadline + dt.timedelta(seconds=1))
     assert client.post(url, {"base_version": 0}).status_code == 410
     assert AuditEntry.objects.filter(action="circulation.link.refused").count() == 3
@@ -162,12 +167,12 @@ def _mail_from(recipient, body: str) -> bytes:
     return mail.as_bytes()
 
 
-def test_a_mail_reply_holding_a_vote_is_held_and_the_secretariat_records_it(
-    client, council, body
-):
+def test_a_mail_reply_holding_a_vote_is_held_and_the_secretariat_records_it(client, council, body):
     circulation = h.sent(council, staff=[body])
     recipient = h.receipt(circulation, council.members[0])
-    message = receive_raw_message(_mail_from(recipient, "議題1 承認\n議題2 保留"), source="simulate")
+    message = receive_raw_message(
+        _mail_from(recipient, "議題1 承認\n議題2 保留"), source="simulate"
+    )
     assert (message.state, message.reason) == (
         InboundMessage.State.HELD,
         InboundMessage.Reason.VOTE,
@@ -195,9 +200,7 @@ def test_a_mail_reply_holding_a_vote_is_held_and_the_secretariat_records_it(
     assert "事務局が代わって記録しました" in receipt.body_text
 
 
-def test_reminders_go_to_those_who_have_not_voted_with_the_vote_links(
-    council, body, time_machine
-):
+def test_reminders_go_to_those_who_have_not_voted_with_the_vote_links(council, body, time_machine):
     circulation = h.sent(council, staff=[body])
     h.vote(circulation, council.members[0], "approve", "approve")
     time_machine.move_to(circulation.deadline - dt.timedelta(hours=23))

@@ -105,7 +105,9 @@ def test_a_written_vote_from_registration_to_the_riders_response(
     time_machine.move_to(circulation.deadline + dt.timedelta(seconds=30))
     report = run_due_work()
     assert circulation.pk in report.closed
-    summary = OutboxMessage.objects.get(purpose="circulation.closing_summary", to_user=council.chair)
+    summary = OutboxMessage.objects.get(
+        purpose="circulation.closing_summary", to_user=council.chair
+    )
     assert "承認 2 / 不承認 1 / 保留 0 / 未回答 2" in summary.body_text
     assert "結果の確定をお願いします" in summary.subject
 
@@ -116,7 +118,9 @@ def test_a_written_vote_from_registration_to_the_riders_response(
     assert "規則による結果: 承認" in page
     assert "伊藤 委員" in page  # not voted
     vote_with_rider = (
-        Consultation.objects.get(pk=circulation.pk).items.get(order=1).votes.get(proposed_rider=RIDER)
+        Consultation.objects.get(pk=circulation.pk)
+        .items.get(order=1)
+        .votes.get(proposed_rider=RIDER)
     )
     # 承認 on item 1 (2 of 3 cast), and item 2 (2 approve, 1 abstain: 2 of 2 cast).
     response = client.post(
