@@ -49,6 +49,9 @@ class ConsultationAction(StrEnum):
     ADD_MATERIAL = "add_consultation_material"  # the secretariat and the staff
     VIEW_VOTES = "view_votes"  # who voted what: the secretariat, the chair, the acting chair
     CONFIRM_RESULT = "confirm_result"  # the circulation's DECIDE
+    # Deliberate at a meeting instead (the circulation's decision to convene): the person
+    # who decides, in any state (the decision service says why not now).
+    CONVENE = "convene_instead"
     EXTEND_VOTING = "extend_voting"  # closed without a result: the secretariat, the decider
     MANAGE = "manage_consultation"  # edit the draft, send, record a vote for a member
     RECORD_MEETING = "record_meeting_result"  # the secretariat
@@ -113,6 +116,8 @@ def may_on_consultation(
             return secretariat or (chairs and state != S.DRAFT)
         case ConsultationAction.CONFIRM_RESULT:
             return may_on_circulation(user, Action.DECIDE, circulation)
+        case ConsultationAction.CONVENE:
+            return acting_decider_role(circulation.committee) in roles
         case ConsultationAction.EXTEND_VOTING:
             return secretariat or acting_decider_role(circulation.committee) in roles
         case (

@@ -9,6 +9,7 @@ once-per-purpose rule, the due work's "already reminded" query and the check at 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -42,7 +43,8 @@ def consultation_url(circulation: Circulation, name: str = "consultation_detail"
 
 
 def vote_link(token: str, item: ConsultationItem, vote: str) -> str:
-    return settings.SITE_URL + reverse("consultation_vote_link", args=[token, item.order, vote])
+    query = urlencode({"item": item.order, "vote": vote})
+    return f"{settings.SITE_URL}{reverse('consultation_vote_link', args=[token])}?{query}"
 
 
 def vote_links(recipient: Recipient, items: Sequence[ConsultationItem]) -> dict[str, object]:

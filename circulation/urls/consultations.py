@@ -61,7 +61,7 @@ urlpatterns = [
         "<int:circulation_id>/consultation/vote/", votes.consultation_vote, name="consultation_vote"
     ),
     path(
-        "v/<str:token>/<int:item>/<str:vote>/",
+        "v/<str:token>/",  # ?item=<order>&vote=<approve|disapprove|abstain>
         votes.consultation_vote_link,
         name="consultation_vote_link",
     ),

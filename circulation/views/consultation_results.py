@@ -166,7 +166,7 @@ def consultation_result(request: HttpRequest, circulation_id: int) -> HttpRespon
 @require_POST
 def consultation_convene(request: HttpRequest, circulation_id: int) -> HttpResponse:
     """The chair decides to deliberate at a meeting instead: the circulation's decision."""
-    circulation = consultation_or_404(request.user, circulation_id, A.VIEW_VOTES)
+    circulation = consultation_or_404(request.user, circulation_id, A.CONVENE)
     reason = request.POST.get("reason", "")
     try:
         decide(circulation.pk, convene=True, reason=reason, by=request.user)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from circulation.forms.consultations import VoteForm
 from circulation.mail.tokens import Purpose, TokenRefused, check_token, record_refused_link
@@ -41,10 +42,10 @@ def _items(circulation: Circulation) -> list[ConsultationItem]:
     return list(ConsultationItem.objects.filter(consultation_id=circulation.pk))
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_POST
 def consultation_vote(request: HttpRequest, circulation_id: int) -> HttpResponse:
-    if request.method != "POST" or not request.user.is_authenticated:
-        return redirect(reverse("consultation_detail", args=[circulation_id]) + "#vote")
+    if not request.user.is_authenticated:  # the session ended: log in, back to the page
+        return redirect_to_login(reverse("consultation_detail", args=[circulation_id]) + "#vote")
     # Seeing the consultation is enough to post: the deadline and the seat are the reply
     # service's to refuse (and to log), so that a late member sees what they typed.
     circulation = consultation_or_404(request.user, circulation_id, A.VIEW)
@@ -114,7 +115,10 @@ _STATUS = {
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def consultation_vote_link(request: HttpRequest, token: str, item: int, vote: str) -> HttpResponse:
+def consultation_vote_link(request: HttpRequest, token: str) -> HttpResponse:
+    """`?item=<order>&vote=<approve|disapprove|abstain>`: the item and the vote of the link
+    (the token stands for the member; what it records is shown before anything is)."""
+    item, vote = request.GET.get("item", ""), request.GET.get("vote", "")
     try:
         _data, recipient = check_token(token, purposes=(Purpose.VOTE,))
     except TokenRefused as refused:
@@ -122,7 +126,9 @@ def consultation_vote_link(request: HttpRequest, token: str, item: int, vote: st
     if request.user.is_authenticated and request.user.pk != recipient.user_id:
         return _refuse(request, "other_user", recipient)
     circulation = recipient.circulation
-    chosen = ConsultationItem.objects.filter(consultation_id=circulation.pk, order=item).first()
+    chosen = None
+    if item.isdigit():
+        chosen = ConsultationItem.objects.filter(consultation_id=circulation.pk, order=item).first()
     if chosen is None or vote not in Vote.values:
         return _refuse(request, "invalid", recipient)
     current = current_choices(recipient).get(chosen.pk)

@@ -11,12 +11,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from circulation.forms.base import japan_parts
 from circulation.forms.consultations import ConsultationForm, RulesForm, VoteForm
@@ -53,6 +54,7 @@ from portal.permissions import (
     may_see_member_names,
     receipt_read_by_gate,
     recipient_id_of,
+    refuse,
     roles_on,
 )
 from portal.permissions_consultation import (
@@ -291,11 +293,13 @@ def consultation_detail(request: HttpRequest, circulation_id: int) -> HttpRespon
     return render(request, DETAIL_TEMPLATE, page_context(request, circulation))
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_POST
 def consultation_ask(request: HttpRequest, circulation_id: int) -> HttpResponse:
-    if request.method != "POST" or not request.user.is_authenticated:
-        return redirect(reverse("consultation_detail", args=[circulation_id]) + "#qa")
+    if not request.user.is_authenticated:  # the session ended: log in, back to the page
+        return redirect_to_login(reverse("consultation_detail", args=[circulation_id]) + "#qa")
     circulation = consultation_or_404(request.user, circulation_id, A.VIEW)
+    if recipient_id_of(request.user, circulation) is None:  # sees it, was not asked
+        refuse(request.user, A.VOTE, 403, obj=circulation)
     form = QuestionForm(request.POST)
     if form.is_valid():
         try:

@@ -121,7 +121,7 @@ def test_a_one_click_link_confirms_first_and_keeps_the_other_items_votes(client,
     h.vote(circulation, tanaka, "abstain", "approve", opinion="最初の意見")
     recipient = h.receipt(circulation, tanaka)
     token = make_token(recipient, Purpose.VOTE)
-    url = reverse("consultation_vote_link", args=[token, 1, "approve"])
+    url = reverse("consultation_vote_link", args=[token]) + "?item=1&vote=approve"
     page = text(client.get(url))  # nobody logged in: a mail scanner, or the member
     assert "議題1を「承認」とします" in page and "現在の賛否" in page
     assert Reply.objects.filter(recipient=recipient).count() == 1  # a GET changed nothing
@@ -142,14 +142,15 @@ def test_a_link_opened_by_someone_else_or_after_the_deadline_is_refused(
 ):
     circulation = h.sent(council, staff=[body])
     recipient = h.receipt(circulation, council.members[0])
-    url = reverse(
-        "consultation_vote_link", args=[make_token(recipient, Purpose.VOTE), 1, "approve"]
-    )
+    url = reverse("consultation_vote_link", args=[make_token(recipient, Purpose.VOTE)])
+    url += "?item=1&vote=approve"
     client.force_login(council.members[1])
     assert client.get(url).status_code == 403
     client.logout()
     assert (
-        client.get(reverse("consultation_vote_link", args=["x" * 40, 1, "approve"])).status_code
+        client.get(
+            reverse("consultation_vote_link", args=["x" * 40]) + "?item=1&vote=approve"
+        ).status_code
         == 404
     )
     time_machine.move_to(circulation.deadline + dt.timedelta(seconds=1))

@@ -80,7 +80,9 @@ OWN, OTHER = "own", "other"
 # Who asks. "member" receives the circulation; "late_member" joined the council after it was
 # sent (a member who is not a recipient); "ended_member" received it but their term ended
 # yesterday (reads, no longer replies); "former_member"'s term had ended before it was sent;
-# "outsider" is on no council; "other_secretariat" runs another council.
+# "outsider" is on no council; "other_secretariat" runs another council. "implementing_body"
+# is named for the consultations (諮問) of the fixtures; "other_body" holds the same role on
+# the same council, named for another consultation only.
 PERSONAS = (
     "anonymous",
     "secretariat",
@@ -90,6 +92,7 @@ PERSONAS = (
     "late_member",
     "ended_member",
     "implementing_body",
+    "other_body",
     "former_member",
     "outsider",
     "other_secretariat",
@@ -125,6 +128,9 @@ def expect(
     POST-only URL is asked with an empty POST (the test client sends no CSRF check), so
     the gate answers before any form is read."""
     answers.setdefault("anonymous", 302)
+    # Staff of another consultation: on circulations the same as any implementing body.
+    if "implementing_body" in answers:
+        answers.setdefault("other_body", answers["implementing_body"])
     missing = set(PERSONAS) - set(answers)
     if missing:
         raise ValueError(f"expectation lacks personas: {sorted(missing)}")
