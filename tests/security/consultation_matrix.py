@@ -203,7 +203,7 @@ CONSULTATION_EXPECTED: dict[str, Expectation] = {
             "other_secretariat": 400,
         },
         "post",
-    ),  # fmt: skip
+    ),
     "consultation_votes": consultation_page(VOTES),
     "consultation_vote_for": secretariat_only(200),
     # The closed consultation: the chair's page; the acting chair sees it, does not decide.
@@ -213,15 +213,15 @@ CONSULTATION_EXPECTED: dict[str, Expectation] = {
     "consultation_convene": consultation_page(
         {"secretariat": 403, "chair": 400, "acting_chair": 403, **VOTES, "other_secretariat": 403},
         "post",
-    ),  # fmt: skip
+    ),
     "consultation_reopen": consultation_page(
         {"secretariat": 400, "chair": 400, "acting_chair": 403, **VOTES, "other_secretariat": 400},
         "post",
-    ),  # fmt: skip
+    ),
     # Decided, not issued: the report's draft is the secretariat's and the chairs'.
     "consultation_report_edit": consultation_page(
         {"secretariat": 200, "chair": 200, "acting_chair": 403, **VOTES, "other_secretariat": 200},
-    ),  # fmt: skip
+    ),
     "consultation_issue": secretariat_only(302, "post"),  # no date posted: back to the report
     # Issued: everyone concerned reads the report; the record never shows votes to the body.
     "consultation_report": consultation_page(),
@@ -237,7 +237,7 @@ CONSULTATION_EXPECTED: dict[str, Expectation] = {
             "anonymous": (200, 200),
             "member": (200, 403),
         },
-    ),  # fmt: skip
+    ),
 }
 
 

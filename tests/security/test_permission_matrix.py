@@ -25,6 +25,11 @@ from django.utils import timezone
 
 from portal.models import AuditEntry, Role
 from tests.factories import MembershipFactory, UserFactory
+from tests.security.consultation_matrix import (
+    CONSULTATION_EXPECTED,
+    CONSULTATION_FILLERS,
+    build_consultations,
+)
 from tests.security.urlmatrix import (
     OTHER,
     OWN,
@@ -34,11 +39,6 @@ from tests.security.urlmatrix import (
     Route,
     expect,
     kairan_routes,
-)
-from tests.security.consultation_matrix import (
-    CONSULTATION_EXPECTED,
-    CONSULTATION_FILLERS,
-    build_consultations,
 )
 from tests.security.world import Side, World, build_side
 
