@@ -1,6 +1,6 @@
 """The explanation's HTML is kept per process, keyed by the text itself
-(circulation/reads/markdown.py): rendered once, shown again without markdown, still sanitised, and an edited explanation —
-by whatever means — shows at once."""
+(circulation/reads/markdown.py): rendered once, shown again without markdown, still
+sanitised, and an edited explanation — by whatever means — shows at once."""
 
 from __future__ import annotations
 
