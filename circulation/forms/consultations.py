@@ -143,6 +143,26 @@ class VoteForm(AccessibleForm):
                 ),
             )
 
+    def clean(self) -> dict[str, Any]:
+        """Each error on the vote it concerns (the service checks the same again)."""
+        data = super().clean()
+        chosen = False
+        for item in self.items:
+            vote = data.get(f"vote_{item.pk}")
+            chosen = chosen or bool(vote)
+            typed = data.get(f"opinion_{item.pk}") or data.get(f"rider_{item.pk}")
+            if typed and not vote:
+                self.add_error(
+                    f"vote_{item.pk}",
+                    _("議題%(order)sの賛否(承認・不承認・保留)を選んでください。")
+                    % {"order": item.order},
+                )
+        if not chosen and self.items and not self.errors:
+            self.add_error(
+                f"vote_{self.items[0].pk}", _("少なくとも1つの議題について賛否を選んでください。")
+            )
+        return data
+
     @classmethod
     def for_votes(
         cls, items: list[ConsultationItem], votes: dict[int, ItemVote], version: int
