@@ -32,8 +32,8 @@ from circulation.models import (
     open_rider_filter,
 )
 from circulation.reads.consultation_tally import ItemTally, tally_items
-from portal.models import Committee, Membership, Role, User
-from portal.permissions import sitting
+from portal.models import SITTING_ROLES, Committee, Role, User
+from portal.permissions import memberships_of, sitting
 from portal.permissions_consultation import consultations_visible_to
 
 
@@ -48,6 +48,9 @@ def awaiting_vote(user: User, now: dt.datetime | None = None) -> list[AwaitingVo
     """Open consultations the person received and has not voted on yet, soonest deadline
     first — only while they sit on the council (a term that ended ends their vote)."""
     now = now or timezone.now()
+    # No query for someone who sits on no council today (the request already read the seats).
+    if not any(m.role in SITTING_ROLES for m in memberships_of(user, timezone.localdate(now))):
+        return []
     receipts = (
         Recipient.objects.filter(
             user=user,
@@ -112,12 +115,14 @@ class StaffConsultation:
 def staff_consultations(user: User) -> list[StaffConsultation]:
     """The consultations the person answers for as the implementing body, while they hold
     that role, with their unanswered questions and open riders: one query."""
-    seats = Membership.objects.current().filter(user=user, role=Role.IMPLEMENTING_BODY)
+    committees = [m.committee_id for m in memberships_of(user) if m.role == Role.IMPLEMENTING_BODY]
+    if not committees:  # no query for anyone else (the request already read the seats)
+        return []
     circulations = (
         Circulation.objects.filter(
             kind=Circulation.Kind.CONSULTATION,
             consultation__staff=user,
-            committee__in=seats.values("committee_id"),
+            committee__in=committees,
         )
         .exclude(state__in=(Circulation.State.DRAFT, Circulation.State.DISCARDED))
         .select_related("committee", "consultation")

@@ -181,8 +181,10 @@ def test_a_mail_reply_holding_a_vote_is_held_and_the_secretariat_records_it(clie
     assert not Reply.objects.exists()  # never read from a mail by itself
     told = OutboxMessage.objects.get(purpose="circulation.mail_reply_held", to_user=recipient.user)
     assert "事務局が内容を確認して記録します" in told.body_text
-    # The secretariat records it for the member, from the held mail.
+    # The secretariat finds it among the held mail and records it for the member.
     client.force_login(council.secretariat)
+    held = text(client.get(reverse("inbound_detail", args=[council.committee.pk, message.pk])))
+    assert "諮問の賛否(事務局が確認)" in held and "賛否を代理で記録する" in held
     url = reverse("consultation_vote_for", args=[circulation.pk, recipient.pk])
     page = text(client.get(url, {"message": message.pk}))
     assert "議題1 承認" in page
