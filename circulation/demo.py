@@ -32,7 +32,6 @@ from circulation.services.consultation_results import (
     RiderDraft,
     StatementDraft,
     add_statements,
-    issue_report,
     record_meeting_result,
 )
 from circulation.services.consultations import (
@@ -45,6 +44,7 @@ from circulation.services.drafts import DraftContent, sitting_memberships
 from circulation.services.materials import NewMaterial
 from circulation.services.meetings import MeetingDetails, schedule_meeting
 from circulation.services.replies import submit_reply
+from circulation.services.reports import issue_report
 from circulation.services.riders import record_rider_response
 from circulation.services.sending import send_circulation
 from circulation.services.votes import ItemChoice, submit_votes
@@ -257,17 +257,6 @@ RESPONSE_65 = (
 )
 # What was said at the session (令和2年度第2回, from the city's public record), shortened.
 STATEMENTS_65 = [
-    (
-        "qa",
-        "member",
-        "市役所内にはサーバーは置かないのか。サーバーは、完全に外部に移行してしまうのか。",
-    ),
-    (
-        "qa",
-        "implementing_body",
-        "今回は、データセンターに置く。堅牢であり、バックアップもきちんと"
-        "行い運用している。市役所の庁舎内には、サーバーは置かないような形で移行したいと考えている。",
-    ),
     ("qa", "member", "このデータセンターというのは、長崎市のものか。"),
     ("qa", "implementing_body", "データセンターは、民間企業のデータセンターになる。"),
     ("qa", "member", "システム障害時の対応について"),

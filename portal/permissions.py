@@ -282,8 +282,11 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
         return True
     if circulation.state in (circulation.State.DRAFT, circulation.State.DISCARDED):
         return False
-    if Role.IMPLEMENTING_BODY in roles and _body_sees(user, circulation):
-        return True
+    if Role.IMPLEMENTING_BODY in roles:
+        from portal.permissions_consultation import body_sees  # of consultations, its own
+
+        if body_sees(user, circulation):
+            return True
     if is_recipient(user, circulation):
         return True
     # A chair (or acting chair) appointed after sending must still see what they decide.
@@ -293,16 +296,6 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
         and bool(roles & {Role.CHAIR, Role.ACTING_CHAIR})
         and acting_decider_role(circulation.committee) in roles
     )
-
-
-def _body_sees(user: User, circulation: Circulation) -> bool:
-    """The implementing body sees the council's circulations, but of its consultations only
-    those it was named for (portal/permissions_consultation.py)."""
-    if not circulation.is_consultation:
-        return True
-    from portal.permissions_consultation import is_body_staff
-
-    return is_body_staff(user, circulation)
 
 
 def may_on_circulation(

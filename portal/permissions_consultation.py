@@ -84,6 +84,12 @@ def is_body_staff(user: User | AnonymousUser, circulation: Circulation) -> bool:
     return staff
 
 
+def body_sees(user: User | AnonymousUser, circulation: Circulation) -> bool:
+    """Asked by `may_see_circulation` of a person holding the implementing-body role: the
+    council's circulations, and of its consultations only those the person is named for."""
+    return not circulation.is_consultation or is_body_staff(user, circulation)
+
+
 def _issued(circulation: Circulation) -> bool:
     """Whether the report (答申) has been issued (kept on the instance, as above)."""
     known = getattr(circulation, _ISSUED_MARK, None)

@@ -26,11 +26,11 @@ from circulation.models import (
 from circulation.reads.consultation_tally import ItemTally
 from circulation.services.consultation_results import (
     RiderDraft,
-    RiderEdit,
     StatementDraft,
     why_not_allowed,
 )
 from circulation.services.consultations import ConsultationContent, body_staff_choices
+from circulation.services.reports import RiderEdit
 from circulation.services.votes import ItemChoice
 from portal.models import Committee, Role, User
 

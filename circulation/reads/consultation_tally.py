@@ -9,8 +9,8 @@ How a vote counts (ConsultationRules):
 - the votes cast (投票数) are the 承認 and 不承認 votes, and the 保留 votes too when the
   council counts them (then they count against, since they are not 承認);
 - 承認 needs more than half of the votes cast, or of the members (議決);
-- exactly half is a tie (可否同数): the chair decides (会長の裁決) if the council says so, else
-  it is not approved;
+- as many cast against (不承認, and 保留 when counted) as for is a tie (可否同数): the chair
+  decides (会長の裁決) if the council says so, else it is not approved;
 - without quorum, or with no vote cast at all, the item cannot be decided in writing: the
   proposal is 継続審議, and 承認 is refused.
 """

@@ -9,10 +9,7 @@
 - `record_meeting_result`: a consultation deliberated at a meeting (after 開催する, or
   registered for a session and never sent): the secretariat records each item's result,
   the riders and the reasons; `add_statements` the Q&A said at the meeting.
-- `edit_report`: the secretariat or the decider changes the riders and reasons before
-  the report is issued (the page's report_version must still be current).
-- `issue_report`: the secretariat issues the report (答申する); the implementing body's
-  staff, the members and the secretariat are told; the consultation is filed (完了).
+The report (答申) itself — edited and issued — is services/reports.py.
 """
 
 from __future__ import annotations
@@ -21,11 +18,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.consultation import send_report_issued, send_result_notice
+from circulation.mail.consultation import send_result_notice
 from circulation.models import (
     Circulation,
     Consultation,
@@ -75,16 +72,6 @@ class RiderDraft:
 
 
 @dataclass(frozen=True)
-class RiderEdit:
-    """A change to the report's riders: an existing one (`rider_id`) kept with `text` or
-    removed, or a new one (`rider_id` None)."""
-
-    rider_id: int | None
-    text: str
-    remove: bool = False
-
-
-@dataclass(frozen=True)
 class StatementDraft:
     section: str
     speaker_role: str
@@ -110,9 +97,9 @@ def confirm_written_result(
     consultation = Consultation.objects.get(pk=circulation.pk)
     refusal = _confirm_refusal(circulation, by)
     if refusal is not None:
-        _log_refusal(circulation, by, refusal)
+        log_refusal(circulation, by, refusal)
         raise refusal
-    reasons = _reasons(reasons)
+    reasons = checked_reasons(reasons)
     tallies = {t.item.pk: t for t in tally_items(circulation, consultation)}
     for item_id, tally in tallies.items():
         chosen = results.get(item_id, "")
@@ -164,7 +151,7 @@ def confirm_written_result(
             )
             _tell_result(circulation, now)
     if refusal is not None:
-        _log_refusal(circulation, by, refusal)
+        log_refusal(circulation, by, refusal)
         raise refusal
     return consultation
 
@@ -221,7 +208,7 @@ def record_meeting_result(
     convene, or registered for a session and never sent (then its recipients, as drafted,
     see it from now on)."""
     now = now or timezone.now()
-    reasons = _reasons(reasons)
+    reasons = checked_reasons(reasons)
     with transaction.atomic():
         circulation = (
             Circulation.objects.select_for_update(of=("self",))
@@ -262,7 +249,7 @@ def record_meeting_result(
             )
             _tell_result(circulation, now)
     if refusal is not None:
-        _log_refusal(circulation, by, refusal)
+        log_refusal(circulation, by, refusal)
         raise refusal
     return consultation
 
@@ -337,155 +324,10 @@ def add_statements(
     return created
 
 
-# --- The report before and at its issue ------------------------------------------------------
-
-
-class ReportConflict(Exception):
-    """The report changed since the page was loaded (another editor)."""
-
-
-def edit_report(
-    circulation_id: int,
-    *,
-    by: User,
-    version: int,
-    reasons: str,
-    riders: list[RiderEdit],
-    now: dt.datetime | None = None,
-) -> Consultation:
-    """The secretariat or the decider edits the riders (付言) and the reasons before the
-    report is issued."""
-    now = now or timezone.now()
-    reasons = _reasons(reasons)
-    for edit in riders:
-        if len(edit.text.strip()) > MAX_TEXT:
-            raise ResultInvalid(
-                _("付言は%(limit)s文字以内で入力してください。") % {"limit": MAX_TEXT}
-            )
-    with transaction.atomic():
-        circulation = Circulation.objects.select_related("committee").get(pk=circulation_id)
-        consultation = Consultation.objects.select_for_update().get(pk=circulation.pk)
-        if not may_on_consultation(by, ConsultationAction.EDIT_REPORT, circulation):
-            raise ResultRefused(
-                _("答申を編集できるのは事務局と会長(または職務代理者)です。"), "not_allowed"
-            )
-        if not consultation.is_decided or consultation.is_issued:
-            raise ResultRefused(
-                _("答申を編集できるのは、結果が決まってから答申するまでの間です。"), "not_now"
-            )
-        if consultation.report_version != version:
-            raise ReportConflict(_("答申は、この画面を開いた後に別の人が変更しました。"))
-        existing = {rider.pk: rider for rider in consultation.riders.all()}
-        changes = {"removed": 0, "changed": 0, "added": 0}
-        top = max((rider.order for rider in existing.values()), default=0)
-        for edit in riders:
-            text = edit.text.strip()
-            rider = existing.get(edit.rider_id) if edit.rider_id else None
-            if edit.rider_id and rider is None:
-                raise ResultInvalid(_("付言が見つかりません。ページを読み込み直してください。"))
-            if rider is not None and (edit.remove or not text):
-                rider.delete()  # not issued yet: the report's draft
-                changes["removed"] += 1
-            elif rider is not None and rider.text != text:
-                rider.text = text
-                rider.adopted_by, rider.adopted_at = by, now
-                rider.save(update_fields=["text", "adopted_by", "adopted_at"])
-                changes["changed"] += 1
-            elif rider is None and text and not edit.remove:
-                top += 1
-                Rider.objects.create(
-                    consultation=consultation,
-                    order=top,
-                    text=text,
-                    adopted_by=by,
-                    adopted_at=now,
-                )
-                changes["added"] += 1
-        consultation.council_reasons = reasons
-        consultation.report_version = F("report_version") + 1
-        consultation.save(update_fields=["council_reasons", "report_version"])
-        consultation.refresh_from_db(fields=["report_version"])
-        audit.record("consultation.report.edited", actor=by, obj=circulation, data=changes)
-    return consultation
-
-
-def issue_report(
-    circulation_id: int,
-    *,
-    by: User,
-    report_date: dt.date,
-    version: int,
-    now: dt.datetime | None = None,
-) -> Consultation:
-    """答申する: the report is fixed as the page showed it (`version`), dated, addressed to
-    the head of the implementing body (the council's setting) and signed by the chair; the
-    consultation is filed (完了); the staff, the members and the secretariat are told."""
-    now = now or timezone.now()
-    circulation = Circulation.objects.select_related("committee").get(pk=circulation_id)
-    if not may_on_consultation(by, ConsultationAction.ISSUE_REPORT, circulation):
-        raise ResultRefused(_("答申するのは事務局です。"), "not_allowed")
-    rules = ConsultationRules.rules_of(circulation.committee)
-    with transaction.atomic():
-        # Compare-and-swap: of two issues (or an edit meanwhile) exactly one wins.
-        issued = Consultation.objects.filter(
-            pk=circulation.pk,
-            decided_at__isnull=False,
-            issued_at__isnull=True,
-            report_version=version,
-        ).update(
-            issued_at=now,
-            issued_by=by,
-            report_date=report_date,
-            report_addressee=rules.report_addressee,
-            report_chair=_chair_line(circulation, now),
-        )
-        if issued:
-            Circulation.objects.filter(pk=circulation.pk, state=Circulation.State.DECIDED).update(
-                state=Circulation.State.ARCHIVED, updated_at=now
-            )
-            consultation = Consultation.objects.get(pk=circulation.pk)
-            audit.record(
-                "consultation.report.issued",
-                actor=by,
-                obj=circulation,
-                data={
-                    "report_date": report_date.isoformat(),
-                    "addressee": consultation.report_addressee,
-                    "riders": consultation.riders.count(),
-                },
-            )
-            for person in _report_readers(circulation, consultation, now):
-                send_report_issued(circulation, person)
-            return consultation
-    consultation = Consultation.objects.get(pk=circulation.pk)
-    if consultation.is_issued:
-        refusal = ResultRefused(_("この諮問はすでに答申しています。"), "issued")
-    elif not consultation.is_decided:
-        refusal = ResultRefused(_("結果が決まるまでは答申できません。"), "not_now")
-    else:
-        refusal = ResultRefused(
-            _("答申は、この画面を開いた後に変更されています。内容を確認してください。"), "changed"
-        )
-    _log_refusal(circulation, by, refusal)
-    raise refusal
-
-
-def _chair_line(circulation: Circulation, now: dt.datetime) -> str:
-    """Who signs: the chair sitting on the day, else the acting chair (会長 山田 太郎)."""
-    seats = {
-        m.role: m
-        for m in Membership.objects.on(timezone.localdate(now))
-        .filter(committee=circulation.committee, role__in=(Role.CHAIR, Role.ACTING_CHAIR))
-        .select_related("user")
-    }
-    seat = seats.get(Role.CHAIR) or seats.get(Role.ACTING_CHAIR)
-    return f"{seat.get_role_display()} {seat.user.full_name}" if seat else ""
-
-
 # --- Shared steps ------------------------------------------------------------------------------
 
 
-def _reasons(reasons: str) -> str:
+def checked_reasons(reasons: str) -> str:
     reasons = (reasons or "").strip()
     if not reasons:
         raise ResultInvalid(_("答申の理由を入力してください。"), "reasons")
@@ -553,25 +395,16 @@ def _tell_result(circulation: Circulation, now: dt.datetime) -> None:
     people: dict[int, User] = {}
     for recipient in circulation.recipients.select_related("user"):
         people.setdefault(recipient.user_id, recipient.user)
-    for seat in _seats(circulation, now, (Role.SECRETARIAT,)):
+    for seat in seats_of(circulation, now, (Role.SECRETARIAT,)):
         people.setdefault(seat.user_id, seat.user)
     for person in people.values():
         if person.is_active:
             send_result_notice(circulation, person)
 
 
-def _report_readers(
-    circulation: Circulation, consultation: Consultation, now: dt.datetime
-) -> list[User]:
-    people: dict[int, User] = {user.pk: user for user in consultation.staff.all()}
-    for recipient in circulation.recipients.select_related("user"):
-        people.setdefault(recipient.user_id, recipient.user)
-    for seat in _seats(circulation, now, (Role.SECRETARIAT,)):
-        people.setdefault(seat.user_id, seat.user)
-    return [person for person in people.values() if person.is_active]
-
-
-def _seats(circulation: Circulation, now: dt.datetime, roles: tuple[str, ...]) -> list[Membership]:
+def seats_of(
+    circulation: Circulation, now: dt.datetime, roles: tuple[str, ...]
+) -> list[Membership]:
     return list(
         Membership.objects.on(timezone.localdate(now))
         .filter(committee=circulation.committee, role__in=roles)
@@ -579,7 +412,7 @@ def _seats(circulation: Circulation, now: dt.datetime, roles: tuple[str, ...]) -
     )
 
 
-def _log_refusal(circulation: Circulation, by: User, refusal: ResultRefused) -> None:
+def log_refusal(circulation: Circulation, by: User, refusal: ResultRefused) -> None:
     """Logged outside any rolled-back transaction, so that the refusal is kept."""
     audit.record(
         "consultation.result.refused",

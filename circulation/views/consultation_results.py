@@ -30,17 +30,15 @@ from circulation.models import Circulation, Consultation, ConsultationRules, Dec
 from circulation.reads.consultation_tally import tally_items
 from circulation.reads.consultations import build_consultation_record, open_riders
 from circulation.services.consultation_results import (
-    ReportConflict,
     ResultInvalid,
     ResultRefused,
     add_statements,
     confirm_written_result,
-    edit_report,
-    issue_report,
     record_meeting_result,
 )
 from circulation.services.consultations import ConsultationRefused, reopen_voting
 from circulation.services.decisions import DecisionInvalid, DecisionRefused, decide
+from circulation.services.reports import ReportConflict, edit_report, issue_report
 from circulation.services.riders import ResponseRefused, record_rider_response
 from circulation.services.viewing import record_circulation_view
 from portal.models import SITTING_ROLES, Membership, Role

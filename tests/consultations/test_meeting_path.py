@@ -16,16 +16,14 @@ from django.urls import reverse
 
 from circulation.models import Circulation, Consultation, Rider, Statement
 from circulation.services.consultation_results import (
-    ReportConflict,
     ResultRefused,
     StatementDraft,
     add_statements,
-    edit_report,
-    issue_report,
     record_meeting_result,
 )
 from circulation.services.decisions import decide
 from circulation.services.meetings import MeetingDetails, schedule_meeting
+from circulation.services.reports import ReportConflict, edit_report, issue_report
 from portal.models import Role
 from tests.consultations import helpers as h
 

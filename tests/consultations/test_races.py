@@ -24,9 +24,9 @@ from circulation.services.closing import close_circulation
 from circulation.services.consultation_results import (
     RiderDraft,
     confirm_written_result,
-    issue_report,
     record_meeting_result,
 )
+from circulation.services.reports import issue_report
 from portal.models import AuditEntry
 from tests.consultations import helpers as h
 

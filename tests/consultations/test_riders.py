@@ -17,10 +17,10 @@ from circulation.models import Consultation, OutboxMessage, Rider
 from circulation.reads.consultations import open_riders
 from circulation.services.consultation_results import (
     RiderDraft,
-    issue_report,
     record_meeting_result,
 )
 from circulation.services.consultations import update_consultation_rules
+from circulation.services.reports import issue_report
 from circulation.services.riders import ResponseRefused, record_rider_response
 from tests.consultations import helpers as h
 

@@ -23,10 +23,10 @@ from circulation.services.closing import close_circulation
 from circulation.services.consultation_results import (
     RiderDraft,
     confirm_written_result,
-    issue_report,
 )
 from circulation.services.consultations import ConsultationContent, register_consultation
 from circulation.services.drafts import DraftContent, sitting_memberships
+from circulation.services.reports import issue_report
 from circulation.services.sending import send_circulation
 from circulation.services.votes import ItemChoice, submit_votes
 from portal.models import Committee, User
