@@ -49,14 +49,22 @@ class ConsultationForm(DraftForm):
         label=_("諮問番号"), min_value=1, max_value=99999, help_text=_("諮問第N号の N です。")
     )
     department = forms.CharField(
-        label=_("実施機関"), max_length=200, help_text=_("例: 市民生活部 中央地域センター")
+        label=_("実施機関"),
+        max_length=200,
+        help_text=_("例: 市民生活部 中央地域センター"),
+        error_messages={"required": _("実施機関を入力してください。")},
     )
     received_on = date_field(_("諮問日"))
-    reason = forms.CharField(label=_("諮問理由"), widget=forms.Textarea(attrs={"rows": 6}))
+    reason = forms.CharField(
+        label=_("諮問理由"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("諮問理由を入力してください。")},
+    )
     items = forms.CharField(
         label=_("議題"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("1行に1件ずつ書いてください。委員は議題ごとに賛否を表明します。"),
+        error_messages={"required": _("議題を1つ以上入力してください。")},
     )
 
     def __init__(

@@ -102,3 +102,11 @@ def closed(circulation: Circulation) -> Circulation:
 
 def consultation(circulation: Circulation) -> Consultation:
     return Consultation.objects.get(pk=circulation.pk)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def consultation_deadline() -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=7)
