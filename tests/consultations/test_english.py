@@ -52,3 +52,28 @@ def test_the_members_consultation_page_reads_in_english(client, council, body):
     for text in typed:
         chrome = chrome.replace(text, "")
     assert JAPANESE.findall(chrome) == [], "".join(JAPANESE.findall(chrome))
+
+
+@pytest.mark.django_db
+def test_the_report_reads_in_english_with_english_dates(client, council, body):
+    import datetime as dt
+
+    from circulation.models import Consultation
+    from circulation.services.consultation_results import record_meeting_result
+    from circulation.services.reports import issue_report
+
+    circulation = h.register(council, staff=[body], items=["保育業務支援システムの利用"])
+    item = h.items_of(circulation)[0]
+    record_meeting_result(
+        circulation.pk, by=council.secretariat, results={item.pk: "approved"}, riders=[],
+        reasons="保育の質の向上に資するため。",
+    )  # fmt: skip
+    issue_report(
+        circulation.pk, by=council.secretariat, report_date=dt.date(2026, 10, 1),
+        version=Consultation.objects.get(pk=circulation.pk).report_version,
+    )  # fmt: skip
+    client.force_login(body)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("consultation_report", args=[circulation.pk])).content.decode()
+    assert "1 October 2026" in page and "Report on" in page and "Approve" in page
+    assert "2026年10月1日" not in page
