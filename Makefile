@@ -5,20 +5,37 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-LOCK := requirements/dev.lock
+# The demo needs only what production runs (requirements/base.lock); tests and the linters
+# need the development lock on top (requirements/dev.lock: pytest, Playwright, ruff, ...).
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
+say = @printf '[make] %s\n' $(1)
 
-.PHONY: demo test lint format lock bench bench-sink clean
+.PHONY: demo demo-logins test lint format lock bench bench-sink clean
 
-$(STAMP): $(LOCK)
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Kairan needs Python >= 3.11")'
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
-	touch $(STAMP)
+	$(call say,"creating the virtual environment .venv/ with $(PYTHON) …")
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
 
-demo: $(STAMP)
+$(RUNTIME_STAMP): requirements/base.lock | $(VENV)/bin/python
+	$(call say,"installing the runtime dependencies (requirements/base.lock, hashes checked; a minute the first time) …")
+	@$(PY) -m pip install --quiet --require-hashes -r requirements/base.lock
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): requirements/dev.lock | $(VENV)/bin/python
+	$(call say,"installing the development dependencies (requirements/dev.lock, hashes checked) …")
+	@$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
+	@touch $(STAMP) $(RUNTIME_STAMP)
+
+demo: $(RUNTIME_STAMP)
+	$(call say,"starting the demo on http://127.0.0.1:$(PORT)/ (migrate, demo data, static files, then web, worker and beat) …")
 	KAIRAN_DEMO=1 $(PY) manage.py rundemo --port $(PORT)
+
+# The demo's logins again (while `make demo` runs in another terminal).
+demo-logins: $(RUNTIME_STAMP)
+	@KAIRAN_DEMO=1 $(PY) manage.py demo_logins
 
 test: $(STAMP)
 	KAIRAN_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)

@@ -36,7 +36,6 @@ def main() -> None:
     require_real_parts("mail_deadline")
     from django.utils import timezone
 
-    from circulation.mail.delivery import outbox_pk_from_message_id
     from circulation.models import Circulation, OutboxMessage
     from circulation.services.sending import send_circulation
     from tests.mail_engine.realparts import SmtpSink, Worker, purge_celery_queue, worker_env
@@ -69,13 +68,14 @@ def main() -> None:
             timeout = args.interval * 2 + 10 + 120
 
             def summaries() -> dict[int, float]:
-                ids = {
-                    outbox_pk_from_message_id(item.message["Message-ID"]): item.at
-                    for item in sink.messages()
-                }
-                rows = OutboxMessage.objects.filter(
-                    pk__in=list(ids), purpose="circulation.closing_summary"
-                ).values_list("pk", "circulation_id")
+                at = {item.message["Message-ID"]: item.at for item in sink.messages()}
+                found = OutboxMessage.objects.filter(
+                    message_id__in=list(at), purpose="circulation.closing_summary"
+                ).values_list("pk", "message_id")
+                ids = {pk: at[message_id] for pk, message_id in found}
+                rows = OutboxMessage.objects.filter(pk__in=list(ids)).values_list(
+                    "pk", "circulation_id"
+                )
                 latest: dict[int, float] = {}
                 for pk, circulation_id in rows:
                     latest[circulation_id] = max(latest.get(circulation_id, 0.0), ids[pk])

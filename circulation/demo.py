@@ -54,6 +54,12 @@ from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 OPEN_TITLE = "第45回 管理運用会議の議事録について"
 CLOSED_TITLE = "令和8年度 内部監査報告書について"
 CONVENED_TITLE = "令和8年度 第2四半期 運用状況報告について"
+# Each circulation's two materials, titled in full as a secretariat would.
+MATERIAL_TITLES = {
+    OPEN_TITLE: ("第45回 管理運用会議 議事録(案)", "第45回 管理運用会議 出席者名簿"),
+    CLOSED_TITLE: ("令和8年度 内部監査報告書", "内部監査 指摘事項一覧"),
+    CONVENED_TITLE: ("令和8年度 第2四半期 運用状況報告書", "障害報告書(2件)"),
+}
 MEETING_PLACE = "市役所本庁舎 5階 第1会議室"
 MEETING_URL = "https://meet.example.jp/kairan-demo"
 
@@ -112,7 +118,7 @@ def _draft(
         content = demo_pdf(f"{english}: demo material {order}")
         material = Material(
             circulation=circulation,
-            title=f"{material_title}({title[:12]})",
+            title=MATERIAL_TITLES.get(title, (material_title, material_title))[order - 1],
             order=order,
             original_name=f"{material_title}.pdf",
             content_type="application/pdf",

@@ -10,7 +10,7 @@ import os
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from celery.signals import task_prerun
+from celery.signals import beat_init, before_task_publish, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -18,7 +18,9 @@ app = Celery("kairan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Tasks live beside what they run: circulation/mail/tasks.py (delivery) and
 # circulation/jobs/tasks.py (beat's periodic work); portal.auditlog.tasks (retention).
-app.autodiscover_tasks(["circulation.mail", "circulation.jobs", "portal.auditlog"])
+app.autodiscover_tasks(
+    ["circulation.mail", "circulation.jobs", "portal.auditlog", "portal.retention"]
+)
 
 
 @app.on_after_finalize.connect
@@ -44,7 +46,32 @@ def _install_beat_schedule(sender: Celery, **_: object) -> None:
             "task": "portal.auditlog.tasks.expire_audit_log",
             "schedule": crontab(hour=18, minute=17),
         },
+        # Records past their retention period, listed for each council's secretariat
+        # (nothing is removed): daily at 03:47 Japan time.
+        "retention-list": {
+            "task": "portal.retention.tasks.list_due_records",
+            "schedule": crontab(hour=18, minute=47),
+        },
     }
+
+
+# Set in the beat process only (beat_init), so that publishing elsewhere (web, worker)
+# records nothing.
+BEAT_PROCESS = {"running": False}
+
+
+@beat_init.connect
+def _beat_started(**_: object) -> None:
+    BEAT_PROCESS["running"] = True
+
+
+@before_task_publish.connect
+def _beat_sends(**_: object) -> None:
+    """Beat's heartbeat (portal/ops/heartbeats.py): one row updated per tick it sends."""
+    if BEAT_PROCESS["running"]:
+        from portal.ops.heartbeats import record_beat_tick
+
+        record_beat_tick()
 
 
 @task_prerun.connect

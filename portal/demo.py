@@ -81,6 +81,16 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
 )
 
 
+def logins_text() -> str:
+    """The demo's logins as `make demo` prints them (and `make demo-logins` again)."""
+    width = max(len(person.email) for person in DEMO_PEOPLE)
+    rows = "\n".join(
+        f"  {person.email:<{width}}  {person.full_name}  {person.label} ({person.label_en})"
+        for person in DEMO_PEOPLE
+    )
+    return f"Demo logins (one password for all: {DEMO_PASSWORD})\n{rows}\n"
+
+
 @dataclass(frozen=True)
 class DemoCouncil:
     committee: Committee

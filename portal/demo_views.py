@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from portal.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from portal.demo_mail import Mail, list_mail, mail_dir, mail_file, read_mail
 
 # For the HTML part: inline styles (mail HTML relies on them) and data: images only; no
@@ -34,6 +35,15 @@ def _mail_or_404(name: str) -> Mail:
     if path is None:
         raise Http404
     return read_mail(path)
+
+
+@require_safe
+def logins(request: HttpRequest) -> HttpResponse:
+    """The demo's logins, as `make demo` printed them (published: it is the demo)."""
+    _demo_only()
+    return render(
+        request, "portal/demo/logins.html", {"people": DEMO_PEOPLE, "password": DEMO_PASSWORD}
+    )
 
 
 @require_safe

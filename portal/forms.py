@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -203,6 +204,61 @@ class CommitteeSettingsForm(PortalForm):
             "表示しない場合、委員が見る質疑と審議結果では、ほかの委員の氏名が「委員」と表示されます(事務局・会長・職務代理者には常に表示されます)。"
         ),
         required=False,
+    )
+
+    contact_department = forms.CharField(
+        label=_("事務局の担当部署"),
+        help_text=_(
+            "すべてのメールの末尾に、問い合わせ先として表示します(例: 市民課 住民記録係)。"
+        ),
+        max_length=100,
+        required=False,
+    )
+    contact_phone = forms.CharField(
+        label=_("事務局の電話番号"),
+        max_length=40,
+        required=False,
+        validators=[
+            RegexValidator(
+                r"^[0-9０-９+()（）\-‐－ー 内線ext.]*$",
+                _("電話番号は数字とハイフンで入力してください。"),
+            )
+        ],
+    )
+    contact_email = forms.EmailField(
+        label=_("事務局のメールアドレス"),
+        required=False,
+        error_messages={"invalid": _("メールアドレスの形式が正しくありません。")},
+    )
+    material_link_days = forms.IntegerField(
+        label=_("資料のリンクの有効期間(決定後の日数)"),
+        help_text=_(
+            "通知メールの資料のリンクは、ログインせずに資料を開けます。回答期限を過ぎても開催の要否が決まるまで使え、決定後はこの日数が過ぎると使えなくなります(0〜365日)。"
+        ),
+        min_value=0,
+        max_value=365,
+        error_messages={
+            "required": _("日数を入力してください。"),
+            "invalid": _("日数は数字で入力してください。"),
+            "min_value": _("0日以上を入力してください。"),
+            "max_value": _("365日以下を入力してください。"),
+        },
+    )
+    attach_materials = forms.BooleanField(
+        label=_("資料を通知メールに添付する"),
+        help_text=_("添付する場合も、資料の合計が上限を超えるときはリンクでお送りします。"),
+        required=False,
+    )
+    attachment_limit_mb = forms.IntegerField(
+        label=_("添付する資料の合計の上限(MB)"),
+        min_value=1,
+        max_value=20,
+        error_messages={
+            "required": _("上限を入力してください。"),
+            "invalid": _("上限は数字で入力してください。"),
+            "min_value": _("1MB以上を入力してください。"),
+            "max_value": _("20MB以下を入力してください。"),
+        },
     )
 
     def __init__(self, *args: Any, current: list[int] | None = None, **kwargs: Any) -> None:

@@ -32,7 +32,7 @@ from portal.permissions import Action, acting_decider_role, committee_or_404, ob
 from portal.queries import member_rows, person_history, term_status
 from portal.services import invitations
 from portal.services import membership as membership_services
-from portal.services.committees import update_committee_settings
+from portal.services.committees import SETTINGS, update_committee_settings
 from portal.services.errors import Refused
 
 
@@ -270,8 +270,7 @@ def committee_settings(request: HttpRequest, committee_id: int) -> HttpResponse:
             current=current,
             initial={
                 "reminder_offsets_hours": current,
-                "chair_reminder_days": committee.chair_reminder_days,
-                "show_member_names": committee.show_member_names,
+                **{name: getattr(committee, name) for name in SETTINGS[1:]},
             },
         )
     return render(request, "portal/members/settings.html", {"committee": committee, "form": form})

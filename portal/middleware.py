@@ -1,8 +1,9 @@
-"""Request-wide concerns: the audit origin, the language, and sending secretariat users to
-MFA set-up."""
+"""Request-wide concerns: the moment of arrival, the audit origin, the language, and sending
+secretariat users to MFA set-up."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 
@@ -11,12 +12,30 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from portal import audit
 from portal.permissions import needs_mfa_setup
+
+
+class ArrivalMiddleware:
+    """First of all middleware: the moment the request reached the portal. A reply is
+    judged by it, not by when a busy worker got round to the service (docs/security.md,
+    "Replies at the deadline")."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.kairan_received_at = timezone.now()
+        return self.get_response(request)
+
+
+def received_at(request: HttpRequest) -> dt.datetime | None:
+    """When ArrivalMiddleware saw the request (None outside a request through it)."""
+    return getattr(request, "kairan_received_at", None)
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -94,6 +94,20 @@ class Committee(models.Model):
     )
     show_member_names = models.BooleanField(_("質問者の氏名を委員に表示する"), default=False)
     chair_absent = models.BooleanField(_("会長不在(職務代理者が判断する)"), default=False)
+    # The secretariat's contact, named in every mail of the council.
+    contact_department = models.CharField(_("事務局の担当部署"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("事務局の電話番号"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("事務局のメールアドレス"), blank=True)
+    # Members who only use mail: the notice's links to each material work until the
+    # circulation is decided and this many days more (circulation/mail/material_tokens.py).
+    material_link_days = models.PositiveSmallIntegerField(
+        _("資料のリンクの有効期間(決定後の日数)"), default=30
+    )
+    # Attach the materials to the notice instead of linking them, up to this total size.
+    attach_materials = models.BooleanField(_("資料を通知メールに添付する"), default=False)
+    attachment_limit_mb = models.PositiveSmallIntegerField(
+        _("添付する資料の合計の上限(MB)"), default=5
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

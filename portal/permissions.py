@@ -7,13 +7,13 @@ the object but not do the action gets 403 (e.g. a member opening the tracking pa
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Iterator
+import hmac
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import models
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from portal import audit
 from portal.models import SITTING_ROLES, AuditEntry, Committee, Membership, Role, User
+from portal.ops.logs import note_committee
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -38,6 +39,7 @@ class Action(StrEnum):
     MANAGE_CIRCULATIONS = "manage_circulations"  # create, edit, send, extend, discard
     VIEW_AUDIT_LOG = "view_audit_log"
     REVIEW_AUDIT_LOG = "review_audit_log"  # record a ログ確認
+    MANAGE_RETENTION = "manage_retention"  # 保存期間, 移管 and 廃棄
     # circulation level
     VIEW_CIRCULATION = "view_circulation"
     DOWNLOAD_MATERIAL = "download_material"
@@ -58,6 +60,9 @@ class Action(StrEnum):
     # secretariat. Granted in any state so that the pages can say why a step is not
     # possible yet (the services refuse with a message).
     MANAGE_MEETING = "manage_meeting"
+    # site level: the operators' status page and its metrics (the mail queue, held mail,
+    # beat, the workers): site staff (User.is_staff) only, whatever their councils.
+    VIEW_SITE_STATUS = "view_site_status"
 
 
 # --- What one request has already asked ------------------------------------------------------
@@ -93,20 +98,6 @@ def _forget(**kwargs: Any) -> None:
     """A membership or committee changed during the request: ask again from now on."""
     if _memo.get() is not None:
         _memo.set(_RequestMemo())
-
-
-@contextlib.contextmanager
-def remembering() -> Iterator[None]:
-    """Keep the answers for a piece of work outside a request, as a request keeps them (a
-    service run by beat asking about several people); inside a request, its memo goes on."""
-    if _memo.get() is not None:
-        yield
-        return
-    token = _memo.set(_RequestMemo())
-    try:
-        yield
-    finally:
-        _memo.reset(token)
 
 
 request_started.connect(_open_memo, dispatch_uid="kairan.permissions.open_memo")
@@ -185,12 +176,38 @@ def acting_decider_role(committee: Committee, day: dt.date | None = None) -> str
 
 def decider_of(committee: Committee, day: dt.date | None = None) -> tuple[str, Membership | None]:
     """Who decides (as acting_decider_role) and that person's membership."""
-    day = day or timezone.localdate()
-    seats = _decider_seats(committee, day)
-    # acting_decider_role's rule, on the seats just read
+    return deciding_seat(committee, _decider_seats(committee, day or timezone.localdate()))
+
+
+def deciding_seat(committee: Committee, seats: list[Membership]) -> tuple[str, Membership | None]:
+    """acting_decider_role's rule on seats the caller has read (the committee's seats on the
+    day, of any roles): the deciding role and the seat that holds it, if any."""
     chair_sitting = any(m.role == Role.CHAIR for m in seats)
     role = Role.CHAIR if chair_sitting and not committee.chair_absent else Role.ACTING_CHAIR
     return role, next((m for m in seats if m.role == role), None)
+
+
+def closing_summary_links(
+    seats: list[Membership], decider_role: str, recipient_user_ids: set[int]
+) -> dict[int, str]:
+    """Where each holder of `seats` (the chair's, the acting chair's and the secretariat's
+    on the day of closing) is linked by the summary of a circulation that has just closed:
+    "decision" (the decision page), "circulation" (its page) or "" (neither would open).
+    These are may_on_circulation(VIEW_DECISION_PAGE) and may_see_circulation for a closed
+    circulation, answered on roles read once for everyone (beat closes thousands at once;
+    tests/jobs compare both for every persona)."""
+    roles: dict[int, set[str]] = {}
+    for seat in seats:
+        roles.setdefault(seat.user_id, set()).add(seat.role)
+    links = {}
+    for user_id, held in roles.items():
+        if Role.SECRETARIAT in held or decider_role in held:
+            links[user_id] = "decision"
+        elif user_id in recipient_user_ids:
+            links[user_id] = "circulation"
+        else:
+            links[user_id] = ""
+    return links
 
 
 def _chair_sitting(committee: Committee, day: dt.date) -> bool:
@@ -220,6 +237,7 @@ _COMMITTEE_ACTIONS: dict[Action, set[str]] = {
     Action.MANAGE_CIRCULATIONS: {Role.SECRETARIAT},
     Action.VIEW_AUDIT_LOG: {Role.SECRETARIAT},
     Action.REVIEW_AUDIT_LOG: {Role.SECRETARIAT},
+    Action.MANAGE_RETENTION: {Role.SECRETARIAT},
 }
 
 
@@ -255,13 +273,6 @@ def recipient_id_of(user: User | AnonymousUser, circulation: Circulation) -> int
     return (
         circulation.recipients.filter(user=user).order_by("pk").values_list("pk", flat=True).first()
     )
-
-
-def remember_receipt(circulation: Circulation, user_id: int, recipient: Recipient | None) -> None:
-    """Tell the rules below the person's Recipient row of the circulation (None: not
-    received), read by the caller with other people's: the closing summary asks about
-    several people at once, and each would otherwise cost a query or three."""
-    setattr(circulation, _RECIPIENT_ID, (user_id, recipient.pk if recipient else None, recipient))
 
 
 def receipt_read_by_gate(
@@ -417,6 +428,7 @@ def committee_or_404(user: User | AnonymousUser, committee_id: int, action: Acti
         refuse(user, action, 404, obj=committee)
     if not may_on_committee(user, action, committee):
         refuse(user, action, 403, obj=committee)
+    note_committee(committee.pk)
     return committee
 
 
@@ -457,6 +469,7 @@ def circulation_or_404(
         refuse(user, action, 404, obj=circulation)
     if not may_on_circulation(user, action, circulation):
         refuse(user, action, 403, obj=circulation)
+    note_committee(circulation.committee_id)
     return circulation
 
 
@@ -503,3 +516,31 @@ def object_or_404(
         object_id=pk,
         committee=audit.committee_of(elsewhere) if elsewhere is not None else None,
     )
+
+
+# --- Site level -------------------------------------------------------------------------------
+
+
+def is_site_staff(user: User | AnonymousUser) -> bool:
+    """The site's operators (User.is_staff, set in the admin): they see how the site runs,
+    never what a council holds."""
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def site_staff_or_404(
+    user: User | AnonymousUser, action: str = "handle_mail_of_no_council", **obj: Any
+) -> None:
+    """Site-level pages (the site's status, mail that belongs to no council) exist for site
+    staff only: anyone else signed in gets a logged 404 (the page is not theirs to know of);
+    anonymous visitors are sent to log in by the view."""
+    if not is_site_staff(user):
+        refuse(user, action, 404, **(obj or {"object_type": "site", "object_id": str(action)}))
+
+
+def may_read_metrics(user: User | AnonymousUser, authorization: str) -> bool:
+    """Site staff, or a scraper presenting `Authorization: Bearer <KAIRAN_METRICS_TOKEN>`
+    (when one is set): Prometheus cannot log in."""
+    token = settings.KAIRAN_METRICS_TOKEN
+    if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return True
+    return is_site_staff(user)

@@ -93,9 +93,12 @@ INSTALLED_APPS = [
     "csp",
     "portal",
     "circulation",
+    "portal.retention",
 ]
 
 MIDDLEWARE = [
+    # First: the moment the request arrived, by which replies are judged at the deadline.
+    "portal.middleware.ArrivalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -113,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    # Request id and user id on every log line (LOG_FORMAT=json), after authentication.
+    "portal.ops.logs.RequestLogContextMiddleware",
     "portal.auditlog.middleware.RefusalAuditMiddleware",  # after AuditContextMiddleware
     "portal.middleware.RequireSecretariatMFAMiddleware",
     # Innermost: its page renders in the person's language, with the navigation.
@@ -147,7 +152,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kairan.sqlite3'}")
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection kept across requests that died (a database restart) is
+    # replaced at the next request's first query instead of failing it.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 except Exception as exc:  # dj-database-url raises several types for a bad URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 if not DATABASES["default"].get("NAME"):
@@ -262,6 +271,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 # How many proxies' X-Forwarded-For entries to trust for the client's IP (rate limits and
 # the audit log); with none, every request would seem to come from the proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("KAIRAN_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+# The probes answer on plain http too: a container's health check calls its own port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -316,6 +327,16 @@ MEDIA_ROOT = Path(env_str("KAIRAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEMO
 KAIRAN_MAX_UPLOAD_BYTES = env_int("KAIRAN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 KAIRAN_MAX_MATERIALS = env_int("KAIRAN_MAX_MATERIALS", 20, minimum=1)
+# A reply that reached the portal before the deadline counts, if it waited inside the server
+# no longer than this; closing at the deadline waits as long (circulation/services/replies.py).
+KAIRAN_REPLY_GRACE_SECONDS = env_int("KAIRAN_REPLY_GRACE_SECONDS", 10, minimum=0)
+# Optional virus scan of every upload by clamd (circulation/uploads/virus.py): a Unix socket, or
+# a host and port. Unset: no scan. Set: no file is accepted without clamd's "OK".
+KAIRAN_CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+KAIRAN_CLAMD_HOST = env_str("CLAMD_HOST")
+KAIRAN_CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
+# Under gunicorn's worker timeout (30 s), which would otherwise end the request unanswered.
+KAIRAN_CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -378,6 +399,9 @@ else:
         # kombu's default is ./control, relative to wherever the worker was started.
         "control_folder": str(_broker_dir / "control"),
     }
+# Worker and beat keep the root logger's handler from LOGGING below (LOG_FORMAT, the ticks at
+# DEBUG) instead of replacing it with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -396,6 +420,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # portal/celery.py applies Django's own rule instead (CONN_MAX_AGE, broken connections).
 CELERY_DB_REUSE_MAX = 1_000_000
 KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
+# A close handed to a worker and still not done after this long (the broker lost the task) is
+# handed again by the next tick (circulation/jobs/due.py).
+KAIRAN_DUE_WORK_REQUEUE_SECONDS = env_int("KAIRAN_DUE_WORK_REQUEUE_SECONDS", 120, minimum=1)
 # Mail engine (circulation/mail/delivery.py, docs/mail-engine.md).
 KAIRAN_SWEEP_SECONDS = env_int("KAIRAN_SWEEP_SECONDS", 30, minimum=1)
 KAIRAN_MAIL_MAX_ATTEMPTS = env_int("KAIRAN_MAIL_MAX_ATTEMPTS", 10, minimum=1)
@@ -406,6 +433,13 @@ KAIRAN_MAIL_SENDING_TIMEOUT_SECONDS = env_int("KAIRAN_MAIL_SENDING_TIMEOUT_SECON
 # A queued row older than this was lost by the broker (or Redis was down): the sweep enqueues it.
 KAIRAN_MAIL_REQUEUE_AFTER_SECONDS = env_int("KAIRAN_MAIL_REQUEUE_AFTER_SECONDS", 60, minimum=1)
 KAIRAN_BEAT_STALE_SECONDS = env_int("KAIRAN_BEAT_STALE_SECONDS", 300, minimum=1)
+# /readyz fails when the oldest mail still waiting to be sent is older than this.
+KAIRAN_READY_MAIL_QUEUE_SECONDS = env_int("KAIRAN_READY_MAIL_QUEUE_SECONDS", 900, minimum=60)
+# Prometheus reads /ops/metrics with `Authorization: Bearer <token>` (portal/permissions.py);
+# empty: only signed-in site staff read it.
+KAIRAN_METRICS_TOKEN = env_str("KAIRAN_METRICS_TOKEN")
+if KAIRAN_METRICS_TOKEN and len(KAIRAN_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("KAIRAN_METRICS_TOKEN must be at least 32 characters long")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging --------------------------------------------------------------------------------
@@ -414,11 +448,26 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
     )
+# "json": one JSON object per line with the request id, user id, council id and outbox row id
+# (portal/ops/logs.py); "plain": for people reading a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.ops.logs.JsonFormatter"},
+    },
+    "filters": {"quiet_ticks": {"()": "portal.ops.logs.QuietTicks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["quiet_ticks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 

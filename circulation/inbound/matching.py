@@ -1,32 +1,30 @@
-"""Which recipient of which circulation a mail answers, without guessing.
+"""Which recipient of which circulation a mail answers, and how sure we can be.
 
-1. The token in a personal address (`reply+<token>@…`) in Delivered-To, X-Original-To, To,
-   Cc or the envelope recipient: signed, so it names one recipient of one circulation.
-2. Addressed to the plain reply address: In-Reply-To/References holding the Message-ID of one
-   of our mails (`<outbox-{pk}@…>`, or OutboxMessage.message_id) → that mail's circulation and
-   addressee; or the circulation's thread id (`<circulation-{id}@…>`) when the sender is
-   registered as a recipient of that circulation.
-The sender check (registered address) is made by the service, for every path.
+1. TOKEN: the token in a personal address (`reply+<token>@…`) in Delivered-To, X-Original-To,
+   To, Cc or the envelope recipient: signed, so it names one recipient of one circulation.
+   Only this path can record a reply (and only from the member's registered address).
+2. THREAD: mail to the plain address whose In-Reply-To/References hold the Message-ID of one
+   of our mails (random, stored on its outbox row) or a circulation's signed thread id. That
+   tells which circulation it is about, never who wrote it: `From` can be written by anyone.
+   The recipient is the one whose registered address is in `From` ("a reply in their
+   name"), if any; the service holds such mail for the secretariat and tells that member.
+Nothing guessable is read: the old sequential ids (`<outbox-12@…>`, `<circulation-4@…>`)
+count only where a row records that we really sent that id.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from email.utils import parseaddr
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from circulation.inbound.parsing import ParsedMail, normalise_address
 from circulation.mail.meeting import PURPOSES as MEETING_PURPOSES
+from circulation.mail.message_ids import circulation_of_thread_id
 from circulation.mail.tokens import Purpose, TokenRefused, is_revoked, read_token, token_in_address
-from circulation.models import OutboxMessage, Recipient
+from circulation.models import Circulation, OutboxMessage, Recipient
 
 TOKEN, THREAD = "token", "thread"
-_OUTBOX_ID = re.compile(r"^<outbox-(\d+)@([^>]+)>$")
-_ROOT_ID = re.compile(r"^<circulation-(\d+)@([^>]+)>$")
 
 
 @dataclass(frozen=True)
@@ -34,15 +32,17 @@ class Match:
     recipient: Recipient | None
     method: str = ""  # TOKEN or THREAD
     problem: str = ""  # "", "forged_token", "token_revoked", "no_match"
+    circulation: Circulation | None = None  # THREAD: the circulation, even without recipient
 
 
 def find_recipient(parsed: ParsedMail) -> Match:
     tokens = [t for address in parsed.to_addresses if (t := token_in_address(address))]
     if tokens:
         return _by_token(tokens)
-    recipient = _by_thread(parsed)
-    if recipient is not None:
-        return Match(recipient, THREAD)
+    circulation = _by_thread(parsed)
+    if circulation is not None:
+        recipient = _recipient_in_name_of(circulation, parsed.from_address)
+        return Match(recipient, THREAD, circulation=circulation)
     return Match(None, problem="no_match")
 
 
@@ -58,48 +58,42 @@ def _by_token(tokens: list[str]) -> Match:
         if is_revoked(recipient, data):
             revoked = recipient
             continue
-        return Match(recipient, TOKEN)
+        return Match(recipient, TOKEN, circulation=recipient.circulation)
     if revoked is not None:
-        return Match(revoked, TOKEN, "token_revoked")
+        return Match(revoked, TOKEN, "token_revoked", revoked.circulation)
     return Match(None, problem="forged_token")
 
 
-def _by_thread(parsed: ParsedMail) -> Recipient | None:
+def _by_thread(parsed: ParsedMail) -> Circulation | None:
+    """The circulation named by the first of our ids in In-Reply-To, then References."""
     for message_id in parsed.thread_ids:
-        recipient = _by_outbox_id(message_id)
-        if recipient is not None:
-            return recipient
-    sender = normalise_address(parsed.from_address)
-    for message_id in parsed.thread_ids:
-        root = _ROOT_ID.match(message_id)
-        if root and _our_domain(root.group(2)):
-            domain = sender.rpartition("@")[2]
-            candidates = _recipients(int(root.group(1))).filter(user__email__iendswith="@" + domain)
-            for recipient in candidates:
-                if normalise_address(recipient.user.email) == sender:
-                    return recipient
+        row = outbox_row(message_id)
+        if row is not None and row.circulation_id is not None:
+            return Circulation.objects.select_related("committee").get(pk=row.circulation_id)
+        circulation_id = circulation_of_thread_id(message_id)
+        if circulation_id is not None:
+            found = Circulation.objects.select_related("committee").filter(pk=circulation_id)
+            return found.first()
     return None
 
 
-def _by_outbox_id(message_id: str) -> Recipient | None:
-    outbox = _outbox_row(message_id)
-    if outbox is None or outbox.circulation_id is None:
+def _recipient_in_name_of(circulation: Circulation, address: str) -> Recipient | None:
+    sender = normalise_address(address)
+    domain = sender.rpartition("@")[2]
+    if not domain:
         return None
-    return _recipients(outbox.circulation_id).filter(user__email__iexact=outbox.to_email).first()
+    for recipient in _recipients(circulation.pk).filter(user__email__iendswith="@" + domain):
+        if normalise_address(recipient.user.email) == sender:
+            return recipient
+    return None
 
 
-def _outbox_row(message_id: str) -> OutboxMessage | None:
-    """The outbox row whose mail had this Message-ID, if it was ours."""
-    ours = _OUTBOX_ID.match(message_id)
-    if ours:
-        row = OutboxMessage.objects.filter(pk=int(ours.group(1))).first()
-        # The mail engine records the id it sent; before that, the domain must be ours.
-        if row is not None and (
-            row.message_id.lower() == message_id if row.message_id else _our_domain(ours.group(2))
-        ):
-            return row
+def outbox_row(message_id: str) -> OutboxMessage | None:
+    """The outbox row whose mail went out with this Message-ID (as we recorded it)."""
     bare = message_id.strip("<>")
-    return OutboxMessage.objects.filter(message_id__in=[message_id, bare]).first()
+    if not bare:
+        return None
+    return OutboxMessage.objects.filter(message_id__in=[message_id, f"<{bare}>", bare]).first()
 
 
 def meeting_mail_answered(parsed: ParsedMail) -> OutboxMessage | None:
@@ -107,7 +101,7 @@ def meeting_mail_answered(parsed: ParsedMail) -> OutboxMessage | None:
     answers, if the first of our mails in its thread headers is one: such a reply is about
     the meeting (出欠 and the like), not a reply to the circulation."""
     for message_id in parsed.thread_ids:
-        row = _outbox_row(message_id)
+        row = outbox_row(message_id)
         if row is not None:
             return row if row.purpose in MEETING_PURPOSES else None
     return None
@@ -117,16 +111,3 @@ def _recipients(circulation_id: int) -> QuerySet[Recipient]:
     return Recipient.objects.filter(circulation_id=circulation_id).select_related(
         "user", "circulation__committee"
     )
-
-
-def mail_domain() -> str:
-    """The domain of our Message-IDs: that of DEFAULT_FROM_EMAIL, else SITE_URL's host
-    (the same rule as the mail engine's delivery)."""
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    if "@" in address:
-        return address.rsplit("@", 1)[1].lower()
-    return (urlsplit(settings.SITE_URL).hostname or "localhost").lower()
-
-
-def _our_domain(domain: str) -> bool:
-    return domain.lower() == mail_domain()

@@ -8,6 +8,7 @@ decoded here (charsets.py) because Japanese mail is often labelled wrongly.
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
 import email.utils
 import re
@@ -39,6 +40,7 @@ class ParsedMail:
     text: str = ""  # the whole body as text (HTML converted), quotes not yet removed
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str = ""  # "", AUTO_REPLY or BOUNCE
+    defects: list[str] = field(default_factory=list)  # the structure is broken (MALFORMED)
 
 
 def parse_message(
@@ -58,6 +60,7 @@ def parse_message(
     parsed.text = _body_text(body) if body is not None else ""
     parsed.attachments = _attachments(msg, body)
     parsed.automatic = automatic_kind(msg, parsed, envelope_sender)
+    parsed.defects = structural_defects(msg)  # after decoding: base64 defects appear then
     return parsed
 
 
@@ -100,6 +103,29 @@ def _recipients(msg: Message, envelope_recipient: str) -> list[str]:
         if "@" in addr and addr not in found:
             found.append(addr)
     return found
+
+
+# The parser's defects that mean the mail is broken (boundaries missing or unclosed, a part
+# cut short, base64 that does not decode): what we would read from it may not be what the
+# member wrote, so such mail is held, never recorded. Mere header oddities do not count.
+_STRUCTURAL = (
+    email.errors.NoBoundaryInMultipartDefect,
+    email.errors.StartBoundaryNotFoundDefect,
+    email.errors.CloseBoundaryNotFoundDefect,
+    email.errors.MultipartInvariantViolationDefect,
+    email.errors.MissingHeaderBodySeparatorDefect,
+    email.errors.MisplacedEnvelopeHeaderDefect,
+    email.errors.FirstHeaderLineIsContinuationDefect,
+    email.errors.InvalidBase64PaddingDefect,
+    email.errors.InvalidBase64CharactersDefect,
+    email.errors.InvalidBase64LengthDefect,
+)
+
+
+def structural_defects(msg: Message) -> list[str]:
+    found = [type(d).__name__ for part in msg.walk() for d in part.defects]
+    wanted = {cls.__name__ for cls in _STRUCTURAL}
+    return sorted({name for name in found if name in wanted})
 
 
 # --- Body and attachments ---------------------------------------------------------------------

@@ -5,9 +5,10 @@ Who sees what:
 - a message matched to a circulation (held, or any processed one): that committee only;
 - an unmatched message from a registered person: the committees that person sits on (any
   term), so a forgotten token does not send a member's words to other councils;
-- an unmatched message from an address nobody is registered with (or a person on no
-  committee): every committee's secretariat, because nobody can tell whose it is and it must
-  not be lost. The list shows the raw To address so they can tell.
+- an unmatched message that belongs to no council (from an address nobody is registered
+  with, or a person on no committee): no council's secretariat, only the site's staff
+  (Django's is_staff or is_superuser, who run the installation: staff.py), who discard it
+  or hand it to the council it belongs to.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from circulation.inbound.reading import NO_OPINION, OPINION, Interpretation, interpret
 from circulation.inbound.service import attach_to_reply
-from circulation.inbound.text import Interpretation, interpret
 from circulation.mail.receipts import send_mail_reply_receipt
 from circulation.models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
 from circulation.services.replies import ReplyRefused, submit_reply
@@ -36,15 +37,19 @@ class AlreadyHandled(Exception):
 
 def visible_to(committee: Committee) -> QuerySet[InboundMessage]:
     members_here = Membership.objects.filter(committee=committee).values("user_id")
-    members_anywhere = Membership.objects.values("user_id")
-    unmatched_here = Q(committee__isnull=True) & (
-        Q(sender_user__isnull=True)
-        | Q(sender_user__in=members_here)
-        | ~Q(sender_user__in=members_anywhere)
-    )
+    unmatched_here = Q(committee__isnull=True) & Q(sender_user__in=members_here)
     return InboundMessage.objects.filter(Q(committee=committee) | unmatched_here).exclude(
         state=S.RECEIVED
     )
+
+
+def of_no_council() -> QuerySet[InboundMessage]:
+    """Mail that belongs to no council: for the site's staff only (staff.py)."""
+    members_anywhere = Membership.objects.values("user_id")
+    return InboundMessage.objects.filter(
+        Q(sender_user__isnull=True) | ~Q(sender_user__in=members_anywhere),
+        committee__isnull=True,
+    ).exclude(state=S.RECEIVED)
 
 
 def needs_attention(committee: Committee) -> QuerySet[InboundMessage]:
@@ -76,7 +81,12 @@ def assignable_recipients(committee: Committee) -> QuerySet[Recipient]:
 
 
 def suggested_reading(message: InboundMessage) -> Interpretation:
-    return interpret(message.body_text, has_attachments=message.attachments.exists())
+    """What the reading made of the text, as a reply to record: for an unclear mail the
+    secretariat chooses 意見なし or 意見あり itself (nothing is chosen in advance)."""
+    reading = interpret(message.body_text, has_attachments=message.attachments.exists())
+    if reading.kind in (NO_OPINION, OPINION):
+        return reading
+    return Interpretation("", reading.opinion, reading.meeting_needed)
 
 
 def assign_message(
@@ -138,8 +148,10 @@ def _mark_assigned(
 
 
 def discard_message(
-    message_id: int, *, committee: Committee, by: User, now: dt.datetime | None = None
+    message_id: int, *, committee: Committee | None, by: User, now: dt.datetime | None = None
 ) -> InboundMessage:
+    """The message leaves the lists (it stays stored); `committee`: whose secretariat
+    discarded it, None for the site's staff discarding mail of no council."""
     now = now or timezone.now()
     with transaction.atomic():
         message = InboundMessage.objects.select_for_update().get(pk=message_id)
@@ -160,7 +172,9 @@ def discard_message(
     return message
 
 
-def open_attachment(attachment: InboundAttachment, *, by: User, committee: Committee) -> IO[bytes]:
+def open_attachment(
+    attachment: InboundAttachment, *, by: User, committee: Committee | None
+) -> IO[bytes]:
     """The file, for download by the secretariat; the download is logged."""
     audit.record(
         "circulation.inbound.attachment_downloaded",
@@ -170,3 +184,25 @@ def open_attachment(attachment: InboundAttachment, *, by: User, committee: Commi
         data={"message": attachment.message_id, "name": attachment.original_name},
     )
     return attachment.file.open("rb")
+
+
+def hand_over(
+    message_id: int, *, committee: Committee, by: User, now: dt.datetime | None = None
+) -> InboundMessage:
+    """The site's staff give mail of no council to the council it belongs to: from then on
+    that council's secretariat sees it (and assigns or discards it) and the staff do not."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.state not in InboundMessage.NEEDS_ATTENTION or message.committee_id:
+            raise AlreadyHandled
+        message.committee = committee
+        message.save(update_fields=["committee"])
+        audit.record(
+            "circulation.inbound.handed_over",
+            actor=by,
+            obj=message,
+            committee=committee,
+            data={"from": message.from_address, "committee": committee.pk},
+        )
+    return message

@@ -2,9 +2,11 @@
 second step that decides what the mail is and records the reply.
 
     received ─▶ recorded     the member's reply (Reply, channel "mail"), receipt sent
-             ├▶ held         known circulation but not safe to record: wrong sender,
-             │               revoked address, empty body, the sender's term has ended
+             ├▶ held         known circulation but not safe to record: no personal address
+             │               (thread headers only), wrong sender, revoked address, broken
+             │               MIME, empty or unclear body, the sender's term has ended
              │               → the secretariat assigns or discards
+             ├▶ asked        「質問…」: a question to the secretariat
              ├▶ unmatched    no valid token nor thread → the secretariat assigns or discards
              └▶ ignored      auto-reply, bounce, after the deadline, duplicate
 A crash while processing leaves the message stored; it is marked held (reason "error") or,
@@ -25,11 +27,18 @@ from django.utils import timezone
 
 from circulation.inbound.matching import TOKEN, find_recipient, meeting_mail_answered
 from circulation.inbound.parsing import BOUNCE, ParsedMail, normalise_address, parse_message
-from circulation.inbound.text import Interpretation, interpret, strip_quotes
+from circulation.inbound.reading import QUESTION, UNCLEAR, Interpretation, interpret
+from circulation.inbound.text import strip_quotes
 from circulation.mail.consultation import send_vote_mail_held
-from circulation.mail.receipts import send_held_answer, send_late_answer, send_mail_reply_receipt
+from circulation.mail.receipts import (
+    send_held_answer,
+    send_late_answer,
+    send_mail_reply_receipt,
+    send_question_receipt,
+)
 from circulation.mail.tokens import plain_reply_address
 from circulation.models import InboundAttachment, InboundMessage, OutboxMessage, Recipient, Reply
+from circulation.services.questions import QuestionRefused, ask_question
 from circulation.services.replies import ReplyInvalid, ReplyRefused, submit_reply
 from portal import audit
 from portal.models import User
@@ -158,11 +167,12 @@ def process_message(message_id: int, *, now: dt.datetime | None = None) -> Inbou
             obj=message,
             committee=message.committee,
             actor_label=message.from_address,
-            result="ok" if message.state == S.RECORDED else "refused",
+            result="ok" if message.state in (S.RECORDED, S.ASKED) else "refused",
             data={
                 "reason": message.reason,
                 "recipient": message.recipient_id,
                 "reply": message.reply_id,
+                "question": message.question_id,
             },
         )
     return message
@@ -220,10 +230,10 @@ def _decide(
 ) -> None:
     match = find_recipient(parsed)
     recipient = match.recipient
-    if recipient is not None:
+    if match.circulation is not None:
         message.recipient = recipient
-        message.circulation = recipient.circulation
-        message.committee = recipient.circulation.committee
+        message.circulation = match.circulation
+        message.committee = match.circulation.committee
     if parsed.automatic or _from_ourselves(parsed.from_address):
         reason = R.BOUNCE if parsed.automatic == BOUNCE else R.AUTO_REPLY
         return _set(message, S.IGNORED, reason)  # never answered: no mail loops
@@ -232,35 +242,67 @@ def _decide(
     meeting_mail = meeting_mail_answered(parsed) if match.method != TOKEN else None
     if meeting_mail is not None:
         return _about_meeting(message, meeting_mail, parsed)
-    if recipient is None:
+    if match.circulation is None:
         reason = R.FORGED_TOKEN if match.problem == "forged_token" else R.NO_MATCH
-        return _set(message, S.UNMATCHED, reason)
+        _set(message, S.UNMATCHED, reason)
+        if message.sender_user is not None and message.sender_user.is_active:
+            # In a registered person's name: they are told (at most once a day), not the
+            # sending address itself, which anyone can write.
+            send_held_answer(message, to=message.sender_user, reason=reason)
+        return None
+    if match.method != TOKEN:
+        # Only thread headers (or From) say whose it is: anyone can write those. Held; the
+        # member in whose name it came is told at their registered address, nobody else.
+        return _hold(message, R.NO_TOKEN, tell=recipient)
+    assert recipient is not None
     registered = normalise_address(parsed.from_address) == normalise_address(recipient.user.email)
     if not recipient.circulation.accepts_replies_at(now):
         return _late(message, recipient, answer=registered)
     if not registered:
-        _set(message, S.HELD, R.WRONG_SENDER)
-        if parsed.from_address and "@" in parsed.from_address:
-            send_held_answer(message, to=parsed.from_address, reason=R.WRONG_SENDER)
-        return None
+        return _hold(message, R.WRONG_SENDER, tell=recipient)
     if match.problem == "token_revoked":
-        _set(message, S.HELD, R.TOKEN_REVOKED)
-        send_held_answer(message, to=recipient, reason=R.TOKEN_REVOKED)
-        return None
+        return _hold(message, R.TOKEN_REVOKED, tell=recipient)
     if not still_sits(recipient.user, recipient.circulation.committee, timezone.localdate(now)):
         return _term_ended(message, recipient)
+    if parsed.defects:
+        message.detail = ", ".join(parsed.defects)
+        return _hold(message, R.MALFORMED, tell=recipient)
+    reading = interpret(message.body_text, has_attachments=bool(attachments))
+    if reading.kind == QUESTION:
+        return _ask(message, recipient, reading.opinion, now)
     if recipient.circulation.is_consultation:
         # A vote is never read from a mail: the secretariat checks it and may record it for
         # the member (services/votes.py record_vote_for); the member is told.
         _set(message, S.HELD, R.VOTE)
         send_vote_mail_held(message, recipient)
         return None
-    reading = interpret(message.body_text, has_attachments=bool(attachments))
+    if reading.kind == UNCLEAR:
+        return _hold(message, R.UNCLEAR, tell=recipient)
     if not reading.kind:
-        _set(message, S.HELD, R.EMPTY)
-        send_held_answer(message, to=recipient, reason=R.EMPTY)
-        return None
+        return _hold(message, R.EMPTY, tell=recipient)
     return _record(message, recipient, reading, attachments, now)
+
+
+def _hold(message: InboundMessage, reason: str, *, tell: Recipient | None) -> None:
+    """Held for the secretariat. Only the member's registered address is ever told (never
+    the sender, whose address may be forged), at most once per reason and deadline."""
+    _set(message, S.HELD, reason)
+    if tell is not None:
+        send_held_answer(message, to=tell, reason=reason)
+
+
+def _ask(message: InboundMessage, recipient: Recipient, text: str, now: dt.datetime) -> None:
+    """「質問…」: a question to the secretariat through the question service (answered to
+    every recipient, as questions asked on the web are); the member gets a receipt."""
+    try:
+        question = ask_question(recipient.circulation_id, by=recipient.user, text=text, now=now)
+    except QuestionRefused as refused:
+        message.detail = str(refused)
+        return _hold(message, R.UNCLEAR, tell=recipient)
+    message.question = question
+    _set(message, S.ASKED, R.NONE)
+    send_question_receipt(question, recipient)
+    return None
 
 
 def _record(
@@ -286,7 +328,7 @@ def _record(
     attach_to_reply(attachments, reply)
     message.reply = reply
     _set(message, S.RECORDED, R.NONE)
-    send_mail_reply_receipt(reply, attachments=attachments, extra_text=reading.extra_text)
+    send_mail_reply_receipt(reply, attachments=attachments)
     return None
 
 
@@ -320,8 +362,7 @@ def _late(message: InboundMessage, recipient: Recipient, *, answer: bool = True)
 def _term_ended(message: InboundMessage, recipient: Recipient) -> None:
     """The sender's term has ended: not a reply any more, but their words are kept for the
     secretariat (held), and they are told at their registered address."""
-    _set(message, S.HELD, R.TERM_ENDED)
-    send_held_answer(message, to=recipient, reason=R.TERM_ENDED)
+    _hold(message, R.TERM_ENDED, tell=recipient)
 
 
 def _set(message: InboundMessage, state: str, reason: str) -> None:

@@ -35,9 +35,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import (
     Case,
     DateTimeField,
@@ -54,14 +54,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from circulation.jobs.riders import queue_rider_reminders
-from circulation.mail.meeting import queue_meeting_reminders
-from circulation.mail.reminders import (
-    REMINDER,
-    offset_key,
-    queue_chair_reminder,
-    queue_chair_reminder_copy,
-    queue_reminder,
-)
+from circulation.mail.reminders import REMINDER, offset_key
 from circulation.models import (
     Circulation,
     DeadlineExtension,
@@ -70,9 +63,10 @@ from circulation.models import (
     OutboxMessage,
     Recipient,
 )
-from portal import audit
-from portal.models import Committee, Membership, Role, User
-from portal.permissions import acting_decider_role, sitting
+from circulation.models.heartbeat import record_heartbeat
+from portal.celery import app as celery_app
+from portal.models import Committee
+from portal.permissions import sitting
 
 log = logging.getLogger(__name__)
 BEAT = "due_work"
@@ -80,6 +74,9 @@ BEAT = "due_work"
 
 @dataclass
 class DueWorkReport:
+    # Handed to workers by this tick (ids); the rest is filled only where the work ran in
+    # this process (eager mode, the tests): what it did.
+    handed: dict[str, list[int]] = field(default_factory=dict)
     closed: list[int] = field(default_factory=list)
     reminders: int = 0
     chair_reminders: list[int] = field(default_factory=list)
@@ -94,21 +91,58 @@ class CommitteeRules:
     chair_reminder_days: int
 
 
+# The tasks that do one piece of due work each (circulation/jobs/tasks.py); named, not
+# imported, because they call back into this package.
+CLOSE = "circulation.tasks.close_due_circulation"
+REMIND = "circulation.tasks.queue_due_reminders"
+REMIND_CHAIR = "circulation.tasks.queue_due_chair_reminder"
+REMIND_MEETING = "circulation.tasks.queue_due_meeting_reminder"
+
+
 def run_due_work(now: dt.datetime | None = None) -> DueWorkReport:
-    """Close what is past its deadline, queue due reminders, chair reminders and meetings'
-    day-before reminders, then record the heartbeat. Each part survives a failure of
-    another."""
+    """One tick of beat: find what is due now — closes, reminders, chair reminders,
+    meetings' day-before reminders — with one query per kind, and hand each piece to a
+    task of its own, so that a thousand closes at one 17:00 run on every worker process at
+    once and the tick stays a handful of statements. Then record the heartbeat. Each kind
+    survives a failure of another; each task is safe to run twice (compare-and-swap, the
+    outbox's unique key)."""
     now = now or timezone.now()
     report = DueWorkReport()
     rules = committee_rules()
-    _close_due(now, report)
-    _safely(report, "reminders", lambda: _queue_reminders(now, rules, report))
-    _safely(report, "chair reminders", lambda: _queue_chair_reminders(now, rules, report))
-    _safely(report, "meeting reminders", lambda: _queue_meeting_reminders(now, report))
+    _safely(report, "closes", lambda: _hand_over_closes(now, report))
+    _safely(report, "reminders", lambda: _hand_over_reminders(now, rules, report))
+    _safely(report, "chair reminders", lambda: _hand_over_chair_reminders(now, rules, report))
+    _safely(report, "meeting reminders", lambda: _hand_over_meeting_reminders(now, report))
+    # Open riders of consultations: few, each claimed by compare-and-swap, done here.
     _safely(report, "rider reminders", lambda: report.rider_reminders.extend(
         queue_rider_reminders(now)))  # fmt: skip
     record_heartbeat(BEAT, now)
     return report
+
+
+def hand_over(task_name: str, ids: list[int], now: dt.datetime) -> list[Any] | None:
+    """Publish one task a piece over one producer connection. In eager mode the tasks run
+    here and their results come back (None otherwise: they run on the workers). A broker
+    that fails here loses nothing: what stays due is found again by a later tick."""
+    if not ids:
+        return []
+    args = [(pk, now.isoformat()) for pk in ids]
+    if celery_app.conf.task_always_eager:
+        if task_name not in celery_app.tasks:  # a web process never loaded the workers' tasks
+            celery_app.autodiscover_tasks(["circulation.jobs"], force=True)
+        task = celery_app.tasks[task_name]
+        return [task.apply(call).get() for call in args]
+    with celery_app.producer_or_acquire() as producer:
+        for call in args:
+            celery_app.send_task(task_name, args=call, producer=producer)
+    return None
+
+
+def task_moment(tick: str) -> dt.datetime:
+    """The moment a handed-over task works at: the tick's own, so that the task does what
+    the tick found due (a reminder the tick saw due is not dropped because the task ran a
+    little later; delivery checks again whether it is still wanted)."""
+    return dt.datetime.fromisoformat(tick)
 
 
 def _safely(report: DueWorkReport, what: str, work: Callable[[], None]) -> None:
@@ -119,9 +153,11 @@ def _safely(report: DueWorkReport, what: str, work: Callable[[], None]) -> None:
         log.exception("due work: %s failed", what)
 
 
-def committee_rules() -> dict[int, CommitteeRules]:
+def committee_rules(only: Q | None = None) -> dict[int, CommitteeRules]:
+    """Each committee's reminder rules (or only those of the committees `only` selects)."""
+    committees = Committee.objects.filter(only) if only is not None else Committee.objects.all()
     rules = {}
-    for pk, offsets, days in Committee.objects.values_list(
+    for pk, offsets, days in committees.values_list(
         "pk", "reminder_offsets_hours", "chair_reminder_days"
     ):
         rules[pk] = CommitteeRules(_clean_offsets(offsets), days)
@@ -139,23 +175,30 @@ def _clean_offsets(raw: object) -> tuple[float, ...]:
 # --- Closing at the deadline ----------------------------------------------------------------
 
 
-def _close_due(now: dt.datetime, report: DueWorkReport) -> None:
-    due = list(
-        Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=now)
-        .order_by("deadline", "pk")
-        .values_list("pk", flat=True)
-    )
+def due_closes(now: dt.datetime) -> QuerySet[Circulation]:
+    """Open circulations past their deadline that no worker holds: never handed over, or
+    handed over long enough ago that the task must have been lost. One query.
+
+    A reply that reached the portal before the deadline may still be waiting in a busy
+    server for the grace period (services/replies.py): the close comes after it, so that
+    such a reply is recorded before the summary counts the replies."""
+    grace = dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
+    requeue = now - dt.timedelta(seconds=settings.KAIRAN_DUE_WORK_REQUEUE_SECONDS)
+    due = Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=now - grace)
+    return due.filter(Q(close_handed_at__isnull=True) | Q(close_handed_at__lt=requeue))
+
+
+def _hand_over_closes(now: dt.datetime, report: DueWorkReport) -> None:
+    due = list(due_closes(now).order_by("deadline", "pk").values_list("pk", flat=True))
     if not due:
         return
-    from circulation.services.closing import close_circulation  # the integrator's service (issue 3)
-
-    for pk in due:
-        try:
-            if close_circulation(pk, now=now):  # False: another run closed it first
-                report.closed.append(pk)
-        except Exception:  # one broken circulation must not keep the others open
-            report.errors += 1
-            log.exception("due work: closing circulation %s failed", pk)
+    # Stamped before the hand-over: a second tick meanwhile does not hand them over again
+    # (and if it did, the close's compare-and-swap would make the second task a no-op).
+    Circulation.objects.filter(pk__in=due).update(close_handed_at=now)
+    report.handed["closes"] = due
+    results = hand_over(CLOSE, due, now)
+    if results is not None:
+        report.closed = [pk for pk, won in zip(due, results, strict=True) if won]
 
 
 # --- Reminders to members -------------------------------------------------------------------
@@ -230,31 +273,16 @@ def _version_start() -> Coalesce:
     )
 
 
-def _queue_reminders(
+def _hand_over_reminders(
     now: dt.datetime, rules: dict[int, CommitteeRules], report: DueWorkReport
 ) -> None:
-    owed = list(due_reminders(now, rules))
-    if not owed:
-        return
-    by_circulation: dict[int, list[Recipient]] = defaultdict(list)
-    for recipient in owed:
-        by_circulation[recipient.circulation_id].append(recipient)
-    for recipients in by_circulation.values():
-        with transaction.atomic():  # one circulation at a time: a failure spoils no other
-            queued = [r for r in recipients if queue_reminder(r, r.offset_hours) is not None]
-            circulation = recipients[0].circulation
-            audit.record(
-                "circulation.reminder.queued",
-                obj=circulation,
-                committee=circulation.committee,
-                actor_label="beat",
-                data={
-                    "offset": offset_key(recipients[0].offset_hours),
-                    "deadline_version": circulation.deadline_version,
-                    "recipients": [r.user.email for r in queued],
-                },
-            )
-        report.reminders += len(queued)
+    due = list(
+        due_reminders(now, rules).order_by().values_list("circulation_id", flat=True).distinct()
+    )
+    report.handed["reminders"] = due
+    results = hand_over(REMIND, sorted(due), now)
+    if results is not None:
+        report.reminders = sum(results)
 
 
 # --- Reminder to a chair who has not decided -------------------------------------------------
@@ -281,53 +309,14 @@ def due_chair_reminders(
     )
 
 
-def _queue_chair_reminders(
+def _hand_over_chair_reminders(
     now: dt.datetime, rules: dict[int, CommitteeRules], report: DueWorkReport
 ) -> None:
-    for circulation in due_chair_reminders(now, rules):
-        with transaction.atomic():
-            won = Circulation.objects.filter(
-                pk=circulation.pk,
-                state=Circulation.State.CLOSED,
-                chair_reminded_at__isnull=True,
-            ).update(chair_reminded_at=now)
-            if not won:  # another run got there first
-                continue
-            deciders, secretariat = _decider_and_secretariat(circulation, now)
-            for person in deciders:
-                queue_chair_reminder(circulation, person, now)
-            for person in secretariat:
-                queue_chair_reminder_copy(circulation, person, deciders, now)
-            audit.record(
-                "circulation.chair_reminder.queued",
-                obj=circulation,
-                committee=circulation.committee,
-                actor_label="beat",
-                data={"to": [p.email for p in deciders], "copy": [p.email for p in secretariat]},
-            )
-        report.chair_reminders.append(circulation.pk)
-
-
-def _decider_and_secretariat(
-    circulation: Circulation, now: dt.datetime
-) -> tuple[list[User], list[User]]:
-    day = timezone.localdate(now)
-    committee = circulation.committee
-    role = acting_decider_role(committee, day)
-    seats = (
-        Membership.objects.on(day)
-        .filter(committee=committee, role__in=[role, Role.SECRETARIAT], user__is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "pk")
-    )
-    deciders, secretariat = [], []
-    for seat in seats:
-        (secretariat if seat.role == Role.SECRETARIAT else deciders).append(seat.user)
-    return _unique(deciders), _unique(secretariat)
-
-
-def _unique(users: list[User]) -> list[User]:
-    return list({user.pk: user for user in users}.values())
+    due = list(due_chair_reminders(now, rules).values_list("pk", flat=True))
+    report.handed["chair_reminders"] = due
+    results = hand_over(REMIND_CHAIR, due, now)
+    if results is not None:
+        report.chair_reminders = [pk for pk, won in zip(due, results, strict=True) if won]
 
 
 # --- The meeting's day-before reminder (前日の案内) ------------------------------------------
@@ -348,41 +337,15 @@ def due_meeting_reminders(now: dt.datetime) -> QuerySet[Meeting]:
     )
 
 
-def _queue_meeting_reminders(now: dt.datetime, report: DueWorkReport) -> None:
-    for meeting in due_meeting_reminders(now):
-        with transaction.atomic():
-            # Compare-and-swap: of two runs (or a change made meanwhile) one wins this version.
-            won = (
-                Meeting.objects.filter(
-                    pk=meeting.pk, state=Meeting.State.SCHEDULED, version=meeting.version
-                )
-                .filter(Q(reminded_version__isnull=True) | Q(reminded_version__lt=meeting.version))
-                .update(reminded_version=meeting.version)
-            )
-            if not won:
-                continue
-            told = queue_meeting_reminders(meeting, now)
-            audit.record(
-                "meeting.reminder.queued",
-                obj=meeting.circulation,
-                actor_label="beat",
-                data={
-                    "meeting": meeting.pk,
-                    "version": meeting.version,
-                    "starts_at": meeting.starts_at.isoformat(),
-                    "to": [person.email for person in told],
-                },
-            )
-        report.meeting_reminders.append(meeting.pk)
+def _hand_over_meeting_reminders(now: dt.datetime, report: DueWorkReport) -> None:
+    due = list(due_meeting_reminders(now).values_list("pk", flat=True))
+    report.handed["meeting_reminders"] = due
+    results = hand_over(REMIND_MEETING, due, now)
+    if results is not None:
+        report.meeting_reminders = [pk for pk, won in zip(due, results, strict=True) if won]
 
 
 # --- Heartbeat ------------------------------------------------------------------------------
-
-
-def record_heartbeat(name: str, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
-    if not Heartbeat.objects.filter(name=name).update(at=now):
-        Heartbeat.objects.get_or_create(name=name, defaults={"at": now})
 
 
 def beat_is_stale(now: dt.datetime | None = None) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
+from circulation.mail.attachments import to_attach
+from circulation.mail.material_tokens import material_link, material_links
 from circulation.mail.outbox import Mail, queue_mail
+from circulation.mail.text import first_page, markdown_as_text
 from circulation.mail.tokens import reply_links
 from circulation.models import (
     Answer,
@@ -17,9 +20,9 @@ from circulation.models import (
     Recipient,
     Reply,
 )
-from circulation.reads.tally import tally
+from circulation.reads.markdown import render_markdown
+from circulation.reads.tally import Tally
 from portal.models import Membership, Role, User
-from portal.permissions import Action, may_on_circulation, may_see_circulation
 
 
 def circulation_url(circulation: Circulation) -> str:
@@ -28,9 +31,14 @@ def circulation_url(circulation: Circulation) -> str:
 
 def notice(recipient: Recipient, materials: list[Material]) -> Mail:
     """The notice to one recipient, given the circulation's current materials (a fan-out
-    reads them once for every recipient and queues all notices with `queue_mails`)."""
+    reads them once for every recipient and queues all notices with `queue_mails`). Members
+    who only use mail read the materials without logging in: each file attached (when the
+    council attaches them and they fit its limit), else the recipient's own signed link to
+    each (material_tokens.py)."""
     circulation = recipient.circulation
+    committee = circulation.committee
     links = reply_links(recipient)
+    attached = to_attach(committee, materials)
     return Mail(
         purpose="circulation.notice",
         to=recipient.user,
@@ -38,20 +46,28 @@ def notice(recipient: Recipient, materials: list[Material]) -> Mail:
         context={
             "circulation": circulation,
             "recipient": recipient,
-            "committee": circulation.committee,
+            "committee": committee,
             "materials": materials,
+            "attached": bool(attached),
+            "material_links": [] if attached else material_links(recipient, materials),
+            "link_days": committee.material_link_days,
+            "explanation_text": markdown_as_text(circulation.explanation),
+            "explanation_html": render_markdown(circulation.explanation),
             "url": circulation_url(circulation),
             "links": links,
         },
         circulation=circulation,
         deadline_version=1,
         reply_to=links["reply_to"],
+        attachments=tuple(m.pk for m in attached),
     )
 
 
 def send_reply_receipt(reply: Reply) -> OutboxMessage | None:
-    """The receipt after a reply: quotes what was recorded, with a link to change it."""
+    """The receipt after a reply: quotes (at most a page of) what was recorded, with a link
+    to change it."""
     circulation = reply.recipient.circulation
+    page, cut = first_page(reply.opinion)
     return queue_mail(
         purpose="circulation.reply_receipt",
         to=reply.recipient.user,
@@ -59,6 +75,8 @@ def send_reply_receipt(reply: Reply) -> OutboxMessage | None:
         context={
             "circulation": circulation,
             "reply": reply,
+            "opinion_page": page,
+            "opinion_cut": cut,
             "url": circulation_url(circulation),
         },
         circulation=circulation,
@@ -71,37 +89,34 @@ def decision_url(circulation: Circulation) -> str:
     return settings.SITE_URL + reverse("circulation_decision", args=[circulation.pk])
 
 
-def send_closing_summary(
+def closing_summary(
     circulation: Circulation,
     to: User,
     *,
+    tally: Tally,
     decides: bool,
     decider_role: str,
     decider: Membership | None,
-) -> None:
-    """The summary at the deadline: the tally, who decides, and a link that opens for `to`:
-    the decider goes to the decision page (開催の要否), the secretariat to the same page
-    read-only; a chair or acting chair who does not decide to the circulation's page if it
-    was sent to them, else nowhere (it would answer 404): the sentence on who decides says
-    what they need to know."""
-    if decides or may_on_circulation(to, Action.VIEW_DECISION_PAGE, circulation):
-        link, url = "decision", decision_url(circulation)
-    elif may_see_circulation(to, circulation):
-        link, url = "circulation", circulation_url(circulation)
-    else:
-        link, url = "", ""
-    queue_mail(
+    link: str,
+) -> Mail:
+    """The summary at the deadline: the tally, who decides, and a link that opens for `to`
+    (portal.permissions.closing_summary_links): the decider goes to the decision page
+    (開催の要否), the secretariat to the same page read-only; a chair or acting chair who does
+    not decide to the circulation's page if it was sent to them, else nowhere: the sentence on
+    who decides says what they need to know. The close queues every summary at once."""
+    url = {"decision": decision_url, "circulation": circulation_url}.get(link)
+    return Mail(
         purpose="circulation.closing_summary",
         to=to,
         template="closing_summary",
         context={
             "circulation": circulation,
-            "tally": tally(circulation),
+            "tally": tally,
             "decides": decides,
             "decider_role": Role(decider_role).label,
             "decider": decider,
             "link": link,
-            "url": url,
+            "url": url(circulation) if url else "",
         },
         circulation=circulation,
         deadline_version=circulation.deadline_version,
@@ -119,6 +134,7 @@ def send_material_corrected(recipient: Recipient, material: Material) -> OutboxM
             "circulation": circulation,
             "recipient": recipient,
             "material": material,
+            "material_link": material_link(recipient, material),
             "previous": material.replaces,
             "url": circulation_url(circulation),
         },

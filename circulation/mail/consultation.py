@@ -127,7 +127,7 @@ def send_vote_receipt(reply: Reply) -> OutboxMessage | None:
     )
 
 
-def send_consultation_closing_summary(
+def consultation_closing_summary(
     circulation: Circulation,
     to: User,
     *,
@@ -135,10 +135,11 @@ def send_consultation_closing_summary(
     decider_role: str,
     decider: Membership | None,
     tallies: list[object],
-) -> OutboxMessage | None:
+) -> Mail:
     """At the deadline, to the chair, the acting chair and the secretariat: each item's
-    counts and the result the rules propose, and who confirms it."""
-    return queue_mail(
+    counts and the result the rules propose, and who confirms it (the close queues every
+    summary with one INSERT)."""
+    return Mail(
         purpose=CLOSING_SUMMARY,
         to=to,
         template="consultation_closing_summary",

@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from circulation.mail import mime, sent_marks, smtp_pipelining
+from circulation.mail.attachments import attach_materials
 from circulation.models import OutboxMessage
 from portal import audit
 from portal.models import AuditEntry
@@ -90,7 +91,8 @@ def circulation_id_from_references(header_value: str) -> int | None:
 def message_headers(message: OutboxMessage) -> dict[str, str]:
     """Our headers for a row, besides Subject, From, To, Date and Reply-To."""
     headers: dict[str, str] = {
-        "Message-ID": message_id_for(message.pk),
+        # Random, given when the row was queued (outbox); rows queued before that have none.
+        "Message-ID": message.message_id or message_id_for(message.pk),
         "Auto-Submitted": "auto-generated",
         # Asks Exchange/Outlook not to answer with out-of-office notices.
         "X-Auto-Response-Suppress": "All",
@@ -116,11 +118,15 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    attach_materials(email, message)
     return email
 
 
 def message_bytes(message: OutboxMessage) -> bytes:
-    """The row as the bytes an SMTP server receives (circulation/mail/mime.py)."""
+    """The row as the bytes an SMTP server receives (circulation/mail/mime.py; Django's message
+    when materials are attached)."""
+    if message.attachments:
+        return build_email(message).message().as_bytes(linesep="\r\n")
     return mime.compose(
         subject=message.subject,
         body_text=message.body_text,
@@ -284,7 +290,7 @@ def _unflushed_commits() -> Iterator[None]:
 
 def _mark_sent(message: OutboxMessage) -> None:
     # Sent ahead without waiting for the answer where the database allows (sent_marks.py).
-    sent_marks.record_sent(message.pk, message_id_for(message.pk))
+    sent_marks.record_sent(message.pk, message.message_id or message_id_for(message.pk))
 
 
 def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: Any) -> None:
@@ -333,10 +339,14 @@ def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
     error = describe(exc)
     permanent = is_permanent(exc)
     if not permanent and not isinstance(exc, smtplib.SMTPException | OSError):
-        log.exception("outbox: unexpected error delivering %s", message.pk)
+        log.exception(
+            "outbox: unexpected error delivering %s", message.pk, extra={"outbox_id": message.pk}
+        )
     if permanent or message.attempts >= settings.KAIRAN_MAIL_MAX_ATTEMPTS:
         _finish(message, state=S.FAILED, last_error=error)
-        log.warning("outbox: message %s to %s failed: %s", message.pk, message.to_email, error)
+        log.warning(
+            "outbox: message %s failed: %s", message.pk, error, extra={"outbox_id": message.pk}
+        )
         audit.record(
             "mail.failed",
             obj=message,
@@ -352,7 +362,11 @@ def _record_failure(message: OutboxMessage, exc: BaseException) -> str:
         last_error=error,
         next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
     )
-    log.info("outbox: message %s will be retried in %.0f s: %s", message.pk, delay, error)
+    log.info(
+        "outbox: message %s will be retried in %.0f s: %s",
+        *(message.pk, delay, error),
+        extra={"outbox_id": message.pk},
+    )
     return RETRY
 
 

@@ -15,20 +15,41 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
+from circulation.mail.message_ids import new_message_id, thread_id
 from circulation.models import Circulation, OutboxMessage
-from portal.models import User
+from portal.models import Committee, User
+from portal.permissions import committees_of
 
 log = logging.getLogger(__name__)
 
 
 def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
-    """Subject, text body and HTML body of `templates/emails/<template>_*`."""
+    """Subject, text body and HTML body of `templates/emails/<template>_*`. Every text body
+    ends with the secretariat's contact of the councils in `contacts` (emails/_contact.txt;
+    the HTML layout includes _contact.html)."""
     with translation.override(language):
         full = {"site_url": settings.SITE_URL, "LANGUAGE_CODE": language, **context}
         subject = _render_plain(f"emails/{template}_subject.txt", full)
         body_text = _render_plain(f"emails/{template}_body.txt", full)
+        if full.get("contacts"):
+            contact = _render_plain("emails/_contact.txt", full).strip("\n")
+            body_text = body_text.rstrip("\n") + "\n\n" + contact + "\n"
         body_html = render_to_string(f"emails/{template}_body.html", full)
     return " ".join(subject.split()), body_text, body_html
+
+
+def contacts_for(
+    to: User | None, circulation: Circulation | None, context: dict[str, Any]
+) -> list[Committee]:
+    """Whose secretariat a mail names as its contact: the circulation's council, else the
+    council the mail is about, else (a mail about no council) the person's councils."""
+    if circulation is not None:
+        return [circulation.committee]
+    if isinstance(context.get("committee"), Committee):
+        return [context["committee"]]
+    if to is not None:
+        return committees_of(to)
+    return []
 
 
 def _render_plain(name: str, context: dict[str, Any]) -> str:
@@ -50,6 +71,7 @@ class Mail:
     key: str = ""
     reply_to: str = ""
     headers: dict[str, str] | None = None
+    attachments: tuple[int, ...] = ()  # ids of materials to attach
 
 
 def queue_mail(
@@ -102,8 +124,9 @@ def queue_mails(mails: list[Mail]) -> int:
 def _rendered(mail: Mail) -> OutboxMessage:
     to_user = mail.to if isinstance(mail.to, User) else None
     language = to_user.language if to_user else settings.LANGUAGE_CODE
+    contacts = contacts_for(to_user, mail.circulation, mail.context)
     subject, body_text, body_html = render_mail(
-        mail.template, {"recipient_user": to_user, **mail.context}, language
+        mail.template, {"recipient_user": to_user, "contacts": contacts, **mail.context}, language
     )
     return _row(
         mail.to,
@@ -116,6 +139,7 @@ def _rendered(mail: Mail) -> OutboxMessage:
         deadline_version=mail.deadline_version,
         key=mail.key,
         reply_to=mail.reply_to,
+        attachments=list(mail.attachments),
     )
 
 
@@ -150,12 +174,21 @@ def queue_rendered_mail(
 
 
 def _row(to: User | str, headers: dict[str, str] | None, **fields: Any) -> OutboxMessage:
-    """The unsaved row: `fields` are OutboxMessage's own (purpose, subject, bodies, …)."""
+    """The unsaved row: `fields` are OutboxMessage's own (purpose, subject, bodies, …). Its
+    Message-ID is random and given now (a retry sends the same); a circulation's mail refers
+    to the circulation's thread id, so mail programs keep them together (message_ids.py)."""
     to_email = to.email if isinstance(to, User) else to
+    headers = dict(headers or {})
+    circulation = fields.get("circulation")
+    if circulation is not None:
+        thread = thread_id(circulation.pk)
+        headers.setdefault("In-Reply-To", thread)
+        headers.setdefault("References", thread)
     return OutboxMessage(
         to_email=to_email.lower(),
         to_user=to if isinstance(to, User) else None,
-        headers=headers or {},
+        headers=headers,
+        message_id=new_message_id(),
         **fields,
     )
 
@@ -171,7 +204,7 @@ def _save_one(row: OutboxMessage) -> OutboxMessage | None:
         except IntegrityError:
             inserted = False
     if not inserted:
-        log.info("outbox: %s to %s already queued", row.purpose, row.to_email)
+        log.info("outbox: %s already queued for user %s", row.purpose, row.to_user_id)
         return None
     _enqueue_after_commit([row.pk])
     return row

@@ -55,6 +55,9 @@ class Circulation(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Set by compare-and-swap when the chair's reminder is queued: at most one per circulation.
     chair_reminded_at = models.DateTimeField(null=True, blank=True)
+    # When beat last handed the close to a worker (circulation/jobs/due.py): a later tick
+    # hands it again only after KAIRAN_DUE_WORK_REQUEUE_SECONDS (a task the broker lost).
+    close_handed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-deadline", "-id"]

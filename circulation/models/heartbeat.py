@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
+from django.utils import timezone
 
 
 class Heartbeat(models.Model):
@@ -18,3 +21,10 @@ class Heartbeat(models.Model):
 
 # The meeting and its minutes live in a module of their own (kept short); importing them
 # here registers them with the app like every model above.
+
+
+def record_heartbeat(name: str, now: dt.datetime | None = None) -> None:
+    """The periodic work called `name` ran at `now` (one row a name, updated in place)."""
+    now = now or timezone.now()
+    if not Heartbeat.objects.filter(name=name).update(at=now):
+        Heartbeat.objects.get_or_create(name=name, defaults={"at": now})

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from circulation.models.circulation import Circulation, Recipient, Reply
+from circulation.models.purposes import purpose_label
+from circulation.models.questions import Question
 from portal.models import Committee, User
 
 
@@ -41,13 +43,17 @@ class OutboxMessage(models.Model):
     body_html = models.TextField(blank=True)
     reply_to = models.CharField(max_length=254, blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # Materials attached to the mail (their ids): the council attaches them to the notice
+    # instead of linking them, within its size limit (circulation/mail/attachments.py).
+    attachments = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=255, blank=True)
+    # Random, given when queued (circulation/mail/message_ids.py); replies are looked up by it.
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Last time the sweep handed this row to the broker: two sweeps do not enqueue it twice.
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -71,6 +77,10 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.purpose} → {self.to_email}"
 
+    @property
+    def purpose_label(self) -> str:
+        return purpose_label(self.purpose)
+
 
 def inbound_attachment_path(instance: InboundAttachment, filename: str) -> str:
     # Server-generated names only; the sanitised original name is kept in the row.
@@ -89,6 +99,7 @@ class InboundMessage(models.Model):
         IGNORED = "ignored", _("記録しない")
         DISCARDED = "discarded", _("破棄")
         ASSIGNED = "assigned", _("事務局が割り当て")
+        ASKED = "asked", _("質問として記録")
 
     class Reason(models.TextChoices):
         NONE = "", _("なし")
@@ -105,6 +116,9 @@ class InboundMessage(models.Model):
         EMPTY = "empty", _("本文がない")
         DUPLICATE = "duplicate", _("同じメールの重複")
         ERROR = "error", _("処理中のエラー")
+        NO_TOKEN = "no_token", _("個人用の返信アドレスを使っていない返信")
+        MALFORMED = "malformed", _("形式が壊れたメール")
+        UNCLEAR = "unclear", _("意見なしかどうか読み取れない")
 
     # Waiting for the secretariat: the held/unmatched list shows these.
     NEEDS_ATTENTION = (State.HELD, State.UNMATCHED)
@@ -141,6 +155,10 @@ class InboundMessage(models.Model):
     )
     reply = models.ForeignKey(
         Reply, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound"
+    )
+    # A mail whose first line starts with 「質問」 becomes a question to the secretariat.
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound"
     )
     processed_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(

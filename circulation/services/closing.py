@@ -1,4 +1,11 @@
-"""Closing at the deadline: safe to call twice, from any number of workers at once."""
+"""Closing at the deadline: safe to call twice, from any number of workers at once.
+
+Beat hands each due circulation to a task of its own (circulation/jobs/), so thousands of
+closes at one 17:00 run on every worker process at once. One close costs a fixed number of
+statements whatever the size of the council: the state's compare-and-swap, the circulation,
+the audit entry, the seats of the chair, the acting chair and the secretariat, the
+recipients with their current replies (the tally), and one INSERT of every summary.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,15 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from circulation.mail.circulation import send_closing_summary
-from circulation.mail.consultation import send_consultation_closing_summary
+from circulation.mail.circulation import closing_summary
+from circulation.mail.consultation import consultation_closing_summary
+from circulation.mail.outbox import queue_mails
 from circulation.models import Circulation
 from circulation.reads.consultation_tally import tally_items
+from circulation.reads.tally import tally_of, tally_recipients
 from portal import audit
 from portal.models import Membership, Role, User
-from portal.permissions import decider_of, remember_receipt, remembering
+from portal.permissions import closing_summary_links, deciding_seat
 
 
 def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) -> bool:
@@ -29,37 +38,63 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
             return False
         circulation = Circulation.objects.select_related("committee").get(pk=circulation_id)
         audit.record("circulation.closed", obj=circulation, actor_label="system")
-        day = timezone.localdate(now)
-        decider_role, decider = decider_of(circulation.committee, day)
-        seats = (
-            Membership.objects.on(day)
+        seats = list(
+            Membership.objects.on(timezone.localdate(now))
             .filter(
                 committee=circulation.committee,
                 role__in=[Role.CHAIR, Role.ACTING_CHAIR, Role.SECRETARIAT],
             )
             .select_related("user")
         )
+        decider_role, decider = deciding_seat(circulation.committee, seats)
+        if circulation.is_consultation:  # the same close; the summary counts votes per item
+            _consultation_summaries(circulation, seats, decider_role, decider)
+            return True
+        recipients = list(tally_recipients(circulation))
+        tally = tally_of(recipients)
+        links = closing_summary_links(seats, decider_role, {r.user_id for r in recipients})
         # One summary a person (the outbox would drop a second one): the decider's if any.
         people: dict[int, tuple[User, bool]] = {}
         for seat in seats:
             decides = seat.role == decider_role or people.get(seat.user_id, (None, False))[1]
             people[seat.user_id] = (seat.user, decides)
-        # Each summary's link is asked of the permission rules (it must open for its
-        # recipient): with their receipts read at once and the answers kept meanwhile.
-        if circulation.is_consultation:  # the same close; the summary counts votes per item
-            tallies = tally_items(circulation, circulation.consultation)
-            for person, decides in people.values():
-                send_consultation_closing_summary(
-                    circulation, person, decides=decides, decider_role=decider_role,
-                    decider=decider, tallies=tallies,
-                )  # fmt: skip
-            return True
-        receipts = {r.user_id: r for r in circulation.recipients.filter(user_id__in=people)}
-        with remembering():
-            for person, decides in people.values():
-                remember_receipt(circulation, person.pk, receipts.get(person.pk))
-                send_closing_summary(
-                    circulation, person, decides=decides, decider_role=decider_role,
+        queue_mails(
+            [
+                closing_summary(
+                    circulation,
+                    person,
+                    tally=tally,
+                    decides=decides,
+                    decider_role=decider_role,
                     decider=decider,
-                )  # fmt: skip
+                    link=links[person.pk],
+                )
+                for person, decides in people.values()
+            ]
+        )
     return True
+
+
+def _consultation_summaries(
+    circulation: Circulation, seats: list[Membership], decider_role: str, decider: object
+) -> None:
+    """A consultation's summaries: the tally and the proposal per item, and the result page
+    (which the chair, the acting chair and the secretariat may all open)."""
+    tallies = tally_items(circulation, circulation.consultation)
+    people: dict[int, tuple[User, bool]] = {}
+    for seat in seats:
+        decides = seat.role == decider_role or people.get(seat.user_id, (None, False))[1]
+        people[seat.user_id] = (seat.user, decides)
+    queue_mails(
+        [
+            consultation_closing_summary(
+                circulation,
+                person,
+                decides=decides,
+                decider_role=decider_role,
+                decider=decider,
+                tallies=tallies,
+            )
+            for person, decides in people.values()
+        ]
+    )

@@ -18,13 +18,21 @@ from portal.models import User
 
 
 def reply_no_opinion_by_link(
-    recipient: Recipient, token: TokenData, *, by: User | None, now: dt.datetime | None = None
+    recipient: Recipient,
+    token: TokenData,
+    *,
+    by: User | None,
+    meeting_needed: bool | None,
+    now: dt.datetime | None = None,
+    received_at: dt.datetime | None = None,
 ) -> Reply:
-    """「意見なし」 from the confirmation page. The token's reply version is the base version,
-    so a replayed link raises ReplyConflict instead of recording twice."""
+    """「意見なし」 from the confirmation page, with the answer to the meeting question it
+    asks. The token's reply version is the base version, so a replayed link raises
+    ReplyConflict instead of recording twice."""
     return _reply_with_receipt(
         recipient=recipient, kind=Reply.Kind.NO_OPINION, submitted_by=by,
-        base_version=token.version, now=now,
+        meeting_needed=meeting_needed, base_version=token.version, now=now,
+        received_at=received_at,
     )  # fmt: skip
 
 
@@ -37,11 +45,12 @@ def reply_by_link(
     base_version: int,
     by: User | None,
     now: dt.datetime | None = None,
+    received_at: dt.datetime | None = None,
 ) -> Reply:
     """The reply form opened from 「回答する」 (no login)."""
     return _reply_with_receipt(
         recipient=recipient, kind=kind, opinion=opinion, meeting_needed=meeting_needed,
-        submitted_by=by, base_version=base_version, now=now,
+        submitted_by=by, base_version=base_version, now=now, received_at=received_at,
     )  # fmt: skip
 
 

@@ -127,10 +127,16 @@ def _recipients_who_saw(circulation: Circulation) -> list[Recipient]:
 
 
 def record_material_opening(
-    material: Material, *, user: User, inline: bool, now: dt.datetime | None = None
+    material: Material,
+    *,
+    user: User,
+    inline: bool,
+    via: str = "web",
+    now: dt.datetime | None = None,
 ) -> None:
     """Someone opened a material: recipients' openings are shown on the tracking page;
-    every opening by anyone is in the audit log."""
+    every opening by anyone is in the audit log. `via`: "web" (logged in) or "link" (the
+    signed link in the member's mail, no login: the link stands for the member)."""
     now = now or timezone.now()
     with transaction.atomic():
         recipient = Recipient.objects.filter(
@@ -147,12 +153,14 @@ def record_material_opening(
             )
         audit.record(
             "circulation.material.viewed" if inline else "circulation.material.downloaded",
-            actor=user,
+            actor=user if via == "web" else None,
+            actor_label=user.email,
             obj=material,
             committee=circulation.committee,
             data={
                 "circulation": circulation.pk,
                 "version": material.version,
                 "as_recipient": recipient is not None,
+                "via": via,
             },
         )

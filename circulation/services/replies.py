@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,17 @@ class ReplyConflict(Exception):
         self.current = current
 
 
+def judged_moment(received_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """The moment a reply is judged by: when its request reached the portal (stamped by
+    portal.middleware.ArrivalMiddleware), not when the service got to it — but trusted back
+    at most KAIRAN_REPLY_GRACE_SECONDS, the time a request may wait inside a busy server.
+    A request that arrived at or after the deadline is refused exactly."""
+    if received_at is None:
+        return now
+    grace = dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
+    return min(now, max(received_at, now - grace))
+
+
 def submit_reply(
     *,
     recipient: Recipient,
@@ -53,16 +65,19 @@ def submit_reply(
     submitted_by: User | None = None,
     base_version: int | None = None,
     now: dt.datetime | None = None,
+    received_at: dt.datetime | None = None,
     send_receipt: bool = True,
 ) -> Reply:
     """Record a new version of the recipient's reply and queue the receipt.
 
     `base_version` is the version the member's form was based on (0 for none); None skips
     the check (mail replies, which are always the member's latest word).
+    `received_at`: when the web request arrived; the deadline is judged by it (judged_moment)
+    and the reply is recorded as submitted then.
     `send_receipt=False`: the caller queues its own receipt in the same transaction (mail and
     link replies quote the mail and carry the member's links), so there is exactly one.
     """
-    now = now or timezone.now()
+    now = judged_moment(received_at, now or timezone.now())
     opinion = opinion.strip()
     if kind not in Reply.Kind.values:
         raise ReplyInvalid(_("「意見なし」か「意見あり」を選んでください。"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
+import logging
 import posixpath
 import re
 import unicodedata
@@ -18,13 +20,17 @@ from dataclasses import dataclass
 from typing import IO
 
 import filetype
+import olefile
 from django.conf import settings
 from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from circulation.uploads import office as officescan
+from circulation.uploads import virus as virusscan
 from circulation.uploads.pdf import PdfUninspectable, active_content
 
+logger = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 # OOXML files are zips: refuse archives that would expand to absurd sizes when opened.
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
@@ -75,14 +81,14 @@ _OOXML = (
     (XLSX, "xl/workbook.xml", b"spreadsheetml.sheet.main+xml"),
     (PPTX, "ppt/presentation.xml", b"presentationml.presentation.main+xml"),
 )
-# Legacy Office: the stream a Word/Excel/PowerPoint compound file carries, as stored in
-# the OLE2 directory (UTF-16LE, NUL-terminated).
+# Legacy Office: the stream a Word/Excel/PowerPoint compound file carries.
 _OLE2_STREAMS = (
     (DOC, "WordDocument"),
     (XLS, "Workbook"),
     (XLS, "Book"),
     (PPT, "PowerPoint Document"),
 )
+_PROGRAMS = {"Word": "word", "Excel": "excel", "PowerPoint": "powerpoint"}
 _MARKUP = re.compile(
     rb"^\s*<(?:!doctype|html|head|body|script|iframe|svg|\?xml|object|embed|meta|style)\b",
     re.IGNORECASE,
@@ -146,6 +152,8 @@ def check_upload(uploaded: File) -> CheckedUpload:
     uploaded.seek(0)
     kind, content_type = _detect(head, uploaded, name)
     name = _name_matching(name, kind)
+    if virusscan.enabled():
+        _scan(uploaded, name)
     return CheckedUpload(
         file=uploaded,
         original_name=name,
@@ -154,6 +162,30 @@ def check_upload(uploaded: File) -> CheckedUpload:
         size=size,
         sha256=_sha256(uploaded),
     )
+
+
+def _scan(file: File, name: str) -> None:
+    """clamd must answer OK; anything else refuses the file (fail closed)."""
+    try:
+        verdict = virusscan.scan(file)
+    except virusscan.ScannerUnavailable as exc:
+        logger.error("clamd unreachable, upload %r refused: %s", name, exc)
+        raise _refuse(
+            name,
+            _(
+                "ウイルス検査のサーバーに接続できないため、いまはファイルを受け付けられません。"
+                "しばらくしてからもう一度送信してください。"
+            ),
+        ) from None
+    except virusscan.ScanError as exc:
+        logger.error("clamd could not scan upload %r: %s", name, exc)
+        raise _refuse(name, _("ウイルス検査で確認できなかったため受け付けられません。")) from None
+    if not verdict.clean:
+        logger.warning("clamd found %s in upload %r", verdict.virus, name)
+        raise _refuse(
+            name,
+            _("ウイルス検査でウイルスが見つかりました(%(virus)s)。") % {"virus": verdict.virus},
+        )
 
 
 def _refuse(name: str, reason: str) -> UploadRefused:
@@ -171,12 +203,13 @@ def _detect(head: bytes, file: File, name: str) -> tuple[Kind, str]:
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG, JPEG.content_type
     if head.startswith(OLE2_MAGIC):
-        kind = _ole2_kind(file)
-        if kind is None:
-            raise _refuse(name, _("Word・Excel・PowerPoint 以外の形式です。"))
+        data = _read_all(file)
+        kind = _ole2_kind(data, name)
+        _check_office(data, kind, name)
         return kind, kind.content_type
     if head.startswith(b"PK\x03\x04"):
-        kind = _ooxml_kind(file, name)
+        kind, types = _ooxml_kind(file, name)
+        _check_office(_read_all(file), kind, name, types)
         return kind, kind.content_type
     if head.startswith((b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")):
         raise _refuse(name, _("実行ファイルは添付できません。"))
@@ -206,33 +239,77 @@ def _check_pdf(file: File, name: str) -> None:
     except PdfUninspectable as exc:
         if exc.reason == "bomb":
             raise _refuse(name, _("展開すると極端に大きくなるファイルです。")) from None
+        if exc.reason == "password":
+            raise _refuse(
+                name,
+                _(
+                    "パスワードを入力しないと開けない PDF は、中身を確認できないため"
+                    "添付できません。パスワードを外してから添付してください"
+                    "(資料を見られるのは送付先の方だけです)。"
+                ),
+            ) from None
         raise _refuse(name, _("内容を確認できない形式の PDF です。") + remedy) from None
     if "launch" in found:
         launch = _("ほかのプログラムを起動する命令を含む PDF は添付できません。")
         raise _refuse(name, launch + remedy)
     if "javascript" in found:
         raise _refuse(name, _("JavaScript を含む PDF は添付できません。") + remedy)
+    if "embedded" in found:
+        raise _refuse(name, _("ほかのファイルを埋め込んだ PDF は添付できません。") + remedy)
+    if "xfa" in found:
+        xfa = _("XFA フォーム(スクリプトを含められる入力フォーム)を含む PDF は添付できません。")
+        raise _refuse(name, xfa + remedy)
 
 
-def _ole2_kind(file: File) -> Kind | None:
-    """Which Office program wrote the compound file, from its directory's stream names."""
-    wanted = [(kind, stream.encode("utf-16-le") + b"\x00\x00") for kind, stream in _OLE2_STREAMS]
-    overlap = max(len(needle) for _kind, needle in wanted)
-    tail = b""
+def _read_all(file: File) -> bytes:
     file.seek(0)
     try:
-        for chunk in iter(lambda: file.read(CHUNK), b""):
-            window = tail + chunk
-            for kind, needle in wanted:
-                if needle in window:
-                    return kind
-            tail = window[-overlap:]
+        return file.read()
     finally:
         file.seek(0)
-    return None
 
 
-def _ooxml_kind(file: File, name: str) -> Kind:
+def _ole2_kind(data: bytes, name: str) -> Kind:
+    """Which Office program wrote the compound file, from its streams (olefile)."""
+    try:
+        # A file object, never bytes: olefile takes short bytes for a path.
+        with olefile.OleFileIO(io.BytesIO(data)) as compound:
+            if compound.exists("EncryptionInfo") or compound.exists("EncryptedPackage"):
+                password = _(
+                    "パスワードで保護された Office ファイルは、中身を確認できないため"
+                    "添付できません。パスワードを外してから添付してください"
+                    "(資料を見られるのは送付先の方だけです)。"
+                )
+                raise _refuse(name, password)
+            for kind, stream in _OLE2_STREAMS:
+                if compound.exists(stream):
+                    return kind
+    except (OSError, ValueError):
+        raise _refuse(name, _("壊れているか、読み取れない形式の Office ファイルです。")) from None
+    raise _refuse(name, _("Word・Excel・PowerPoint 以外の形式です。"))
+
+
+def _check_office(data: bytes, kind: Kind, name: str, types: bytes = b"") -> None:
+    """Macros and external links are refused (circulation/uploads/office.py)."""
+    try:
+        found = officescan.findings(data, program=_PROGRAMS[kind.label], ooxml_types=types)
+    except officescan.OfficeUnreadable:
+        raise _refuse(name, _("壊れているか、読み取れない形式の Office ファイルです。")) from None
+    if "macros" in found:
+        raise _refuse(name, _("マクロを含むファイルは添付できません。"))
+    if "external" in found:
+        raise _refuse(
+            name,
+            _(
+                "外部のファイルやプログラムを読み込むリンク(リモートテンプレート、"
+                "リンクされたオブジェクト、DDE など)を含むファイルは添付できません。"
+                "リンクを解除して保存し直してください。"
+            ),
+        )
+
+
+def _ooxml_kind(file: File, name: str) -> tuple[Kind, bytes]:
+    """The program, and [Content_Types].xml for the macro checks."""
     file.seek(0)
     try:
         with zipfile.ZipFile(file) as archive:
@@ -253,7 +330,7 @@ def _ooxml_kind(file: File, name: str) -> Kind:
         raise _refuse(name, _("マクロを含むファイルは添付できません。"))
     for kind, part, main_type in _OOXML:
         if part in names and main_type in types:
-            return kind
+            return kind, types
     raise _refuse(name, _("Word・Excel・PowerPoint の文書ではない ZIP ファイルです。"))
 
 

@@ -1,8 +1,17 @@
 """Circulation pages (under /c/)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from circulation.views import inbound, links, materials, member, secretariat, tracking
+from circulation.views import (
+    inbound,
+    links,
+    material_links,
+    materials,
+    member,
+    secretariat,
+    staff_mail,
+    tracking,
+)
 
 urlpatterns = [
     # The member's side
@@ -70,6 +79,8 @@ urlpatterns = [
         tracking.question_answer,
         name="question_answer",
     ),
+    path("", include("circulation.urls.decisions")),
+    path("", include("circulation.urls.meetings")),
     # Replies by link and by mail (issue: mail replies).
     path("l/<str:token>/", links.reply_link, name="reply_link"),
     path("<int:circulation_id>/links/", links.circulation_links, name="circulation_links"),
@@ -99,4 +110,28 @@ urlpatterns = [
         inbound.inbound_attachment,
         name="inbound_attachment",
     ),
+    # Mail that belongs to no council: the site's staff only.
+    path("mail/no-council/", staff_mail.staff_mail_list, name="staff_mail_list"),
+    path(
+        "mail/no-council/<int:message_id>/",
+        staff_mail.staff_mail_detail,
+        name="staff_mail_detail",
+    ),
+    path(
+        "mail/no-council/<int:message_id>/hand-over/",
+        staff_mail.staff_mail_hand_over,
+        name="staff_mail_hand_over",
+    ),
+    path(
+        "mail/no-council/<int:message_id>/discard/",
+        staff_mail.staff_mail_discard,
+        name="staff_mail_discard",
+    ),
+    path(
+        "mail/no-council/attachment/<int:attachment_id>/",
+        staff_mail.staff_mail_attachment,
+        name="staff_mail_attachment",
+    ),
+    # Members who only use mail: a material, by the signed link in their notice.
+    path("m/<str:token>/", material_links.material_link, name="material_link"),
 ]

@@ -87,7 +87,7 @@ def inbound_detail(request: HttpRequest, committee_id: int, message_id: int) -> 
 def _prefilled_form(committee: Committee, message: InboundMessage) -> AssignForm:
     reading = suggested_reading(message)
     meeting = {True: "yes", False: "no"}.get(reading.meeting_needed, "")
-    initial = {"kind": reading.kind or Reply.Kind.OPINION, "opinion": reading.opinion,
+    initial = {"kind": reading.kind or None, "opinion": reading.opinion,
                "meeting": meeting, "recipient": message.recipient_id}  # fmt: skip
     if message.recipient_id is None and message.sender_user_id:
         form = AssignForm(committee=committee)

@@ -1,9 +1,11 @@
 """The one-click links of the notice and reminders, and the secretariat's page to revoke them.
 
 A GET never changes anything (mail scanners prefetch links): 「意見なし」 opens a confirmation
-page with one button, and only its POST records the reply. 「回答する」 opens a reply form
-authorised by the token (or the circulation page when the member is logged in). A link
-opened by someone logged in as another person is refused, and every refusal is logged.
+page that asks the meeting question (審議すべき重要事項の有無, required as on the web form and
+the 「回答する」 form) and has one button, and only its POST records the reply. 「回答する」
+opens a reply form authorised by the token (or the circulation page when the member is
+logged in). A link opened by someone logged in as another person is refused, and every
+refusal is logged.
 
 `reply_links(recipient)` (from circulation.mail.tokens, re-exported here) gives the URLs and the
 Reply-To address for any mail that should carry them (the notice; reminders).
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from circulation.mail.material_tokens import material_links
 from circulation.mail.tokens import (
     Purpose,
     TokenData,
@@ -33,7 +36,8 @@ from circulation.mail.tokens import (
 from circulation.models import Recipient, Reply
 from circulation.reads.markdown import render_markdown
 from circulation.services.link_replies import reply_by_link, reply_no_opinion_by_link
-from circulation.services.replies import ReplyConflict, ReplyInvalid, ReplyRefused
+from circulation.services.replies import ReplyConflict, ReplyInvalid, ReplyRefused, judged_moment
+from portal.middleware import received_at
 from portal.permissions import Action, circulation_or_404, object_or_404
 
 __all__ = ["circulation_links", "reply_link", "reply_links", "revoke_links"]
@@ -46,19 +50,36 @@ _STATUS = {
     "other_user": 403,
     "term_ended": 403,
 }
+# The secretariat recording a held mail may leave the question unanswered (the mail did).
 MEETING_CHOICES = [
     ("", gettext_lazy("選ばない")),
     ("yes", gettext_lazy("審議が必要")),
     ("no", gettext_lazy("審議は不要")),
 ]
+# A member answering asks it as the web form does: one of the two, required.
+MEMBER_MEETING_CHOICES = MEETING_CHOICES[1:]
+MEETING_REQUIRED = gettext_lazy("「審議が必要」か「審議は不要」を選んでください。")
+
+
+def meeting_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=gettext_lazy("審議すべき重要事項の有無"),
+        choices=MEMBER_MEETING_CHOICES,
+        error_messages={"required": MEETING_REQUIRED, "invalid_choice": MEETING_REQUIRED},
+    )
+
+
+class NoOpinionForm(forms.Form):
+    meeting = meeting_field()
+
+    def meeting_needed(self) -> bool:
+        return self.cleaned_data["meeting"] == "yes"
 
 
 class LinkReplyForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("回答"), choices=Reply.Kind.choices)
     opinion = forms.CharField(label=gettext_lazy("意見"), required=False, max_length=20000)
-    meeting = forms.ChoiceField(
-        label=gettext_lazy("審議すべき重要事項の有無"), choices=MEETING_CHOICES, required=False
-    )
+    meeting = meeting_field()
     base_version = forms.IntegerField(min_value=0)
 
     def clean(self) -> dict:
@@ -67,14 +88,18 @@ class LinkReplyForm(forms.Form):
             self.add_error("opinion", _("「意見あり」の場合は意見を入力してください。"))
         return data
 
-    def meeting_needed(self) -> bool | None:
-        return {"yes": True, "no": False}.get(self.cleaned_data.get("meeting") or "")
+    def meeting_needed(self) -> bool:
+        return self.cleaned_data["meeting"] == "yes"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def reply_link(request: HttpRequest, token: str) -> HttpResponse:
+    # Judged, like the service judges the reply, by when the request arrived (bounded).
+    moment = judged_moment(received_at(request), timezone.now())
     try:
-        data, recipient = check_token(token, purposes=(Purpose.NO_OPINION, Purpose.REPLY))
+        data, recipient = check_token(
+            token, purposes=(Purpose.NO_OPINION, Purpose.REPLY), now=moment
+        )
     except TokenRefused as refused:
         return _refuse(request, refused.reason, refused.recipient)
     if request.user.is_authenticated and request.user.pk != recipient.user_id:
@@ -87,10 +112,21 @@ def reply_link(request: HttpRequest, token: str) -> HttpResponse:
 def _no_opinion(request: HttpRequest, recipient: Recipient, data: TokenData) -> HttpResponse:
     context = _page_context(recipient)
     if request.method != "POST":  # GET or HEAD: show, change nothing
+        context["form"] = NoOpinionForm(initial=_initial(recipient.current_reply))
         return render(request, "circulation/links/confirm_no_opinion.html", context)
+    form = NoOpinionForm(request.POST)
+    if not form.is_valid():
+        context["form"] = form
+        return render(request, "circulation/links/confirm_no_opinion.html", context, status=400)
     by = request.user if request.user.is_authenticated else None
     try:
-        reply = reply_no_opinion_by_link(recipient, data, by=by)
+        reply = reply_no_opinion_by_link(
+            recipient,
+            data,
+            by=by,
+            meeting_needed=form.meeting_needed(),
+            received_at=received_at(request),
+        )
     except ReplyConflict:
         return _refuse(request, "used", recipient)
     except ReplyRefused as refused:  # the deadline or the term ended since check_token
@@ -117,6 +153,7 @@ def _reply_form(request: HttpRequest, recipient: Recipient) -> HttpResponse:
             meeting_needed=form.meeting_needed(),
             base_version=form.cleaned_data["base_version"],
             by=request.user if request.user.is_authenticated else None,
+            received_at=received_at(request),
         )
     except ReplyInvalid as exc:
         form.add_error(None, str(exc))
@@ -151,7 +188,8 @@ def _render_form(
     status: int = 200,
 ) -> HttpResponse:
     context = _page_context(recipient)
-    context.update({"form": form, "conflict": conflict, "meeting_choices": MEETING_CHOICES,
+    context.update({"form": form, "conflict": conflict,
+                    "meeting_choices": MEMBER_MEETING_CHOICES,
                     "kind_choices": Reply.Kind.choices})  # fmt: skip
     return render(request, "circulation/links/reply_form.html", context, status=status)
 
@@ -173,12 +211,16 @@ def _refuse(request: HttpRequest, reason: str, recipient: Recipient | None) -> H
 
 def _page_context(recipient: Recipient) -> dict:
     circulation = recipient.circulation
+    materials = list(circulation.materials.filter(is_current=True))
     return {
         "recipient": recipient,
         "circulation": circulation,
         "explanation_html": render_markdown(circulation.explanation),
-        "materials": circulation.materials.filter(is_current=True),
+        "materials": materials,
+        # The token stands for the member: the materials open without logging in too.
+        "material_links": material_links(recipient, materials),
         "current": recipient.current_reply,
+        "meeting_choices": MEMBER_MEETING_CHOICES,
     }
 
 

@@ -33,6 +33,7 @@ from circulation.services.replies import (
 from circulation.services.viewing import record_circulation_view
 from circulation.templatetags.kairan import format_jst
 from circulation.views import unsent as kept_input
+from portal.middleware import received_at
 from portal.models import Role, User
 from portal.permissions import (
     Action,
@@ -242,6 +243,7 @@ def circulation_reply(request: HttpRequest, circulation_id: int) -> HttpResponse
             recipient=recipient,
             channel=Reply.Channel.WEB,
             submitted_by=request.user,
+            received_at=received_at(request),
             **form.reply_arguments(),
         )
     except ReplyConflict as conflict:

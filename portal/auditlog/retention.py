@@ -1,9 +1,13 @@
 """Retention: the only way an audit entry ever leaves the log.
 
-On PostgreSQL a trigger (portal/migrations/0003_security_audit_append_only.py) refuses every
-UPDATE and DELETE of portal_auditentry unless the transaction-local setting
-`kairan.audit_retention` is 'on'. Only this function sets it, around one DELETE of the
-entries older than KAIRAN_AUDIT_RETENTION_DAYS, and then writes its own entry.
+On PostgreSQL every DELETE runs inside one of two SECURITY DEFINER functions owned by the
+owner of the tables (portal/auditlog/db_roles.py): `kairan_expire_audit_entries(cutoff)`, the
+daily expiry of the entries of no council older than KAIRAN_AUDIT_RETENTION_DAYS, and
+`kairan_dispose_audit_entries(committee, start, stop)`, the deletion of a council's entries
+whose disposal (廃棄) its secretariat approved (portal/retention). The application's role has
+no DELETE right on the log at all, and both functions refuse anything inside the kept
+period. The trigger of migration 0003 refuses every UPDATE, and every DELETE outside those
+functions, in the owner's sessions too. On SQLite (the demo) the ORM deletes.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portal import audit
+from portal.auditlog.db_roles import DISPOSE_FUNCTION
 from portal.models import AuditEntry
 
 
@@ -23,13 +28,13 @@ def retention_cutoff(now: dt.datetime | None = None) -> dt.datetime:
     return now - dt.timedelta(days=settings.KAIRAN_AUDIT_RETENTION_DAYS)
 
 
-def _allow_retention_delete(on: bool) -> None:
+def _delete_before(cutoff: dt.datetime) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # set_config(..., is_local=true) == SET LOCAL: ends with the transaction at latest.
-            cursor.execute(
-                "SELECT set_config('kairan.audit_retention', %s, true)", ["on" if on else "off"]
-            )
+            cursor.execute("SELECT kairan_expire_audit_entries(%s)", [cutoff])
+            return cursor.fetchone()[0]
+    count, _ = AuditEntry.objects.filter(at__lt=cutoff, committee__isnull=True).delete()
+    return count
 
 
 def expire_audit_entries(now: dt.datetime | None = None) -> int:
@@ -37,11 +42,9 @@ def expire_audit_entries(now: dt.datetime | None = None) -> int:
     expired, so the review can see that the job runs). Returns the number deleted."""
     cutoff = retention_cutoff(now)
     with transaction.atomic():
-        _allow_retention_delete(True)
-        count, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
-        # Switch it off at once: a caller's outer transaction must not inherit it. (If the
-        # DELETE fails, the rollback of this atomic block reverts the setting anyway.)
-        _allow_retention_delete(False)
+        # A council's own entries leave only by its retention, with the secretariat's
+        # approval (portal/retention); this job expires the entries of no council.
+        count = _delete_before(cutoff)
         audit.record(
             "audit.retention.expired",
             actor_label="system",
@@ -51,4 +54,17 @@ def expire_audit_entries(now: dt.datetime | None = None) -> int:
                 "retention_days": settings.KAIRAN_AUDIT_RETENTION_DAYS,
             },
         )
+    return count
+
+
+def delete_approved(committee_id: int, start: dt.datetime, stop: dt.datetime) -> int:
+    """Delete a council's entries from `start` to before `stop` whose disposal (廃棄) its
+    secretariat approved (portal/retention/services.py), inside the caller's transaction;
+    the caller writes the audit entry saying what was removed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {DISPOSE_FUNCTION}(%s, %s, %s)", [committee_id, start, stop])
+            return cursor.fetchone()[0]
+    entries = AuditEntry.objects.filter(committee_id=committee_id, at__gte=start, at__lt=stop)
+    count, _ = entries.delete()
     return count

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from portal import audit
 from portal.models import Committee, User
 
-SETTINGS = ("reminder_offsets_hours", "chair_reminder_days", "show_member_names")
+SETTINGS = (
+    "reminder_offsets_hours",
+    "chair_reminder_days",
+    "show_member_names",
+    "contact_department",
+    "contact_phone",
+    "contact_email",
+    "material_link_days",
+    "attach_materials",
+    "attachment_limit_mb",
+)
 
 
 def update_committee_settings(
@@ -17,13 +29,19 @@ def update_committee_settings(
     reminder_offsets_hours: list[int],
     chair_reminder_days: int,
     show_member_names: bool,
+    **others: Any,
 ) -> Committee:
     """Save the settings; the audit entry keeps what each changed setting was and became.
-    New reminder moments apply to the reminders not yet sent: beat reads them every tick."""
+    New reminder moments apply to the reminders not yet sent: beat reads them every tick.
+    `others`: any more of SETTINGS (the contact, the material links and attachments)."""
+    unknown = set(others) - set(SETTINGS)
+    if unknown:
+        raise TypeError(f"not a committee setting: {sorted(unknown)}")
     wanted = {
         "reminder_offsets_hours": sorted(set(reminder_offsets_hours), reverse=True),
         "chair_reminder_days": chair_reminder_days,
         "show_member_names": show_member_names,
+        **others,
     }
     with transaction.atomic():
         committee = Committee.objects.select_for_update().get(pk=committee.pk)

@@ -7,6 +7,7 @@ and logs the person in, which changes that state: a token works once.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -101,6 +102,7 @@ def queue_invitation_mail(membership: Membership, *, by: User, key: str) -> Outb
             "accept_url": accept_url,
             "login_url": settings.SITE_URL + reverse("account_login"),
             "valid_days": settings.KAIRAN_INVITATION_SECONDS // 86400,
+            "expires_at": timezone.now() + dt.timedelta(seconds=settings.KAIRAN_INVITATION_SECONDS),
         },
         key=key,
     )

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from circulation.jobs.due import record_heartbeat
 from circulation.models import Meeting
+from circulation.models.heartbeat import record_heartbeat
 from tests.browser.a11y import assert_errors_tied_to_fields, check_page
 from tests.browser.helpers import login
 from tests.meetings.helpers import PLACE, WEB_URL, convened_scene

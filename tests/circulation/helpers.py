@@ -11,9 +11,11 @@ from django.utils import timezone
 from circulation.models import Circulation, Material, Recipient
 from circulation.services.sending import send_circulation
 from portal.models import SITTING_ROLES, Membership
+from tests.circulation import pdfs
 from tests.conftest import Council
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A one-page PDF that a real PDF parser reads (uploads are checked with qpdf).
+PDF_BYTES = pdfs.plain()
 
 
 def draft_circulation(

@@ -75,7 +75,8 @@ def test_undelivered_mail_is_shown_with_whom_and_why(client, council):
     body = tracking_page(client, circulation)
     failed = body.split('id="failed-heading"')[1].split("</section>")[0]
     assert "高橋 委員" in failed and "takahashi@example.jp" in failed
-    assert "circulation.notice" in failed
+    assert "書面照会の通知" in failed  # the kind of mail in words (種類), not its code
+    assert "circulation.notice" not in failed
     assert "550 5.1.1 mailbox unavailable" in failed
 
 
@@ -140,3 +141,20 @@ def test_only_the_secretariat_tracks(client, council, implementing_body, who, st
     client.force_login(person)
     url = reverse("circulation_tracking", args=[circulation.pk])
     assert client.get(url).status_code == status
+
+
+def test_every_kind_of_mail_the_portal_sends_has_a_label():
+    """A reading of the code: each purpose written to the outbox is named in words."""
+    import re
+    from pathlib import Path
+
+    from circulation.models.purposes import LABELS
+
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for path in (root / "circulation").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'purpose="((?:circulation|meeting|account)\.[a-z_]+)"', text))
+        found |= set(re.findall(r'^[A-Z_]+ = "((?:circulation|meeting)\.[a-z_]+)"', text, re.M))
+    assert len(found) > 15
+    assert found - set(LABELS) == set()

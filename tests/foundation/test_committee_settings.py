@@ -19,7 +19,8 @@ def settings_url(council) -> str:
 
 
 def save(client, council, **fields):
-    data = {"reminder_offsets_hours": ["72", "24"], "chair_reminder_days": "3", **fields}
+    data = {"reminder_offsets_hours": ["72", "24"], "chair_reminder_days": "3",
+            "material_link_days": "30", "attachment_limit_mb": "5", **fields}  # fmt: skip
     return client.post(settings_url(council), data)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import smtplib
 
 import pytest
@@ -11,6 +12,7 @@ import time_machine
 from django.core import mail
 
 from circulation.mail import delivery
+from circulation.mail.message_ids import circulation_of_thread_id, thread_id
 from circulation.mail.outbox import queue_rendered_mail
 from circulation.models import OutboxMessage
 from portal.models import AuditEntry
@@ -42,22 +44,26 @@ def test_a_notice_goes_out_once_with_thread_headers_and_is_marked_sent(notices):
     sent = mail.outbox[0]
     assert sent.to == [row.to_email]
     assert sent.extra_headers["Auto-Submitted"] == "auto-generated"
-    assert sent.extra_headers["Message-ID"] == f"<outbox-{row.pk}@city.example.jp>"
-    root = f"<circulation-{circulation.pk}@city.example.jp>"
+    # Random, given when queued (not the row's number: nobody can guess it), and the
+    # circulation's signed thread id (circulation/mail/message_ids.py).
+    assert re.fullmatch(r"<[0-9a-f]{32}@city\.example\.jp>", row.message_id)
+    assert sent.extra_headers["Message-ID"] == row.message_id
+    root = thread_id(circulation.pk)
+    assert root.startswith(f"<circulation-{circulation.pk}.")  # then its HMAC
     assert sent.extra_headers["In-Reply-To"] == root
     assert sent.extra_headers["References"] == root
     assert "List-Unsubscribe" not in sent.extra_headers
     assert sent.alternatives[0][1] == "text/html"  # text and HTML parts
     parsed = sent.message()
-    assert parsed["Message-ID"] == f"<outbox-{row.pk}@city.example.jp>"
+    assert parsed["Message-ID"] == row.message_id
+    queued_id = row.message_id
 
     row.refresh_from_db()
     assert row.state == S.SENT
     assert row.attempts == 1
     assert row.sent_at == T0 + dt.timedelta(seconds=5)
-    assert row.message_id == f"<outbox-{row.pk}@city.example.jp>"
-    assert delivery.outbox_pk_from_message_id(f"Re: {row.message_id}") == row.pk
-    assert delivery.circulation_id_from_references(root) == circulation.pk
+    assert row.message_id == queued_id
+    assert circulation_of_thread_id(root) == circulation.pk
 
 
 def test_a_row_claimed_by_one_worker_is_not_sent_by_another(notices):
@@ -89,7 +95,7 @@ def test_a_temporary_refusal_is_retried_later_with_the_same_message_id(notices, 
     assert (row.state, row.attempts) == (S.SENT, 2)
     assert "451" in row.last_error  # the history stays visible
     assert sent_to() == [row.to_email]
-    assert mail.outbox[0].extra_headers["Message-ID"] == f"<outbox-{row.pk}@city.example.jp>"
+    assert mail.outbox[0].extra_headers["Message-ID"] == row.message_id
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -19,6 +20,8 @@ from tests.circulation.helpers import sent_circulation
 
 T0 = dt.datetime(2026, 9, 1, 1, 0, tzinfo=dt.UTC)
 DEADLINE = dt.datetime(2026, 9, 10, 8, 0, tzinfo=dt.UTC)
+# Closing waits the grace for replies still inside the server (KAIRAN_REPLY_GRACE_SECONDS).
+CLOSES = DEADLINE + dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
 DAY = dt.timedelta(days=1)
 
 
@@ -41,13 +44,18 @@ def summaries() -> list[str]:
     )
 
 
-def test_the_circulation_closes_at_its_deadline_once(council, circulation):
+def test_the_circulation_closes_at_its_deadline_once(council, circulation, settings):
+    """Once the grace for replies still waiting inside the server has passed too (a reply
+    that arrived before the deadline is recorded before the summary counts)."""
+    settings.KAIRAN_REPLY_GRACE_SECONDS = 30
+    closing = DEADLINE + dt.timedelta(seconds=30)
     assert run(DEADLINE - dt.timedelta(milliseconds=1)).closed == []
-    assert run(DEADLINE).closed == [circulation.pk]
-    assert run(DEADLINE + dt.timedelta(seconds=30)).closed == []
+    assert run(closing - dt.timedelta(milliseconds=1)).closed == []
+    assert run(closing).closed == [circulation.pk]
+    assert run(closing + dt.timedelta(seconds=30)).closed == []
     circulation.refresh_from_db()
     assert circulation.state == Circulation.State.CLOSED
-    assert circulation.closed_at == DEADLINE
+    assert circulation.closed_at == closing
     expected = [council.secretariat, council.chair, council.acting_chair]
     assert summaries() == sorted(p.email for p in expected)
 
@@ -61,17 +69,17 @@ def chair_reminders() -> list[tuple[str, str]]:
 def test_a_chair_who_has_not_decided_after_three_days_gets_one_reminder_secretariat_copied(
     council, circulation
 ):
-    run(DEADLINE)
-    assert run(DEADLINE + 3 * DAY - dt.timedelta(seconds=1)).chair_reminders == []
-    assert run(DEADLINE + 3 * DAY).chair_reminders == [circulation.pk]
+    run(CLOSES)
+    assert run(CLOSES + 3 * DAY - dt.timedelta(seconds=1)).chair_reminders == []
+    assert run(CLOSES + 3 * DAY).chair_reminders == [circulation.pk]
     assert chair_reminders() == [
         (council.secretariat.email, "secretariat"),
         (council.chair.email, "decider"),
     ]
-    assert run(DEADLINE + 4 * DAY).chair_reminders == []
+    assert run(CLOSES + 4 * DAY).chair_reminders == []
     assert len(chair_reminders()) == 2
     circulation.refresh_from_db()
-    assert circulation.chair_reminded_at == DEADLINE + 3 * DAY
+    assert circulation.chair_reminded_at == CLOSES + 3 * DAY
     to_chair = OutboxMessage.objects.get(purpose=CHAIR_REMINDER, key="decider")
     assert "開催の要否" in to_chair.subject and "山田 会長 様" in to_chair.body_text
     copy = OutboxMessage.objects.get(purpose=CHAIR_REMINDER, key="secretariat")
@@ -83,8 +91,8 @@ def test_with_the_chair_marked_absent_the_acting_chair_is_reminded(council, circ
     council.committee.chair_absent = True
     council.committee.chair_reminder_days = 1
     council.committee.save()
-    run(DEADLINE)
-    run(DEADLINE + DAY)
+    run(CLOSES)
+    run(CLOSES + DAY)
     assert chair_reminders() == [
         (council.secretariat.email, "secretariat"),
         (council.acting_chair.email, "decider"),
@@ -92,17 +100,17 @@ def test_with_the_chair_marked_absent_the_acting_chair_is_reminded(council, circ
 
 
 def test_a_decided_circulation_gets_no_chair_reminder(council, circulation):
-    run(DEADLINE)
+    run(CLOSES)
     Circulation.objects.filter(pk=circulation.pk).update(state=Circulation.State.DECIDED)
-    run(DEADLINE + 5 * DAY)
+    run(CLOSES + 5 * DAY)
     assert chair_reminders() == []
 
 
 def test_the_chair_reminder_is_claimed_by_compare_and_swap(council, circulation):
-    run(DEADLINE)
+    run(CLOSES)
     # Another beat run claimed it a moment ago.
-    Circulation.objects.filter(pk=circulation.pk).update(chair_reminded_at=DEADLINE + 3 * DAY)
-    assert run(DEADLINE + 3 * DAY).chair_reminders == []
+    Circulation.objects.filter(pk=circulation.pk).update(chair_reminded_at=CLOSES + 3 * DAY)
+    assert run(CLOSES + 3 * DAY).chair_reminders == []
     assert chair_reminders() == []
 
 
@@ -173,6 +181,6 @@ def test_a_member_whose_seat_ended_is_not_the_decider(council, circulation):
     Membership.objects.filter(committee=council.committee, role=Role.CHAIR).update(
         term_end=dt.date(2026, 9, 1)
     )
-    run(DEADLINE)
-    run(DEADLINE + 3 * DAY)
+    run(CLOSES)
+    run(CLOSES + 3 * DAY)
     assert (council.acting_chair.email, "decider") in chair_reminders()

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connections
 
 from circulation.jobs.due import DueWorkReport, run_due_work
@@ -21,6 +22,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 T0 = dt.datetime(2026, 9, 1, 1, 0, tzinfo=dt.UTC)
 DEADLINE = dt.datetime(2026, 9, 10, 8, 0, tzinfo=dt.UTC)
+# Closing waits the grace for replies still inside the server (KAIRAN_REPLY_GRACE_SECONDS).
+CLOSES = DEADLINE + dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
 
 
 def two_ticks_at_once(moment: dt.datetime) -> list[DueWorkReport]:
@@ -42,7 +45,7 @@ def test_two_ticks_at_once_close_each_circulation_once_and_summarise_once(counci
         circulations = [
             sent_circulation(council, deadline=DEADLINE, title=f"書面照会 {i}") for i in range(4)
         ]
-    reports = two_ticks_at_once(DEADLINE + dt.timedelta(seconds=1))
+    reports = two_ticks_at_once(CLOSES + dt.timedelta(seconds=1))
 
     closed = [pk for report in reports for pk in report.closed]
     assert sorted(closed) == sorted(c.pk for c in circulations)  # each closed by one tick
@@ -60,8 +63,8 @@ def test_two_ticks_at_once_close_each_circulation_once_and_summarise_once(counci
 def test_two_ticks_at_once_remind_the_chair_once(council, broker):
     with time_machine.travel(T0, tick=False):
         circulation = sent_circulation(council, deadline=DEADLINE)
-    run_due_work(now=DEADLINE)
-    reports = two_ticks_at_once(DEADLINE + dt.timedelta(days=3))
+    run_due_work(now=CLOSES)
+    reports = two_ticks_at_once(CLOSES + dt.timedelta(days=3))
     assert sum(len(report.chair_reminders) for report in reports) == 1
     rows = OutboxMessage.objects.filter(circulation=circulation, purpose=CHAIR_REMINDER)
     assert sorted(rows.values_list("key", flat=True)) == ["decider", "secretariat"]

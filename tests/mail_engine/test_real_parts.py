@@ -19,7 +19,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from circulation.mail.delivery import outbox_pk_from_message_id, undelivered
+from circulation.mail.delivery import undelivered
+from circulation.mail.message_ids import circulation_of_thread_id, thread_id
 from circulation.models import Circulation, OutboxMessage, Reply
 from circulation.services.decisions import decide
 from circulation.services.replies import submit_reply
@@ -74,8 +75,12 @@ def purposes(sink: SmtpSink) -> list[tuple[str, str]]:
     """(purpose, recipient) of every message the SMTP server accepted, from its Message-ID."""
     rows = []
     for item in sink.messages():
-        pk = outbox_pk_from_message_id(item.message["Message-ID"])
-        purpose = OutboxMessage.objects.filter(pk=pk).values_list("purpose", flat=True).first()
+        message_id = item.message["Message-ID"]
+        purpose = (
+            OutboxMessage.objects.filter(message_id=message_id)
+            .values_list("purpose", flat=True)
+            .first()
+        )
         rows.extend((purpose, to.lower()) for to in item.to)
     return rows
 
@@ -129,7 +134,7 @@ def test_notice_reminders_close_summary_and_decision_flow_through_worker_beat_an
     ]
     assert summary_times and max(summary_times) - deadline.timestamp() < 60
     # Every message: one conversation per circulation, marked as automatic.
-    root = f"<circulation-{circulation.pk}@city.example.jp>"
+    root = thread_id(circulation.pk)
     ids = set()
     for item in sink.messages():
         assert item.message["Auto-Submitted"] == "auto-generated"
@@ -241,8 +246,10 @@ print(f"{{time.monotonic() - started:.3f}} {{sum(handing_over):.3f}} {{alone:.3f
         assert elapsed < 2.0
     assert OutboxMessage.objects.filter(circulation=draft).count() == 200
 
-    # The worker (on the real Redis) finds them through the sweep: each delivered once.
-    root = f"<circulation-{draft.pk}@city.example.jp>"
+    # The worker (on the real Redis) finds them through the sweep: each delivered once. The
+    # thread id was given when the web process queued them (with that process's domain).
+    root = OutboxMessage.objects.filter(circulation=draft).first().headers["References"]
+    assert circulation_of_thread_id(root) == draft.pk
     expected = set(draft.recipients.values_list("user__email", flat=True))
     sink.wait_for(lambda: set(sink.per_recipient(references=root)) >= expected, 60, "notices")
     time.sleep(2)

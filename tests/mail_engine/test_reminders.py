@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 
 from circulation.jobs.due import run_due_work
@@ -107,7 +108,7 @@ def test_a_circulation_sent_two_days_before_the_deadline_skips_the_3_day_reminde
 
 
 def test_no_reminder_after_the_deadline_or_for_a_closed_circulation(council, circulation):
-    run(DEADLINE)  # closes
+    run(DEADLINE + dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS))  # closes
     circulation.refresh_from_db()
     assert circulation.state == Circulation.State.CLOSED
     assert reminders() == set()

@@ -13,6 +13,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from circulation.mail.message_ids import thread_id
 from circulation.mail.tokens import token_in_address
 from circulation.models import Circulation, InboundMessage, OutboxMessage, Recipient
 from tests.circulation.helpers import sent_circulation
@@ -79,15 +80,17 @@ def load(
     notice: OutboxMessage | None = None,
     circulation: Circulation | None = None,
 ) -> bytes:
-    """A fixture message with its placeholders (reply+TOKEN@, <outbox-NOTICE@…>,
-    <circulation-CIRC@…>) replaced by the real values of this test's circulation."""
+    """A fixture message with its placeholders replaced by the real values of this test's
+    circulation: reply+TOKEN@ by the personal address, <outbox-NOTICE@localhost> by the
+    notice's Message-ID and <circulation-CIRC@localhost> by the circulation's thread id,
+    as a mail program answering the real notice writes them."""
     raw = (MESSAGES / name).read_bytes()
     if token:
         raw = raw.replace(b"reply+TOKEN@", f"reply+{token}@".encode())
     if notice is not None:
-        raw = raw.replace(b"<outbox-NOTICE@", f"<outbox-{notice.pk}@".encode())
+        raw = raw.replace(b"<outbox-NOTICE@localhost>", notice.message_id.encode())
     if circulation is not None:
-        raw = raw.replace(b"<circulation-CIRC@", f"<circulation-{circulation.pk}@".encode())
+        raw = raw.replace(b"<circulation-CIRC@localhost>", thread_id(circulation.pk).encode())
     return raw
 
 

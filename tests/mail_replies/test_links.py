@@ -16,6 +16,7 @@ from circulation.services.replies import submit_reply
 from portal.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
+NO_MEETING = {"meeting": "no"}  # the confirmation page asks the meeting question
 
 
 def links_in(notice: OutboxMessage) -> dict[str, str]:
@@ -52,18 +53,34 @@ def test_opening_the_no_opinion_link_changes_nothing(client, links, tanaka, duri
 
 
 def test_the_button_records_no_opinion_without_a_password(client, links, tanaka, during):
-    page = client.post(links["no_opinion"])
+    page = client.post(links["no_opinion"], NO_MEETING)
     assert page.status_code == 200
     assert "回答を受け付けました" in page.content.decode()
     reply = tanaka.replies.get()
     assert (reply.kind, reply.channel, reply.submitted_by) == ("no_opinion", "link", None)
+    assert reply.meeting_needed is False
     receipt = OutboxMessage.objects.get(purpose="circulation.reply_receipt")
     assert "回答: 意見なし" in receipt.body_text and "/c/l/" in receipt.body_text
 
 
+def test_the_confirmation_asks_the_meeting_question_as_the_web_form_does(
+    client, links, tanaka, during
+):
+    """Both the one-click 「意見なし」 and the web form require 審議すべき重要事項の有無."""
+    page = client.get(links["no_opinion"]).content.decode()
+    assert "<legend>審議すべき重要事項の有無</legend>" in page
+    assert 'name="meeting" id="meeting-yes" value="yes" required' in page
+    refused = client.post(links["no_opinion"])  # the button without a choice
+    assert refused.status_code == 400
+    assert "「審議が必要」か「審議は不要」を選んでください。" in refused.content.decode()
+    assert not tanaka.replies.exists()
+    assert client.post(links["no_opinion"], {"meeting": "yes"}).status_code == 200
+    assert tanaka.replies.get().meeting_needed is True
+
+
 def test_a_replayed_no_opinion_link_records_nothing_more(client, links, tanaka, during):
-    client.post(links["no_opinion"])
-    again = client.post(links["no_opinion"])
+    client.post(links["no_opinion"], NO_MEETING)
+    again = client.post(links["no_opinion"], NO_MEETING)
     assert again.status_code == 409
     assert "すでに使われた" in again.content.decode()
     assert tanaka.replies.count() == 1
@@ -76,7 +93,7 @@ def test_a_replayed_no_opinion_link_records_nothing_more(client, links, tanaka, 
 def test_the_no_opinion_link_never_overwrites_a_later_reply(client, links, tanaka, council, during):
     submit_reply(recipient=tanaka, kind="opinion", opinion="第3項に意見があります。",
                  submitted_by=council.members[0], base_version=0)  # fmt: skip
-    page = client.post(links["no_opinion"])
+    page = client.post(links["no_opinion"], NO_MEETING)
     assert page.status_code == 409
     tanaka.refresh_from_db()
     assert tanaka.current_reply.opinion == "第3項に意見があります。"
@@ -88,7 +105,7 @@ def test_links_stop_working_after_the_deadline(client, links, tanaka, when):
             page = client.get(url)
             assert page.status_code == 410
             assert "回答期限を過ぎた" in page.content.decode()
-        assert client.post(links["no_opinion"]).status_code == 410
+        assert client.post(links["no_opinion"], NO_MEETING).status_code == 410
     assert not tanaka.replies.exists()
 
 
@@ -96,7 +113,7 @@ def test_links_follow_an_extended_deadline(client, links, tanaka, when):
     tanaka.circulation.deadline = when["after"].replace(hour=23)
     tanaka.circulation.save()
     with time_machine.travel(when["after"], tick=False):
-        assert client.post(links["no_opinion"]).status_code == 200
+        assert client.post(links["no_opinion"], NO_MEETING).status_code == 200
     assert tanaka.replies.count() == 1
 
 
@@ -113,7 +130,7 @@ def test_the_secretariat_revokes_a_members_links(client, links, tanaka, council,
         page = client.get(url)
         assert page.status_code == 410
         assert "事務局によって無効にされています" in page.content.decode()
-    assert client.post(links["no_opinion"]).status_code == 410
+    assert client.post(links["no_opinion"], NO_MEETING).status_code == 410
     assert not tanaka.replies.exists()
 
 
@@ -122,7 +139,7 @@ def test_links_in_mail_sent_after_a_revocation_work(client, tanaka, council, whe
         revoke_tokens(tanaka.pk, by=council.secretariat)
     with time_machine.travel(when["during"] + dt.timedelta(seconds=2), tick=False):
         fresh = urlsplit(reply_links(tanaka)["no_opinion"]).path  # e.g. in a later reminder
-        assert client.post(fresh).status_code == 200
+        assert client.post(fresh, NO_MEETING).status_code == 200
 
 
 def test_only_the_secretariat_may_revoke(client, tanaka, council):
@@ -170,7 +187,7 @@ def test_a_link_opened_by_someone_logged_in_as_another_person_is_refused(
         page = client.get(url)
         assert page.status_code == 403
         assert "山田 会長 さん宛てのものではありません" in page.content.decode()
-    assert client.post(links["no_opinion"]).status_code == 403
+    assert client.post(links["no_opinion"], NO_MEETING).status_code == 403
     assert not tanaka.replies.exists()
     entry = AuditEntry.objects.filter(action="circulation.link.refused").latest("id")
     assert (entry.actor, entry.data["reason"], entry.result) == (
@@ -182,7 +199,7 @@ def test_the_member_logged_in_is_recorded_as_the_one_who_replied(
     client, links, tanaka, council, during
 ):
     client.force_login(council.members[0])
-    client.post(links["no_opinion"])
+    client.post(links["no_opinion"], NO_MEETING)
     assert tanaka.replies.get().submitted_by == council.members[0]
 
 
@@ -214,11 +231,11 @@ def test_reply_link_opens_a_form_without_login_and_records_an_opinion(
 
 
 def test_the_reply_link_can_be_used_again_to_change_the_reply(client, links, tanaka, during):
-    client.post(links["reply"], {"kind": "no_opinion", "base_version": "0"})
+    client.post(links["reply"], {"kind": "no_opinion", "meeting": "no", "base_version": "0"})
     page = client.get(links["reply"])
     assert 'value="1"' in page.content.decode()  # the form is based on version 1 now
     client.post(links["reply"], {"kind": "opinion", "opinion": "やはり意見があります。",
-                                 "base_version": "1"})  # fmt: skip
+                                 "meeting": "yes", "base_version": "1"})  # fmt: skip
     assert list(tanaka.replies.values_list("kind", flat=True)) == ["no_opinion", "opinion"]
 
 
@@ -240,7 +257,7 @@ def test_two_tabs_the_second_is_shown_both_and_keeps_its_text(
 ):
     submit_reply(recipient=tanaka, kind="no_opinion", submitted_by=None, base_version=0)
     page = client.post(links["reply"], {"kind": "opinion", "opinion": "別の画面の意見",
-                                        "base_version": "0"})  # fmt: skip
+                                        "meeting": "no", "base_version": "0"})  # fmt: skip
     html = page.content.decode()
     assert page.status_code == 409
     assert "回答は別の画面またはメールで変更されています。" in html
@@ -276,7 +293,7 @@ def test_the_reply_refused_at_the_deadline_by_the_service_keeps_the_text(
     monkeypatch.setattr("circulation.services.link_replies.submit_reply", at_deadline)
     with time_machine.travel(when["during"], tick=False):
         page = client.post(links["reply"], {"kind": "opinion", "opinion": "ぎりぎりの意見",
-                                            "base_version": "0"})  # fmt: skip
+                                            "meeting": "yes", "base_version": "0"})  # fmt: skip
     html = page.content.decode()
     assert page.status_code == 403
     assert "回答を受け付けられません" in html and "ぎりぎりの意見" in html
@@ -293,9 +310,9 @@ def test_two_presses_of_the_button_at_the_same_moment_record_once(tanaka, during
     token = make_token(tanaka, Purpose.NO_OPINION)
     first, _ = check_token(token, purposes=(Purpose.NO_OPINION,))
     second, _ = check_token(token, purposes=(Purpose.NO_OPINION,))
-    reply_no_opinion_by_link(tanaka, first, by=None)
+    reply_no_opinion_by_link(tanaka, first, by=None, meeting_needed=False)
     with pytest.raises(ReplyConflict):
-        reply_no_opinion_by_link(tanaka, second, by=None)
+        reply_no_opinion_by_link(tanaka, second, by=None, meeting_needed=False)
     assert tanaka.replies.count() == 1
     assert OutboxMessage.objects.filter(purpose="circulation.reply_receipt").count() == 1
 
@@ -308,5 +325,6 @@ def test_the_confirmation_button_is_protected_against_cross_site_posts(links, ta
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
     assert browser.post(links["no_opinion"]).status_code == 403  # a forged cross-site POST
     assert not tanaka.replies.exists()
-    assert browser.post(links["no_opinion"], {"csrfmiddlewaretoken": csrf[1]}).status_code == 200
+    posted = {"csrfmiddlewaretoken": csrf[1], **NO_MEETING}
+    assert browser.post(links["no_opinion"], posted).status_code == 200
     assert tanaka.replies.count() == 1

@@ -7,7 +7,8 @@ import pytest
 
 from circulation.inbound.charsets import decode_bytes, decode_header_value
 from circulation.inbound.parsing import normalise_address, sanitise_filename
-from circulation.inbound.text import html_to_text, interpret, strip_quotes
+from circulation.inbound.reading import interpret
+from circulation.inbound.text import html_to_text, strip_quotes
 
 
 def test_iso_2022_jp_with_nec_special_characters_is_read():
@@ -40,7 +41,7 @@ def test_headers_split_inside_a_multibyte_character_are_joined():
         ("なし\n\n-----元のメッセージ-----\n差出人: Kairan\n意見なし", "なし"),
         ("意見です\n\nOn Sep 1, 2026, at 9:00, Kairan <reply@x.jp> wrote:\n\n> 本文",
          "意見です"),
-        ("第1項\n> 引用\n第1項への意見\n> 引用2\n", "第1項\n第1項への意見"),
+        ("第1項\n> 引用\n第1項への意見\n> 引用2\n", "第1項\n\n第1項への意見"),
         ("意見です\n\nSent from my iPhone\n\n> 本文", "意見です"),
         ("意見です\n________________________________\nFrom: Kairan <kairan@localhost>\n"
          "Sent: Tuesday, September 1, 2026 9:00\nTo: 田中\n", "意見です"),

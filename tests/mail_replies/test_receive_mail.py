@@ -46,7 +46,6 @@ RECORDED = [
     ("html_only_eucjp.eml", "opinion",
      ["資料を拝見しました。", "監査報告書の指摘事項3について、改善期限を明記してください。"], True),
     ("becky_raw_jis_subject.eml", "no_opinion", [], False),
-    ("plain_address_in_reply_to.eml", "no_opinion", [], None),
 ]  # fmt: skip
 
 
@@ -82,7 +81,7 @@ def test_the_member_gets_exactly_one_receipt_quoting_what_was_recorded(feed, tan
     assert receipt.reply_to != f"reply+{token}@reply.localhost"  # a fresh address
 
 
-def test_no_opinion_with_more_text_tells_the_member_what_was_not_recorded(tanaka, token, when):
+def test_no_opinion_next_to_something_said_is_recorded_as_an_opinion(tanaka, token, when):
     raw = (
         f"From: tanaka@example.jp\nTo: reply+{token}@reply.localhost\nSubject: Re\n"
         "Message-ID: <extra-1@example.jp>\nContent-Type: text/plain; charset=utf-8\n\n"
@@ -90,8 +89,9 @@ def test_no_opinion_with_more_text_tells_the_member_what_was_not_recorded(tanaka
     )
     with time_machine.travel(when["during"], tick=False):
         message = receive_via_mta(raw.encode())
-    assert message.reply.kind == Reply.Kind.NO_OPINION
-    assert "ほかに書かれた文章は意見として記録していません" in receipts().get().body_text
+    assert message.reply.kind == Reply.Kind.OPINION
+    assert message.reply.opinion == "意見なし\nただ、第3項の書き方は少し気になりました。"
+    assert "> ただ、第3項の書き方は少し気になりました。" in receipts().get().body_text
 
 
 def test_attachments_are_kept_with_the_reply_under_safe_names(feed, tanaka):
@@ -165,12 +165,13 @@ def test_a_reply_forwarded_by_someone_else_is_held_not_recorded(feed, tanaka, co
     assert (message.state, message.reason) == (S.HELD, InboundMessage.Reason.WRONG_SENDER)
     assert message.recipient == tanaka  # the token said whose it is; the sender did not match
     assert not tanaka.replies.exists()
+    # Nothing goes to the sending address (it may be forged); 田中 is told, at the
+    # registered address, that a mail in their name was held, and from where it came.
     answer = answers_sent().get()
-    assert answer.to_email == "hisho@tanaka-office.example.jp"
-    assert "登録されたアドレスではないため" in answer.body_text
-    # Nothing is told to a stranger beyond their own subject: no committee, no member name.
-    assert council.committee.name not in answer.body_text
-    assert "田中" not in answer.body_text
+    assert answer.to_email == "tanaka@example.jp"
+    assert "あなたの名前での返信と思われるメール" in answer.body_text
+    assert "hisho@tanaka-office.example.jp" in answer.body_text
+    assert "登録されたメールアドレスではありませんでした" in answer.body_text
 
 
 def test_the_right_token_from_another_member_is_held(feed, circulation, council, when):
@@ -182,12 +183,19 @@ def test_the_right_token_from_another_member_is_held(feed, circulation, council,
     assert not takahashi.replies.exists()
 
 
-def test_a_forged_token_is_unmatched_and_not_answered(feed, tanaka):
+def test_a_forged_token_is_unmatched_and_only_the_registered_person_is_told(feed, tanaka, when):
     message = feed("forged_token.eml")
     assert (message.state, message.reason) == (S.UNMATCHED, InboundMessage.Reason.FORGED_TOKEN)
     assert message.recipient is None and message.committee is None
     assert not tanaka.replies.exists()
-    assert not answers_sent().exists()
+    # It came in 田中's name: 田中 is told at the registered address, once a day at most.
+    told = answers_sent().get()
+    assert told.to_email == "tanaka@example.jp"
+    assert "どの書面照会への回答か分からない" in told.body_text
+    again = load("forged_token.eml").replace(b"Message-ID: <", b"Message-ID: <again-")
+    with time_machine.travel(when["during"], tick=False):
+        assert receive_via_mta(again).reason == InboundMessage.Reason.FORGED_TOKEN
+    assert answers_sent().count() == 1
 
 
 def test_mail_to_the_plain_address_without_thread_headers_is_unmatched(feed, tanaka):

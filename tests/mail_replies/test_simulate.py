@@ -28,15 +28,18 @@ def test_a_simulated_reply_is_recorded_like_a_real_one(circulation, tanaka, noti
         "opinion", "第3項の表現を改めてください。", True, "mail",
     )  # fmt: skip
     raw = bytes(InboundMessage.objects.get().raw)
-    assert f"In-Reply-To: <outbox-{notice.pk}@localhost>".encode() in raw
+    assert f"In-Reply-To: {notice.message_id}".encode() in raw  # threaded to the notice
     assert b"To: reply+" in raw
 
 
-def test_a_simulated_reply_to_the_plain_address_is_matched_by_its_thread(
+def test_a_simulated_reply_to_the_plain_address_is_held_not_recorded(
     circulation, tanaka, notice, during
 ):
-    simulate("--to", "tanaka@example.jp", "--circulation", str(circulation.pk), "--plain")
-    assert tanaka.replies.get().kind == "no_opinion"
+    output = simulate("--to", "tanaka@example.jp", "--circulation", str(circulation.pk),
+                      "--plain")  # fmt: skip
+    assert "保留" in output and "個人用の返信アドレスを使っていない返信" in output
+    assert not tanaka.replies.exists()
+    assert InboundMessage.objects.get().circulation == circulation  # the thread tells which
 
 
 def test_a_simulated_reply_from_another_address_is_held(circulation, tanaka, during):

@@ -11,7 +11,6 @@ import pytest
 from django.urls import reverse
 
 from circulation.inbound.service import receive_raw_message
-from circulation.mail.delivery import message_id_for
 from circulation.models import InboundMessage, OutboxMessage, Reply
 from tests.meetings.helpers import schedule
 
@@ -25,8 +24,8 @@ def answer_to(mail: OutboxMessage, text: str, *, sender: str = "") -> bytes:
     reply["To"] = "reply@localhost"
     reply["Subject"] = "Re: " + mail.subject
     reply["Message-ID"] = "<attendance-1@example.jp>"
-    reply["In-Reply-To"] = message_id_for(mail.pk)
-    reply["References"] = f"<circulation-{mail.circulation_id}@localhost> {message_id_for(mail.pk)}"
+    reply["In-Reply-To"] = mail.message_id
+    reply["References"] = f"{mail.headers['References']} {mail.message_id}"
     return reply.as_bytes()
 
 
@@ -75,10 +74,11 @@ def test_someone_else_answering_a_forwarded_invitation_is_held_but_not_answered(
     assert not OutboxMessage.objects.filter(purpose="circulation.mail_reply_held").exists()
 
 
-def test_a_reply_to_the_circulations_own_notice_is_still_read_as_before(council, convened):
-    """Only mail answering a meeting mail is diverted: the notice's thread is unchanged."""
+def test_a_reply_to_the_circulations_own_notice_is_not_taken_for_a_meeting_mail(council, convened):
+    """Only mail answering a meeting mail is diverted: a reply to the notice through the
+    plain address is what it always is, mail without the member's personal address."""
     schedule(council, convened)
     notice = OutboxMessage.objects.get(purpose="circulation.notice",
                                        to_email=council.members[0].email)  # fmt: skip
     message = receive_raw_message(answer_to(notice, "意見なし"), source="simulate")
-    assert (message.state, message.reason) == (S.IGNORED, R.LATE)
+    assert (message.state, message.reason) == (S.HELD, R.NO_TOKEN)

@@ -173,3 +173,32 @@ def test_the_load_demo_command_loads_once_and_says_so(capsys):
     assert "mihon.hanako@city.example.jp" in first
     assert "already loaded" in second
     assert Committee.objects.filter(name=DEMO_COMMITTEE_NAME).count() == 1
+
+
+def test_the_demo_logins_are_printed_again_on_request(capsys):
+    call_command("demo_logins")
+
+    printed = capsys.readouterr().out
+    assert DEMO_PASSWORD in printed
+    for person in DEMO_PEOPLE:
+        assert person.email in printed and person.full_name in printed
+
+
+@pytest.mark.urls("tests.ops.demo_urlconf")
+def test_the_demo_page_lists_the_logins(client):
+    page = client.get("/demo/").content.decode()
+
+    assert DEMO_PASSWORD in page
+    for person in DEMO_PEOPLE:
+        assert person.email in page
+
+
+def test_every_demo_material_has_its_whole_title():
+    from circulation.demo import MATERIAL_TITLES
+    from circulation.models import Material
+
+    load_demo()
+
+    titles = set(Material.objects.values_list("title", flat=True))
+    assert titles == {title for pair in MATERIAL_TITLES.values() for title in pair}
+    assert not any(title.endswith(("の", "(", "に")) for title in titles)

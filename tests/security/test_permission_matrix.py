@@ -127,6 +127,14 @@ def token_page(refusal: str, *, owner: tuple[int, int]) -> Expectation:
     return expect(refusal=refusal, **answers)
 
 
+def site_staff_only(ok: int, method: str = "get") -> Expectation:
+    """A page of the site's staff: nobody on a council reaches it, the staff on both sides
+    (the mail there belongs to no council)."""
+    answers: dict[str, Any] = dict.fromkeys(PERSONAS[1:], 404)
+    answers["site_staff"] = ok
+    return expect(method, **answers)
+
+
 EXPECTED: dict[str, Expectation] = {
     # Everyone
     "home": expect(**EVERYONE_SIGNED_IN),
@@ -197,6 +205,15 @@ EXPECTED: dict[str, Expectation] = {
     ),
     # One-click links: the member's own link works for them and for whoever is not signed in.
     "reply_link": token_page("circulation.link.refused", owner=(200, 403)),
+    # A material by the member's signed link in the notice (members who only use mail).
+    "material_link": token_page("circulation.link.refused", owner=(200, 403)),
+    # Mail that belongs to no council: the site's staff only; for everyone else it is not
+    # there (a logged 404). An empty POST to hand it over brings the form back.
+    "staff_mail_list": site_staff_only(200),
+    "staff_mail_detail": site_staff_only(200),
+    "staff_mail_hand_over": site_staff_only(400, "post"),
+    "staff_mail_discard": site_staff_only(302, "post"),
+    "staff_mail_attachment": site_staff_only(200),
     # Mail that needs the secretariat
     "inbound_list": committee_secretariat(200),
     "inbound_detail": committee_secretariat(200),
@@ -207,6 +224,18 @@ EXPECTED: dict[str, Expectation] = {
     "audit_log": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_export": expect(**SECRETARIAT_ACROSS_COUNCILS),
     "audit_log_reviews": expect(**{**ON_THE_COUNCIL, **ON_THE_COUNCIL_SECRETARIAT_ONLY}),
+    # The probes answer everybody, signed in or not, and reveal nothing (tests/ops/test_health.py);
+    # this world has no beat running, so it is not ready.
+    "healthz": expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "readyz": expect(anonymous=503, **dict.fromkeys(PERSONAS[1:], 503)),
+    # The operators' status page and metrics: site staff only (User.is_staff;
+    # tests/ops/test_status.py); a council's secretariat is not site staff.
+    # Retention (保存期間, 移管, 廃棄): the council's secretariat.
+    "retention_page": committee_secretariat(200),
+    "retention_export": committee_secretariat(200),
+    "retention_dispose": committee_secretariat(302, "post"),  # nothing chosen: back, a message
+    "ops_status": site_staff_only(200),
+    "ops_metrics": site_staff_only(200),
     # Consultations (諮問): their own rows, with the staff of another consultation.
     **CONSULTATION_EXPECTED,
 }
@@ -234,6 +263,11 @@ HELD = {"circulation_id": lambda side: side.held.pk}
 ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "invitation_accept": {"token": lambda side: side.invitation_token},
     "reply_link": {"token": lambda side: side.link_token},
+    "material_link": {"token": lambda side: side.material_token},
+    "staff_mail_detail": {"message_id": lambda side: side.orphan.pk},
+    "staff_mail_hand_over": {"message_id": lambda side: side.orphan.pk},
+    "staff_mail_discard": {"message_id": lambda side: side.orphan.pk},
+    "staff_mail_attachment": {"attachment_id": lambda side: side.orphan_attachment.pk},
     "circulation_edit": DRAFT,
     "circulation_preview": DRAFT,
     "circulation_send": DRAFT,
@@ -323,6 +357,9 @@ def world(council) -> World:
         "former_member": council.former_member,
         "outsider": council.outsider,
         "other_secretariat": council.other_secretariat,
+        "site_staff": UserFactory(
+            email="admin@city.example.jp", full_name="情報政策課 管理者", is_staff=True
+        ),
     }
     return World(sides=sides, people=people)
 

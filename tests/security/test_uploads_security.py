@@ -10,16 +10,19 @@ again)."""
 from __future__ import annotations
 
 import binascii
+import io
 import re
 import zlib
 
+import pikepdf
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from circulation.models import Circulation, Material
 from circulation.uploads import pdf as pdfscan
-from tests.circulation import files
+from circulation.uploads.checks import UploadRefused, check_upload
+from tests.circulation import files, pdfs
 from tests.circulation.conftest import clock  # noqa: F401  (the same frozen Japan time)
 from tests.circulation.helpers import PDF_BYTES, sent_circulation
 from tests.circulation.web import draft_data
@@ -30,50 +33,83 @@ TITLE = "第12回 管理運用会議 議事録の確認"
 GOOD = "議事録.pdf"
 
 
-# --- PDFs, written by hand -------------------------------------------------------------------
+# --- PDFs, written byte by byte (tests/circulation/pdfs.py) ------------------------------------
 
-
-def pdf(*objects: bytes) -> bytes:
-    body = b"%PDF-1.7\n"
-    for number, obj in enumerate(objects, 1):
-        body += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    return body + b"trailer\n<</Root 1 0 R>>\n%%EOF\n"
-
-
-def stream(dictionary: bytes, data: bytes) -> bytes:
-    return b"<<%s/Length %d>>\nstream\n%s\nendstream" % (dictionary, len(data), data)
-
-
-def object_stream(content: bytes, filters: bytes = b"/FlateDecode", encode=zlib.compress):
-    return stream(b"/Type/ObjStm/N 1/First 4/Filter" + filters, encode(content))
-
-
-CATALOG = b"<</Type/Catalog/Pages 3 0 R/OpenAction 2 0 R>>"
+OPEN_SCRIPT = b"<</Type/Catalog/Pages 2 0 R/OpenAction 4 0 R>>"
 SCRIPT = b"<</S/JavaScript/JS(app.alert('x'))>>"
-PDF_JS = pdf(CATALOG, SCRIPT)
-PDF_JS_SHORT = pdf(CATALOG, b"<</S/JS/JS(app.alert(1))>>")
-PDF_JS_ESCAPED = pdf(CATALOG, b"<</S/J#61vaScript/JS(app.alert(1))>>")
-PDF_LAUNCH = pdf(CATALOG, b"<</S/Launch/Win<</F(cmd.exe)/P(/c calc)>>>>")
-PDF_JS_COMPRESSED = pdf(b"<</Type/Catalog/OpenAction 4 0 R>>", object_stream(b"4 0 " + SCRIPT))
-PDF_JS_HEX_AND_FLATE = pdf(
-    b"<</Type/Catalog>>",
-    object_stream(b"4 0 " + SCRIPT, b"[/ASCIIHexDecode/FlateDecode]",
-                  lambda c: binascii.hexlify(zlib.compress(c)) + b">"),
+
+
+def with_script(script: bytes = SCRIPT, **hiding) -> bytes:
+    """The catalog opens with action 4, kept inside a compressed object stream."""
+    return pdfs.build({1: OPEN_SCRIPT, 2: pdfs.PAGES, 3: pdfs.PAGE}, hidden={4: script}, **hiding)
+
+
+PDF_JS = pdfs.plain(catalog=b"<</Type/Catalog/Pages 2 0 R/OpenAction<<" + SCRIPT[2:-2] + b">>>>")
+PDF_JS_ESCAPED = pdfs.plain(b"<</S/J#61vaScript/JS(app.alert(1))>>",
+                            catalog=OPEN_SCRIPT)  # fmt: skip
+PDF_JS_ON_PAGE_OPEN = pdfs.build({1: pdfs.CATALOG, 2: pdfs.PAGES,
+                                  3: b"<</Type/Page/Parent 2 0 R/AA<</O 4 0 R>>>>"},
+                                 hidden={4: SCRIPT})  # fmt: skip
+PDF_JS_NAMED = pdfs.plain(
+    b"<</Names[(init) 5 0 R]>>", SCRIPT,
+    catalog=b"<</Type/Catalog/Pages 2 0 R/Names<</JavaScript 4 0 R>>>>",
 )  # fmt: skip
-# Stored (level 0) deflate keeps "endstream" literally inside the compressed bytes: a
-# scanner that stops there would never see the script behind it.
-PDF_JS_BEHIND_FAKE_END = pdf(
-    b"<</Type/Catalog>>",
-    object_stream(b"endstream " * 10 + SCRIPT, encode=lambda c: zlib.compress(c, 0)),
+# The two that went through the hand-written scanner (issue 16): an object stream whose
+# dictionary holds the text "(obj)", and one encoded with a PNG predictor.
+PDF_JS_OBJ_IN_DICT = with_script(stream_extra=b"/Producer(obj)")
+PDF_JS_PREDICTOR = with_script(predictor=7)
+PDF_JS_HEX_AND_FLATE = with_script(
+    filters=b"[/ASCIIHexDecode/FlateDecode]",
+    encode=lambda c: binascii.hexlify(zlib.compress(c)) + b">",
 )
-PDF_LZW_OBJECTS = pdf(b"<</Type/Catalog>>", object_stream(b"\x80\x0b\x60", b"/LZWDecode", bytes))
-PDF_WITH_IMAGE = pdf(
-    b"<</Type/Catalog>>",
-    stream(b"/Type/XObject/Subtype/Image/Width 1000/Height 1000/BitsPerComponent 8"
-           b"/ColorSpace/DeviceGray/Filter/FlateDecode", zlib.compress(b"\xff" * 1_000_000)),
+# Stored (level 0) deflate keeps "endstream" literally inside the compressed bytes.
+PDF_JS_BEHIND_FAKE_END = with_script(b"<</S/JavaScript/JS(endstream endstream app.alert(1))>>",
+                                     encode=lambda c: zlib.compress(c, 0))  # fmt: skip
+PDF_LAUNCH = with_script(b"<</S/Launch/Win<</F(cmd.exe)/P(/c calc)>>>>")
+PDF_EMBEDDED = pdfs.plain(
+    b"<</Names[(a.exe) 5 0 R]>>",
+    b"<</Type/Filespec/F(a.exe)/EF<</F 6 0 R>>>>",
+    b"<</Type/EmbeddedFile/Length 2>>\nstream\nMZ\nendstream",
+    catalog=b"<</Type/Catalog/Pages 2 0 R/Names<</EmbeddedFiles 4 0 R>>>>",
+)
+PDF_ATTACHMENT_NOTE = pdfs.build(
+    {1: pdfs.CATALOG, 2: pdfs.PAGES, 3: b"<</Type/Page/Parent 2 0 R/Annots[4 0 R]>>"},
+    hidden={4: b"<</Type/Annot/Subtype/FileAttachment/Rect[0 0 9 9]/FS(x.exe)>>"},
+)
+PDF_XFA = pdfs.plain(
+    b"<</Length 7>>\nstream\n<xdp/>\nendstream",
+    catalog=b"<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[]/XFA 4 0 R>>>>",
+)
+PDF_UNREADABLE = b"%PDF-1.7\n\x00\x01 not a PDF after all \x02"
+
+
+def encrypted(data: bytes, *, user: str) -> bytes:
+    """The same PDF encrypted (AES-256) with an owner password, and a user password if any."""
+    buffer = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as document:
+        document.save(buffer, encryption=pikepdf.Encryption(owner="事務局", user=user),
+                      object_stream_mode=pikepdf.ObjectStreamMode.generate)  # fmt: skip
+    return buffer.getvalue()
+
+
+def zeros_deflated(size: int) -> bytes:
+    packer = zlib.compressobj(9)
+    block = bytes(1 << 20)
+    return b"".join([*(packer.compress(block) for _ in range(size >> 20)), packer.flush()])
+
+
+IMAGE = zeros_deflated(1 << 20)
+PDF_WITH_IMAGE = pdfs.plain(
+    b"<</Type/XObject/Subtype/Image/Width 1024/Height 1024/BitsPerComponent 8"
+    b"/ColorSpace/DeviceGray/Filter/FlateDecode/Length %d>>\nstream\n%s\nendstream"
+    % (len(IMAGE), IMAGE)
+)
+WORD_NAMES_ONLY = pdfs.build(
+    {1: b"<</Type/Catalog/Pages 2 0 R/JSFont 4 0 R/Info<</Title(JavaScript guide /JS)>>>>",
+     2: pdfs.PAGES, 3: b"<</Type/Page/Parent 2 0 R/Annots[5 0 R]>>"},
+    hidden={4: b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+            5: b"<</Type/Annot/Subtype/Link/Rect[0 0 9 9]/A<</S/URI/URI(https://www.e-gov.go.jp/)>>>>"},
 )  # fmt: skip
-PDF_BOMB_OBJECTS = pdf(b"<</Type/Catalog>>", object_stream(b" " * 3_000_000))
-WORD_NAMES_ONLY = pdf(b"<</Type/Catalog/JSFont 2 0 R/Title(JavaScript guide)>>")
 
 
 # --- Posting the form ------------------------------------------------------------------------
@@ -119,13 +155,20 @@ def assert_refused_and_kept(response, council, name: str, reason: str) -> None:
         ("集計.xlsx", files.ooxml("xlsx", extra={"xl/media/pad.bin": b"\x00" * (20 << 20)}),
          "極端に大きく"),
         ("台本.pdf", PDF_JS, "JavaScript を含む PDF"),
-        ("台本.pdf", PDF_JS_SHORT, "JavaScript を含む PDF"),
         ("台本.pdf", PDF_JS_ESCAPED, "JavaScript を含む PDF"),
-        ("台本.pdf", PDF_JS_COMPRESSED, "JavaScript を含む PDF"),
+        ("台本.pdf", PDF_JS_ON_PAGE_OPEN, "JavaScript を含む PDF"),
+        ("台本.pdf", PDF_JS_NAMED, "JavaScript を含む PDF"),
+        ("台本.pdf", PDF_JS_OBJ_IN_DICT, "JavaScript を含む PDF"),
+        ("台本.pdf", PDF_JS_PREDICTOR, "JavaScript を含む PDF"),
         ("台本.pdf", PDF_JS_HEX_AND_FLATE, "JavaScript を含む PDF"),
         ("台本.pdf", PDF_JS_BEHIND_FAKE_END, "JavaScript を含む PDF"),
+        ("台本.pdf", encrypted(PDF_JS_PREDICTOR, user=""), "JavaScript を含む PDF"),
         ("起動.pdf", PDF_LAUNCH, "ほかのプログラムを起動する命令"),
-        ("古い形式.pdf", PDF_LZW_OBJECTS, "内容を確認できない"),
+        ("同封.pdf", PDF_EMBEDDED, "ほかのファイルを埋め込んだ PDF"),
+        ("同封.pdf", PDF_ATTACHMENT_NOTE, "ほかのファイルを埋め込んだ PDF"),
+        ("申請書.pdf", PDF_XFA, "XFA フォーム"),
+        ("壊れた.pdf", PDF_UNREADABLE, "内容を確認できない"),
+        ("秘密.pdf", encrypted(PDF_BYTES, user="open-sesame"), "パスワードを入力しないと開けない"),
     ],
 )  # fmt: skip
 def test_a_bad_file_is_refused_by_name_and_the_rest_of_the_form_is_kept(
@@ -140,21 +183,46 @@ def test_the_remedy_for_a_pdf_with_a_script_is_in_the_message(client, council):
     assert "印刷機能で PDF に保存し直す" in body
 
 
+@pytest.mark.parametrize(
+    "hiding",
+    [{"stream_extra": b"/Producer(obj)"}, {"predictor": 7},
+     {"filters": b"[/ASCIIHexDecode/FlateDecode]",
+      "encode": lambda c: binascii.hexlify(zlib.compress(c)) + b">"},
+     {"encode": lambda c: zlib.compress(c, 0)}],
+)  # fmt: skip
+def test_the_same_hiding_places_holding_a_plain_link_are_accepted(client, council, hiding):
+    """The refusals above are for the script, not for an unreadable file: the same object
+    streams holding an ordinary web link pass."""
+    link = with_script(b"<</S/URI/URI(https://www.e-gov.go.jp/)>>", **hiding)
+    response = post_draft(client, council, ("リンク.pdf", link))
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
 def test_a_pdf_bomb_in_its_object_streams_is_refused(client, council, monkeypatch):
-    monkeypatch.setattr(pdfscan, "MAX_DECODED_STREAM", 1_000_000)
-    response = post_draft(client, council, ("爆弾.pdf", PDF_BOMB_OBJECTS))
+    """An object stream that inflates to 512 MB: the parser's process is given 300 MB."""
+    monkeypatch.setattr(pdfscan, "MEMORY_LIMIT_BYTES", 300 << 20)
+    bomb = with_script(b"<</A 1>>", encode=lambda _c: zeros_deflated(512 << 20))
+    response = post_draft(client, council, ("爆弾.pdf", bomb))
     assert_refused_and_kept(response, council, "爆弾.pdf", "極端に大きく")
 
 
+def test_a_pdf_that_takes_the_parser_too_long_is_refused_the_same_way(monkeypatch):
+    monkeypatch.setattr(pdfscan, "TIME_LIMIT_SECONDS", 0.001)
+    with pytest.raises(UploadRefused, match=r"「重い\.pdf」.*極端に大きく"):
+        check_upload(files.upload("重い.pdf", PDF_BYTES))
+
+
 def test_ordinary_pdfs_are_not_mistaken_for_scripts_or_bombs(client, council, monkeypatch):
-    """A large scanned image is not decoded at all; names that merely contain "JS" or a
-    title that mentions JavaScript are not actions."""
-    monkeypatch.setattr(pdfscan, "MAX_DECODED_STREAM", 100_000)
+    """A large scanned image is not decoded at all (the parser gets 300 MB); names that
+    merely contain "JS", a title that mentions JavaScript and a web link are not scripts;
+    a PDF with only an owner password (printing or copying restricted) is read and kept."""
+    monkeypatch.setattr(pdfscan, "MEMORY_LIMIT_BYTES", 300 << 20)
     response = post_draft(client, council, ("スキャン.pdf", PDF_WITH_IMAGE),
-                          ("手引き.pdf", WORD_NAMES_ONLY))  # fmt: skip
+                          ("手引き.pdf", WORD_NAMES_ONLY),
+                          ("他機関.pdf", encrypted(WORD_NAMES_ONLY, user="")))  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
     names = sorted(Material.objects.values_list("original_name", flat=True))
-    assert names == sorted([GOOD, "スキャン.pdf", "手引き.pdf"])
+    assert names == sorted([GOOD, "スキャン.pdf", "手引き.pdf", "他機関.pdf"])
 
 
 def test_a_file_over_the_size_cap_is_refused_by_name(client, council, settings):

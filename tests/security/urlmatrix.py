@@ -80,9 +80,10 @@ OWN, OTHER = "own", "other"
 # Who asks. "member" receives the circulation; "late_member" joined the council after it was
 # sent (a member who is not a recipient); "ended_member" received it but their term ended
 # yesterday (reads, no longer replies); "former_member"'s term had ended before it was sent;
-# "outsider" is on no council; "other_secretariat" runs another council. "implementing_body"
-# is named for the consultations (諮問) of the fixtures; "other_body" holds the same role on
-# the same council, named for another consultation only.
+# "outsider" is on no council; "other_secretariat" runs another council; "site_staff" runs
+# the installation (Django's is_staff), on no council: sees mail that belongs to no council.
+# "implementing_body" is named for the consultations (諮問) of the fixtures; "other_body"
+# holds the same role on the same council, named for another consultation only.
 PERSONAS = (
     "anonymous",
     "secretariat",
@@ -96,6 +97,7 @@ PERSONAS = (
     "former_member",
     "outsider",
     "other_secretariat",
+    "site_staff",
 )
 
 Status = int | tuple[int, int]  # one answer, or (own council's object, other council's)
@@ -126,8 +128,11 @@ def expect(
 ) -> Expectation:
     """Anonymous visitors are sent to the login page unless the row says otherwise. A
     POST-only URL is asked with an empty POST (the test client sends no CSRF check), so
-    the gate answers before any form is read."""
+    the gate answers before any form is read. The site's staff are on no council: unless
+    the row says otherwise, they get what the outsider gets."""
     answers.setdefault("anonymous", 302)
+    if "outsider" in answers:
+        answers.setdefault("site_staff", answers["outsider"])
     # Staff of another consultation: on circulations the same as any implementing body.
     if "implementing_body" in answers:
         answers.setdefault("other_body", answers["implementing_body"])

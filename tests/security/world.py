@@ -26,7 +26,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from circulation.inbound.service import receive_raw_message
-from circulation.mail.tokens import Purpose, make_token, reply_address
+from circulation.mail.material_tokens import make_material_token
+from circulation.mail.tokens import Purpose, make_token, plain_reply_address, reply_address
 from circulation.models import (
     Circulation,
     InboundAttachment,
@@ -96,6 +97,9 @@ class Side:
     message: InboundMessage  # held for the secretariat
     attachment: InboundAttachment
     link_token: str  # the member's 「意見なし」 link on the open circulation
+    material_token: str  # the member's link to the open circulation's material
+    orphan: InboundMessage  # mail of no council (site staff only), with an attachment
+    orphan_attachment: InboundAttachment
     invitation_token: str
     invitee: Membership
     meeting: Meeting  # of the decided circulation, next week
@@ -147,13 +151,19 @@ def _circulation(
     return circulation
 
 
-def wrong_sender_mail(recipient: Recipient, texts: Texts) -> bytes:
+def wrong_sender_mail(
+    recipient: Recipient,
+    texts: Texts,
+    *,
+    sender: str = "someone.else@example.com",
+    to: str = "",
+) -> bytes:
     """A reply to the member's personal address from an address that is not theirs, with
     an attachment: held for the secretariat. Built with the compat32 classes, which keep a
     display name full of markup intact (the newer API re-folds it into a broken header)."""
     mail = MIMEMultipart()
-    mail["From"] = formataddr((texts.mail_from_name, "someone.else@example.com"))
-    mail["To"] = reply_address(recipient)
+    mail["From"] = formataddr((texts.mail_from_name, sender))
+    mail["To"] = to or reply_address(recipient)
     mail["Subject"] = Header(texts.mail_subject, "utf-8")
     mail["Message-ID"] = f"<{uuid.uuid4().hex}@example.com>"
     mail.attach(MIMEText(texts.mail_body, "plain", "utf-8"))
@@ -242,8 +252,15 @@ def build_side(
     )  # fmt: skip
     recipient.refresh_from_db()
     link_token = make_token(recipient, Purpose.NO_OPINION)
+    material_token = make_material_token(recipient, opened.materials.get())
     message = receive_raw_message(wrong_sender_mail(recipient, texts), source="simulate")
     assert message.state == InboundMessage.State.HELD, (message.state, message.reason)
+    stranger = f"stranger-{committee.pk}@example.com"
+    orphan = receive_raw_message(
+        wrong_sender_mail(recipient, texts, sender=stranger, to=plain_reply_address()),
+        source="simulate",
+    )
+    assert (orphan.state, orphan.committee) == (InboundMessage.State.UNMATCHED, None)
     draft = _circulation(committee, secretariat, texts, now + dt.timedelta(days=9))
     invitee = invite_member(
         committee, texts.invitee_name, invitee_email, Role.MEMBER,
@@ -265,6 +282,9 @@ def build_side(
         message=message,
         attachment=message.attachments.get(),
         link_token=link_token,
+        material_token=material_token,
+        orphan=orphan,
+        orphan_attachment=orphan.attachments.get(),
         invitation_token=make_invitation_token(invitee),
         invitee=invitee,
         meeting=meeting,

@@ -15,7 +15,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from circulation.inbound.matching import mail_domain
 from circulation.inbound.service import receive_raw_message
 from circulation.mail.receipts import quote
 from circulation.mail.tokens import plain_reply_address, reply_address
@@ -34,7 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--text", default="意見なし", help="what the member writes")
         parser.add_argument("--from", dest="sender", default="", help="another sender address")
         parser.add_argument(
-            "--plain", action="store_true", help="reply to the plain address (In-Reply-To only)"
+            "--plain",
+            action="store_true",
+            help="reply to the plain address (In-Reply-To only): held, never recorded",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -82,10 +83,9 @@ def build_reply(recipient: Recipient, *, text: str, sender: str, plain: bool = F
     mail["Subject"] = "Re: " + (notice.subject if notice else recipient.circulation.title)
     mail["Date"] = format_datetime(timezone.now().astimezone(JST))
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "example.jp")
-    if notice is not None:
-        thread_id = notice.message_id or f"<outbox-{notice.pk}@{mail_domain()}>"
-        mail["In-Reply-To"] = thread_id
-        mail["References"] = thread_id
+    if notice is not None and notice.message_id:
+        mail["In-Reply-To"] = notice.message_id
+        mail["References"] = notice.message_id
     sent = (notice.sent_at or notice.created_at) if notice else timezone.now()
     header = f"{format_jst(sent, with_year=True)} Kairan <{address}>:"
     quoted = quote(notice.body_text.strip()) if notice else ""

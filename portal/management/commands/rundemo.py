@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from portal.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+from portal.demo import demo_is_loaded, logins_text
 from portal.staticcheck import static_files_stale
 from portal.supervise import Child, ChildDied, Supervisor
 
@@ -46,8 +47,8 @@ class Command(BaseCommand):
                 "with a published password and keeps mail on disk."
             )
         _check_port_free(port)
-        self._prepare()
         url = f"http://{HOST}:{port}"
+        self._prepare(url)
         supervisor = Supervisor(
             _children(port),
             env=_child_env(url),
@@ -61,14 +62,17 @@ class Command(BaseCommand):
             raise CommandError(f"{died}; the other processes were stopped.") from None
         self._say("stopped.")
 
-    def _prepare(self) -> None:
+    def _prepare(self, url: str) -> None:
         self._say("migrating the database …")
         call_command("migrate", interactive=False, verbosity=1)
-        if load_demo() is None:
+        if demo_is_loaded():
             self._say("the demo council is already loaded: keeping its data.")
         else:
+            self._say(f"loading the demo council (its mail links to {url}/) …")
+            load_in_child(url)
             self._say("loaded the demo council.")
         if static_files_stale():
+            self._say("collecting the static files …")
             call_command("collectstatic", interactive=False, verbosity=1)
         connections.close_all()  # this process only watches from now on
 
@@ -77,11 +81,6 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _banner(self, url: str) -> None:
-        width = max(len(person.email) for person in DEMO_PEOPLE)
-        rows = "\n".join(
-            f"  {person.email:<{width}}  {person.full_name}  {person.label} ({person.label_en})"
-            for person in DEMO_PEOPLE
-        )
         mfa = (
             "MFA for the secretariat is OFF in this demo "
             "(KAIRAN_REQUIRE_MFA_FOR_SECRETARIAT is off when KAIRAN_DEMO=1)."
@@ -92,10 +91,11 @@ class Command(BaseCommand):
         self.stdout.write(
             "\n"
             f"Kairan demo: {url}/\n\n"
-            f"Demo logins (one password for all: {DEMO_PASSWORD})\n{rows}\n\n"
+            f"{logins_text()}\n"
             f"{mfa}\n"
             f"Mail the portal sends: {_shown(Path(settings.KAIRAN_MAIL_DIR))}/*.eml "
             f"and {url}/demo/mail/\n"
+            f"The logins again: {url}/demo/ or `make demo-logins` in another terminal.\n"
             "Ctrl-C stops the web server, the Celery worker and Celery beat.\n"
         )
         self.stdout.flush()
@@ -132,6 +132,22 @@ def _children(port: int) -> list[Child]:
             ],
         ),
     ]
+
+
+def load_in_child(url: str) -> None:
+    """Load the demo data in a process of its own whose SITE_URL is this demo's address: the
+    mail it queues (notices, reminders, the meeting's invitation) is rendered with its links
+    then, and this process's settings were read before the port was known."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_demo", "--quiet"],
+        cwd=str(settings.BASE_DIR),
+        env=_child_env(url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise CommandError(f"loading the demo data failed:\n{result.stderr.strip()}")
 
 
 def _child_env(url: str) -> dict[str, str]:

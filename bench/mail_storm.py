@@ -1,0 +1,223 @@
+"""Deadline storm: N councils whose circulations share one deadline (the 17:00 at the end of
+a fiscal year). Reports deadline → all closed → all closing summaries in the SMTP sink, with
+real beat (the default 30 s tick), real workers on Redis and PostgreSQL, and the lean sink.
+
+Each council has 15 people (secretariat, chair, acting chair, 12 members); its circulation was
+sent to the 14 sitting members. Two set-ups: one worker process (concurrency 4, as compose
+sets it) and two worker processes pinned to a core each (concurrency 2 each).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_mail \
+    REDIS_URL=redis://127.0.0.1:6379/13 python -m bench.mail_storm [--councils 100 1000 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.mail_common import (
+    ROOT,
+    bench_database,
+    require_real_parts,
+    table,
+    write_result,
+)
+
+MEMBERS = 12  # + secretariat, chair, acting chair = 15 people
+
+
+def seed(councils: int, deadline: dt.datetime) -> None:
+    """The councils, their people and one open circulation each, written in bulk (the
+    benchmark measures the close, not the sending)."""
+    from circulation.models import Circulation, Recipient
+    from portal.models import Committee, Membership, Role, User
+
+    today = dt.date.today()
+    # No reminders: the sink counts the closing summaries only.
+    committees = Committee.objects.bulk_create(
+        Committee(name=f"審議会 {i:05d}", reminder_offsets_hours=[]) for i in range(councils)
+    )
+    roles = [Role.SECRETARIAT, Role.CHAIR, Role.ACTING_CHAIR] + [Role.MEMBER] * MEMBERS
+    users = User.objects.bulk_create(
+        User(email=f"p{n:02d}-{c.pk}@example.jp", full_name=f"委員 {n}")
+        for c in committees
+        for n in range(len(roles))
+    )
+    seats = []
+    for index, committee in enumerate(committees):
+        people = users[index * len(roles) : (index + 1) * len(roles)]
+        seats += [
+            Membership(
+                user=user,
+                committee=committee,
+                role=role,
+                term_start=today - dt.timedelta(days=30),
+                term_end=today + dt.timedelta(days=700),
+            )
+            for user, role in zip(people, roles, strict=True)
+        ]
+    Membership.objects.bulk_create(seats, batch_size=5000)
+    now = deadline - dt.timedelta(days=7)
+    circulations = Circulation.objects.bulk_create(
+        Circulation(
+            committee=c,
+            title="年度末の書面照会",
+            explanation="資料をご確認ください。",
+            deadline=deadline,
+            state=Circulation.State.OPEN,
+            sent_at=now,
+            created_at=now,
+            created_by=users[i * len(roles)],
+        )
+        for i, c in enumerate(committees)
+    )
+    Recipient.objects.bulk_create(
+        (
+            Recipient(circulation=circulation, user=user)
+            for index, circulation in enumerate(circulations)
+            for user in users[index * len(roles) + 1 : (index + 1) * len(roles)]
+        ),
+        batch_size=5000,
+    )
+
+
+def start_worker(
+    env: dict[str, str], log: Path, name: str, cpus: str, concurrency: int, beat: bool
+) -> subprocess.Popen[bytes]:
+    args = [
+        "taskset",
+        "-c",
+        cpus,
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "-l",
+        "WARNING",
+        "-c",
+        str(concurrency),
+        "-n",
+        f"{name}@%h",
+        "--prefetch-multiplier",
+        "1",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    if beat:
+        args += ["-B", "-s", str(log.parent / f"beat-{name}")]
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def run(councils: int, workers: int, interval: int) -> dict[str, Any]:
+    from django.db.models import Max
+
+    from bench.lean_sink import LeanSink
+    from circulation.models import Circulation
+    from portal.models import AuditEntry
+    from tests.mail_engine.realparts import purge_celery_queue, worker_env
+
+    folder = Path(tempfile.mkdtemp(prefix="kairan-storm-"))
+    with bench_database() as database_url, LeanSink() as sink:
+        purge_celery_queue()
+        started = time.monotonic()
+        # Far enough ahead for the seeding and the workers' start; set again just below.
+        deadline = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        seed(councils, deadline)
+        seeded = time.monotonic() - started
+        env = worker_env(
+            database_url,
+            sink.port,
+            folder,
+            KAIRAN_DUE_WORK_SECONDS=str(interval),
+            KAIRAN_SWEEP_SECONDS="30",
+            KAIRAN_MAIL_REQUEUE_AFTER_SECONDS="120",
+            LOG_LEVEL="ERROR",
+        )
+        layout = (
+            [("storm1", "0-1", 4, True)]
+            if workers == 1
+            else [("storm1", "0", 2, True), ("storm2", "1", 2, False)]
+        )
+        processes = [
+            start_worker(env, folder / f"{name}.log", name, cpus, concurrency, beat)
+            for name, cpus, concurrency, beat in layout
+        ]
+        try:
+            time.sleep(8)  # the workers import and connect
+            deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+            Circulation.objects.update(deadline=deadline)
+            wanted = 3 * councils
+            limit = time.monotonic() + 10 + 3 * interval + councils * 0.1
+            while sink.count() < wanted and time.monotonic() < limit:
+                time.sleep(0.05)
+            summaries_at = dt.datetime.now(dt.UTC)
+            delivered = sink.count()
+            open_left = Circulation.objects.filter(state=Circulation.State.OPEN).count()
+            last_close = AuditEntry.objects.filter(action="circulation.closed").aggregate(
+                last=Max("at")
+            )["last"]
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=30)
+    return {
+        "councils": councils,
+        "workers": workers,
+        "seed_seconds": round(seeded, 1),
+        "all_closed_after_deadline_seconds": (
+            round((last_close - deadline).total_seconds(), 1) if not open_left else None
+        ),
+        "all_summaries_after_deadline_seconds": (
+            round((summaries_at - deadline).total_seconds(), 1) if delivered >= wanted else None
+        ),
+        "summaries_delivered": delivered,
+        "summaries_wanted": wanted,
+        "still_open": open_left,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--councils", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--interval", type=int, default=30, help="KAIRAN_DUE_WORK_SECONDS")
+    args = parser.parse_args()
+    require_real_parts("mail_storm")
+    if os.system("command -v taskset >/dev/null") != 0:
+        print("mail_storm: skipped (needs taskset, util-linux)")
+        return
+    runs = [run(n, w, args.interval) for n in args.councils for w in (1, 2)]
+    rows = [
+        (
+            f"{r['councils']} councils, {r['workers']} worker process(es)",
+            f"closed {r['all_closed_after_deadline_seconds']} s, summaries "
+            f"{r['all_summaries_after_deadline_seconds']} s "
+            f"({r['summaries_delivered']}/{r['summaries_wanted']})",
+        )
+        for r in runs
+    ]
+    print("deadline storm: deadline → all closed → all summaries in the sink")
+    print(table(rows))
+    path = write_result("mail_storm", {"interval": args.interval, "runs": runs})
+    print(f"written {path.relative_to(path.parents[2])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Health and readiness endpoints (/healthz, /readyz): docs/operations.md, "Health checks"."""
