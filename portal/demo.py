@@ -26,6 +26,8 @@ from portal.models import Committee, Membership, Role, User
 
 DEMO_COMMITTEE_NAME = "住民基本台帳ネットワークシステム管理運用審議会"
 OTHER_COMMITTEE_NAME = "情報公開審査会"
+# The second council, with consultations (諮問): the council of the second seed.
+PRIVACY_COMMITTEE_NAME = "長崎市個人情報保護審議会"
 # One password for every demo login; printed by `make demo` and in README.md.
 DEMO_PASSWORD = "kairan-demo-2026"
 _LOADER = "demo loader"  # the audit log's actor for what the demo creates
@@ -54,6 +56,20 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
         "member whose term has ended",
         "過去 六郎",
         "kako.rokuro@example.jp",
+    ),
+    DemoPerson(
+        "body_center",
+        "実施機関(中央地域センター、個人情報保護審議会)",
+        "implementing body (the privacy council)",
+        "検証 太一",
+        "kensho.taichi@city.example.jp",
+    ),
+    DemoPerson(
+        "body_childcare",
+        "実施機関(幼児課、個人情報保護審議会)",
+        "implementing body (the privacy council)",
+        "模範 育子",
+        "mohan.ikuko@city.example.jp",
     ),
     DemoPerson(
         "outsider",
@@ -101,13 +117,51 @@ def demo_is_loaded() -> bool:
 def load_demo() -> DemoCouncil | None:
     """Everything the demo shows; None when it was already loaded (and left untouched):
     the council and its people, then one open circulation with replies and one closed
-    circulation awaiting the chair's decision."""
+    circulation awaiting the chair's decision; then the privacy council and its
+    consultations (諮問)."""
     from circulation.demo import load_demo_circulations
 
     council = load_demo_council()
     if council is not None:
         load_demo_circulations(council.committee)
+        load_demo_privacy_council(council)
     return council
+
+
+def load_demo_privacy_council(council: DemoCouncil) -> Committee:
+    """長崎市個人情報保護審議会: the demo's secretariat, chair, acting chair and members sit on
+    it too (their term began a year earlier, so that its consultations of the past weeks
+    fall within it), with two people of implementing bodies; and its consultations."""
+    from circulation.demo import DemoConsultationPeople, load_demo_consultations
+
+    committee, _ = Committee.objects.get_or_create(name=PRIVACY_COMMITTEE_NAME)
+    start, _end = current_term(timezone.localdate())
+    start = start.replace(year=start.year - 1)
+    end = start.replace(year=start.year + 2) - dt.timedelta(days=1)
+    seats = [
+        (council.secretariat, Role.SECRETARIAT),
+        (council.chair, Role.CHAIR),
+        (council.acting_chair, Role.ACTING_CHAIR),
+        *((member, Role.MEMBER) for member in council.members),
+    ]
+    bodies = {
+        key: User.objects.get(email=person.email)
+        for person in DEMO_PEOPLE
+        if (key := person.key) in ("body_center", "body_childcare")
+    }
+    seats += [(bodies["body_center"], Role.IMPLEMENTING_BODY),
+              (bodies["body_childcare"], Role.IMPLEMENTING_BODY)]  # fmt: skip
+    for user, role in seats:
+        _seat(user, committee, role, start, end)
+    people = DemoConsultationPeople(
+        secretariat=council.secretariat,
+        chair=council.chair,
+        members=council.members,
+        center=bodies["body_center"],
+        childcare=bodies["body_childcare"],
+    )
+    load_demo_consultations(committee, people)
+    return committee
 
 
 @transaction.atomic

@@ -300,7 +300,10 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
     if circulation.state in (circulation.State.DRAFT, circulation.State.DISCARDED):
         return False
     if Role.IMPLEMENTING_BODY in roles:
-        return True
+        from portal.permissions_consultation import body_sees  # of consultations, its own
+
+        if body_sees(user, circulation):
+            return True
     if is_recipient(user, circulation):
         return True
     # A chair (or acting chair) appointed after sending must still see what they decide.

@@ -71,6 +71,8 @@ def assignable_recipients(committee: Committee) -> QuerySet[Recipient]:
             circulation__state=Circulation.State.OPEN,
             circulation__deadline__gt=timezone.now(),
         )
+        # A consultation's vote is recorded on its own page (賛否を代理で記録).
+        .exclude(circulation__kind=Circulation.Kind.CONSULTATION)
         .select_related("user", "circulation")
         .order_by("circulation__deadline", "circulation_id", "user__full_name")
     )

@@ -29,6 +29,7 @@ from circulation.inbound.matching import TOKEN, find_recipient, meeting_mail_ans
 from circulation.inbound.parsing import BOUNCE, ParsedMail, normalise_address, parse_message
 from circulation.inbound.reading import QUESTION, UNCLEAR, Interpretation, interpret
 from circulation.inbound.text import strip_quotes
+from circulation.mail.consultation import send_vote_mail_held
 from circulation.mail.receipts import (
     send_held_answer,
     send_late_answer,
@@ -269,6 +270,12 @@ def _decide(
     reading = interpret(message.body_text, has_attachments=bool(attachments))
     if reading.kind == QUESTION:
         return _ask(message, recipient, reading.opinion, now)
+    if recipient.circulation.is_consultation:
+        # A vote is never read from a mail: the secretariat checks it and may record it for
+        # the member (services/votes.py record_vote_for); the member is told.
+        _set(message, S.HELD, R.VOTE)
+        send_vote_mail_held(message, recipient)
+        return None
     if reading.kind == UNCLEAR:
         return _hold(message, R.UNCLEAR, tell=recipient)
     if not reading.kind:

@@ -53,6 +53,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from circulation.jobs.riders import queue_rider_reminders
 from circulation.mail.reminders import REMINDER, offset_key
 from circulation.models import (
     Circulation,
@@ -80,6 +81,7 @@ class DueWorkReport:
     reminders: int = 0
     chair_reminders: list[int] = field(default_factory=list)
     meeting_reminders: list[int] = field(default_factory=list)  # meeting ids
+    rider_reminders: list[int] = field(default_factory=list)  # open riders (jobs/riders.py)
     errors: int = 0
 
 
@@ -111,6 +113,9 @@ def run_due_work(now: dt.datetime | None = None) -> DueWorkReport:
     _safely(report, "reminders", lambda: _hand_over_reminders(now, rules, report))
     _safely(report, "chair reminders", lambda: _hand_over_chair_reminders(now, rules, report))
     _safely(report, "meeting reminders", lambda: _hand_over_meeting_reminders(now, report))
+    # Open riders of consultations: few, each claimed by compare-and-swap, done here.
+    _safely(report, "rider reminders", lambda: report.rider_reminders.extend(
+        queue_rider_reminders(now)))  # fmt: skip
     record_heartbeat(BEAT, now)
     return report
 

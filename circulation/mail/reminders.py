@@ -39,6 +39,10 @@ def queue_reminder(
     from circulation.mail.tokens import reply_links
 
     circulation = recipient.circulation
+    if circulation.is_consultation:  # the same reminder, with the vote links per item
+        from circulation.mail.consultation import send_vote_reminder
+
+        return send_vote_reminder(recipient, offset_hours, offset_key(offset_hours))
     # Fresh links and reply address: they work even after the secretariat revoked the
     # ones in the notice (revocation only kills what was issued before it).
     links = reply_links(recipient)

@@ -54,6 +54,7 @@ class Purpose(IntEnum):
     NO_OPINION = 1  # the 「意見なし」 link
     REPLY = 2  # the 「回答する」 link
     ADDRESS = 3  # the personal Reply-To address
+    VOTE = 4  # a consultation's vote links: the item and the vote are in the query
 
 
 @dataclass(frozen=True)

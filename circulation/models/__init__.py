@@ -11,6 +11,18 @@ from circulation.models.circulation import (
     Reply,
     material_upload_path,
 )
+from circulation.models.consultation import (
+    Consultation,
+    ConsultationItem,
+    ConsultationRules,
+    ItemVote,
+    Result,
+    Rider,
+    RiderResponse,
+    Statement,
+    Vote,
+    open_rider_filter,
+)
 from circulation.models.heartbeat import Heartbeat
 from circulation.models.mail import (
     InboundAttachment,
@@ -25,11 +37,15 @@ from circulation.models.reminder import ReminderNow
 __all__ = [
     "Answer",
     "Circulation",
+    "Consultation",
+    "ConsultationItem",
+    "ConsultationRules",
     "DeadlineExtension",
     "Decision",
     "Heartbeat",
     "InboundAttachment",
     "InboundMessage",
+    "ItemVote",
     "Material",
     "MaterialOpening",
     "Meeting",
@@ -39,7 +55,13 @@ __all__ = [
     "Recipient",
     "ReminderNow",
     "Reply",
+    "Result",
+    "Rider",
+    "RiderResponse",
+    "Statement",
+    "Vote",
     "inbound_attachment_path",
     "material_upload_path",
     "minutes_upload_path",
+    "open_rider_filter",
 ]

@@ -25,6 +25,12 @@ class Circulation(models.Model):
         ARCHIVED = "archived", _("完了")
         DISCARDED = "discarded", _("破棄")
 
+    class Kind(models.TextChoices):
+        # A consultation (諮問) is a circulation of another kind: the same materials,
+        # deadline, reminders, Q&A, close and decision, with votes per item (consultation.py).
+        CIRCULATION = "circulation", _("書面照会")
+        CONSULTATION = "consultation", _("諮問")
+
     committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="circulations")
     title = models.CharField(_("件名"), max_length=200)
     explanation = models.TextField(_("説明"), blank=True)  # markdown, sanitised on display
@@ -32,6 +38,7 @@ class Circulation(models.Model):
     # Bumped by every extension; reminders and the closing summary are keyed on it.
     deadline_version = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CIRCULATION)
     # Bumped by every edit of a draft so that two editors cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
     # Bumped, once sent, by every change to what all its recipients see besides this row: a
@@ -61,6 +68,10 @@ class Circulation(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_consultation(self) -> bool:
+        return self.kind == self.Kind.CONSULTATION
 
     @property
     def is_open(self) -> bool:
@@ -156,6 +167,8 @@ class Reply(models.Model):
     class Kind(models.TextChoices):
         NO_OPINION = "no_opinion", _("意見なし")
         OPINION = "opinion", _("意見あり")
+        # A consultation's vote (賛否): one ItemVote per item (models/consultation.py).
+        VOTE = "vote", _("賛否")
 
     class Channel(models.TextChoices):
         WEB = "web", _("ウェブ")

@@ -115,6 +115,7 @@ class InboundMessage(models.Model):
         LATE = "late", _("回答期限後")
         TERM_ENDED = "term_ended", _("任期終了後の返信")
         MEETING = "meeting", _("会議についての返信")
+        VOTE = "vote", _("諮問の賛否(事務局が確認)")
         EMPTY = "empty", _("本文がない")
         DUPLICATE = "duplicate", _("同じメールの重複")
         ERROR = "error", _("処理中のエラー")

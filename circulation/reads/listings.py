@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from circulation.models import Circulation, Recipient
+from circulation.models import Circulation, Consultation, Recipient
 from portal.models import Committee, Role, User
 from portal.permissions import memberships_of, still_sits
 
@@ -50,6 +50,8 @@ def home_for(user: User, now: dt.datetime | None = None) -> Home:
     home = Home()
     receipts = (
         Recipient.objects.filter(user=user, circulation__state__in=_VISIBLE)
+        # Consultations are listed apart (reads/consultations.py awaiting_vote).
+        .exclude(circulation__kind=Circulation.Kind.CONSULTATION)
         .select_related("circulation__committee", "current_reply")
         .order_by("circulation__deadline")
     )
@@ -82,7 +84,7 @@ def _staff_committees(user: User, now: dt.datetime) -> list[StaffCommittee]:
         return []
     counts = _state_counts({seat.committee_id for seat in seats})
     body_ids = {seat.committee_id for seat in seats if seat.role == Role.IMPLEMENTING_BODY}
-    open_ones = _open_with_unanswered(body_ids)
+    open_ones = _open_with_unanswered(body_ids, user)
     result = []
     for seat in seats:
         entry = StaffCommittee(
@@ -111,12 +113,18 @@ def _state_counts(committee_ids: set[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def _open_with_unanswered(committee_ids: set[int]) -> dict[int, list[Circulation]]:
+def _open_with_unanswered(committee_ids: set[int], user: User) -> dict[int, list[Circulation]]:
     if not committee_ids:
         return {}
     found: dict[int, list[Circulation]] = {}
-    circulations = Circulation.objects.filter(
-        committee_id__in=committee_ids, state=Circulation.State.OPEN
+    # Of the consultations, only those the person answers for (their staff).
+    staff = Consultation.staff.through.objects.filter(
+        consultation_id=OuterRef("pk"), user_id=user.pk
+    )
+    circulations = (
+        Circulation.objects.filter(
+            committee_id__in=committee_ids, state=Circulation.State.OPEN
+        ).filter(Q(kind=Circulation.Kind.CIRCULATION) | Q(Exists(staff)))
     ).annotate(unanswered=Count("questions", filter=Q(questions__answer__isnull=True)))
     for circulation in circulations:
         found.setdefault(circulation.committee_id, []).append(circulation)
@@ -144,13 +152,17 @@ def committee_circulations(committee: Committee) -> list[StateGroup]:
         Circulation.State.ARCHIVED,
         Circulation.State.DISCARDED,
     ]
-    circulations = committee.circulations.annotate(
-        recipient_count=Count("recipients", distinct=True),
-        replied_count=Count(
-            "recipients", filter=Q(recipients__current_reply__isnull=False), distinct=True
-        ),
-        unanswered=Count("questions", filter=Q(questions__answer__isnull=True), distinct=True),
-    ).order_by("deadline", "id")
+    circulations = (
+        committee.circulations.exclude(kind=Circulation.Kind.CONSULTATION)
+        .annotate(
+            recipient_count=Count("recipients", distinct=True),
+            replied_count=Count(
+                "recipients", filter=Q(recipients__current_reply__isnull=False), distinct=True
+            ),
+            unanswered=Count("questions", filter=Q(questions__answer__isnull=True), distinct=True),
+        )
+        .order_by("deadline", "id")
+    )
     grouped: dict[str, list[Circulation]] = {state: [] for state in order}
     for circulation in circulations:
         grouped[circulation.state].append(circulation)

@@ -15,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from circulation.mail.circulation import closing_summary
+from circulation.mail.consultation import consultation_closing_summary
 from circulation.mail.outbox import queue_mails
 from circulation.models import Circulation
+from circulation.reads.consultation_tally import tally_items
 from circulation.reads.records import reply_rows
 from circulation.reads.tally import tally_of, tally_recipients
 from portal import audit
@@ -46,6 +48,9 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
             .select_related("user")
         )
         decider_role, decider = deciding_seat(circulation.committee, seats)
+        if circulation.is_consultation:  # the same close; the summary counts votes per item
+            _consultation_summaries(circulation, seats, decider_role, decider)
+            return True
         recipients = list(tally_recipients(circulation))
         tally = tally_of(recipients)
         # Every opinion for the decider's summary: named or 「委員」 as the council shows
@@ -77,3 +82,28 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
             ]
         )
     return True
+
+
+def _consultation_summaries(
+    circulation: Circulation, seats: list[Membership], decider_role: str, decider: object
+) -> None:
+    """A consultation's summaries: the tally and the proposal per item, and the result page
+    (which the chair, the acting chair and the secretariat may all open)."""
+    tallies = tally_items(circulation, circulation.consultation)
+    people: dict[int, tuple[User, bool]] = {}
+    for seat in seats:
+        decides = seat.role == decider_role or people.get(seat.user_id, (None, False))[1]
+        people[seat.user_id] = (seat.user, decides)
+    queue_mails(
+        [
+            consultation_closing_summary(
+                circulation,
+                person,
+                decides=decides,
+                decider_role=decider_role,
+                decider=decider,
+                tallies=tallies,
+            )
+            for person, decides in people.values()
+        ]
+    )

@@ -105,5 +105,9 @@ def _answerers(circulation: Circulation, now: dt.datetime) -> list[User]:
         )
         .select_related("user")
     )
+    if circulation.is_consultation:
+        # Of the implementing body, only the consultation's own staff hear of its questions.
+        staff = set(circulation.consultation.staff.values_list("pk", flat=True))
+        memberships = [m for m in memberships if m.role == Role.SECRETARIAT or m.user_id in staff]
     people = {m.user_id: m.user for m in memberships if m.user.is_active}
     return list(people.values())

@@ -87,6 +87,14 @@ def submit_reply(
     with transaction.atomic():
         recipient = _locked_receipt(recipient.pk)
         circulation = recipient.circulation
+        # A consultation is answered with votes (services/votes.py adds them per item in
+        # this transaction), a circulation never: the kinds do not mix.
+        if (kind == Reply.Kind.VOTE) != circulation.is_consultation:
+            raise ReplyInvalid(
+                _("諮問には賛否で回答してください。")
+                if circulation.is_consultation
+                else _("「意見なし」か「意見あり」を選んでください。")
+            )
         sits = still_sits(recipient.user, circulation.committee, timezone.localdate(now))
         if sits and circulation.accepts_replies_at(now):
             reply = _record_reply(

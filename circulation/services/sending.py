@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circulation.mail.circulation import notice
+from circulation.mail.consultation import consultation_notice
 from circulation.mail.outbox import queue_mails
 from circulation.models import Circulation
 from portal import audit
@@ -55,7 +56,11 @@ def send_circulation(
         )
         for recipient in recipients:
             recipient.circulation = circulation
-        queue_mails([notice(recipient, materials) for recipient in recipients])
+        if circulation.is_consultation:  # the same send; the notice asks for votes per item
+            items = list(circulation.consultation.items.all())
+            queue_mails([consultation_notice(r, materials, items) for r in recipients])
+        else:
+            queue_mails([notice(recipient, materials) for recipient in recipients])
     return circulation
 
 
@@ -68,6 +73,8 @@ def _check_sendable(circulation: Circulation, now: dt.datetime, revision: int | 
         )
     if circulation.deadline <= now:
         raise SendRefused(_("回答期限が過ぎています。期限を直してから送付してください。"))
+    if circulation.is_consultation and not circulation.consultation.items.exists():
+        raise SendRefused(_("議題がありません。議題を1つ以上登録してください。"))
     if not circulation.materials.filter(is_current=True).exists():
         raise SendRefused(_("資料がありません。資料を1つ以上添付してください。"))
     recipient_ids = set(circulation.recipients.values_list("user_id", flat=True))

@@ -1,5 +1,5 @@
 """Circulation pages (under /c/): the circulation itself, the chair's decision and the
-decision record, and the meeting."""
+decision record, the meeting, and consultations (諮問)."""
 
 from django.urls import include, path
 
@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("circulation.urls.circulations")),
     path("", include("circulation.urls.decisions")),
     path("", include("circulation.urls.meetings")),
+    path("", include("circulation.urls.consultations")),
 ]

@@ -71,6 +71,8 @@ def decision_page(request: HttpRequest, circulation_id: int) -> HttpResponse:
         # Members read the decision in the record once it exists; before that, 403.
         circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_RECORD)
         return redirect("decision_record", circulation_id)
+    if circulation.is_consultation:  # the chair's page of a consultation is its own
+        return redirect("consultation_result", circulation.pk)
     form = DecisionForm()
     refusal: DecisionRefused | None = None
     if request.method != "POST":

@@ -152,6 +152,8 @@ def extensions_of(circulation: Circulation) -> list[DeadlineExtension]:
 @login_required
 def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
+    if circulation.is_consultation:  # its own page (mails of both kinds link here)
+        return redirect("consultation_detail", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="member")
     kept = kept_input.take(request, circulation.pk)
     if kept:

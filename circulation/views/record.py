@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from circulation.reads.records import build_record
 from circulation.services.records import export_replies_csv
@@ -28,6 +28,8 @@ def _masked(request: HttpRequest, may_unmask: bool) -> bool:
 @login_required
 def decision_record(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_DECISION_RECORD)
+    if circulation.is_consultation:  # votes per item: the consultation's own record
+        return redirect("consultation_record", circulation.pk)
     may_unmask = may_see_member_names(request.user, circulation)
     masked = _masked(request, may_unmask)
     record_circulation_view(circulation, user=request.user, page="record")

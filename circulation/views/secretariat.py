@@ -94,6 +94,8 @@ def circulation_create(request: HttpRequest, committee_id: int) -> HttpResponse:
 @login_required
 def circulation_edit(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
+    if circulation.is_consultation:  # edited with its number, items… on its own form
+        return redirect("consultation_edit", circulation.pk)
     if circulation.state != Circulation.State.DRAFT:
         return _not_a_draft(request, circulation)
     committee = circulation.committee
@@ -192,6 +194,8 @@ def _not_a_draft(request: HttpRequest, circulation: Circulation) -> HttpResponse
 @login_required
 def circulation_preview(request: HttpRequest, circulation_id: int) -> HttpResponse:
     circulation = circulation_or_404(request.user, circulation_id, Action.MANAGE_CIRCULATIONS)
+    if circulation.is_consultation:  # its page shows the secretariat what members will see
+        return redirect("consultation_detail", circulation.pk)
     context = page_context(request, circulation, preview=True)
     context["reminder_warning"] = circulation.state == Circulation.State.DRAFT and (
         no_reminder_fits(circulation.committee, circulation.deadline)

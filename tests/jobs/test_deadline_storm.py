@@ -85,7 +85,7 @@ def test_the_tick_costs_the_same_few_statements_for_3_or_30_due_circulations(cou
     statements(1)  # warm: what a process reads once (content types)
     three, thirty = statements(3), statements(30)
     assert three == thirty
-    assert thirty <= 8, thirty
+    assert thirty <= 10, thirty  # two of them: the consultations' open riders (jobs/riders.py)
     assert len([name for name, _ in published if name == due.CLOSE]) == 34
 
 

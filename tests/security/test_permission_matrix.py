@@ -25,6 +25,11 @@ from django.utils import timezone
 
 from portal.models import AuditEntry, Role
 from tests.factories import MembershipFactory, UserFactory
+from tests.security.consultation_matrix import (
+    CONSULTATION_EXPECTED,
+    CONSULTATION_FILLERS,
+    build_consultations,
+)
 from tests.security.urlmatrix import (
     OTHER,
     OWN,
@@ -237,6 +242,8 @@ EXPECTED: dict[str, Expectation] = {
     "retention_dispose": committee_secretariat(302, "post"),  # nothing chosen: back, a message
     "ops_status": site_staff_only(200),
     "ops_metrics": site_staff_only(200),
+    # Consultations (諮問): their own rows, with the staff of another consultation.
+    **CONSULTATION_EXPECTED,
 }
 
 # --- Filling the URL arguments --------------------------------------------------------------
@@ -284,6 +291,7 @@ ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "meeting_minutes_upload": HELD,
     "meeting_minutes_publish": HELD,
     "meeting_minutes_download": HELD,
+    **CONSULTATION_FILLERS,
 }
 
 
@@ -314,6 +322,14 @@ def world(council) -> World:
     ended_member = UserFactory(email="matsumoto@example.jp", full_name="松本 任期終了")
     ended = MembershipFactory(user=ended_member, committee=council.committee, role=Role.MEMBER,
                               term_start=timezone.localdate() - dt.timedelta(days=400))  # fmt: skip
+    # The implementing body's staff, on the council before its consultations are registered.
+    body = UserFactory(email="kimura@city.example.jp", full_name="木村 実施機関")
+    MembershipFactory(user=body, committee=council.committee, role=Role.IMPLEMENTING_BODY)
+    other_body = UserFactory(email="mori@city.example.jp", full_name="森 実施機関")
+    MembershipFactory(user=other_body, committee=council.committee, role=Role.IMPLEMENTING_BODY)
+    others_body = UserFactory(email="ueda@city.example.jp", full_name="上田 実施機関")
+    MembershipFactory(user=others_body, committee=council.other_committee,
+                      role=Role.IMPLEMENTING_BODY)  # fmt: skip
     sides = {
         OWN: build_side(council.committee, secretariat=council.secretariat, chair=council.chair,
                         member=council.members[0], invitee_email="arai@example.jp"),
@@ -321,6 +337,12 @@ def world(council) -> World:
                           chair=other_chair, member=other_member,
                           invitee_email="okada@example.jp"),
     }  # fmt: skip
+    staff = {OWN: body, OTHER: others_body}
+    for name, side in sides.items():
+        side.consultations = build_consultations(
+            side.committee, secretariat=side.secretariat, chair=side.chair, member=side.member,
+            staff=staff[name],
+        )  # fmt: skip
     # Appointed today, after every circulation was sent: on the council, not a recipient.
     today = timezone.localdate()
     ended.term_end = today - dt.timedelta(days=1)
@@ -328,8 +350,6 @@ def world(council) -> World:
     late = UserFactory(email="kato@example.jp", full_name="加藤 新委員")
     MembershipFactory(user=late, committee=council.committee, role=Role.MEMBER,
                       term_start=today, term_end=today + dt.timedelta(days=700))  # fmt: skip
-    body = UserFactory(email="kimura@city.example.jp", full_name="木村 実施機関")
-    MembershipFactory(user=body, committee=council.committee, role=Role.IMPLEMENTING_BODY)
     people = {
         "anonymous": None,
         "secretariat": council.secretariat,
@@ -339,6 +359,7 @@ def world(council) -> World:
         "late_member": late,
         "ended_member": ended_member,
         "implementing_body": body,
+        "other_body": other_body,
         "former_member": council.former_member,
         "outsider": council.outsider,
         "other_secretariat": council.other_secretariat,

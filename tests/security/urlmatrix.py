@@ -82,6 +82,8 @@ OWN, OTHER = "own", "other"
 # yesterday (reads, no longer replies); "former_member"'s term had ended before it was sent;
 # "outsider" is on no council; "other_secretariat" runs another council; "site_staff" runs
 # the installation (Django's is_staff), on no council: sees mail that belongs to no council.
+# "implementing_body" is named for the consultations (諮問) of the fixtures; "other_body"
+# holds the same role on the same council, named for another consultation only.
 PERSONAS = (
     "anonymous",
     "secretariat",
@@ -91,6 +93,7 @@ PERSONAS = (
     "late_member",
     "ended_member",
     "implementing_body",
+    "other_body",
     "former_member",
     "outsider",
     "other_secretariat",
@@ -130,6 +133,9 @@ def expect(
     answers.setdefault("anonymous", 302)
     if "outsider" in answers:
         answers.setdefault("site_staff", answers["outsider"])
+    # Staff of another consultation: on circulations the same as any implementing body.
+    if "implementing_body" in answers:
+        answers.setdefault("other_body", answers["implementing_body"])
     missing = set(PERSONAS) - set(answers)
     if missing:
         raise ValueError(f"expectation lacks personas: {sorted(missing)}")

@@ -51,6 +51,7 @@ from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 from portal.services.invitations import make_invitation_token
 from portal.services.membership import invite_member
 from tests.circulation.helpers import PDF_BYTES
+from tests.security.consultation_matrix import Consultations
 
 OWN, OTHER = "own", "other"
 
@@ -105,6 +106,8 @@ class Side:
     convened: Circulation  # decided 開催する, no meeting yet
     held: Circulation  # decided 開催する, the meeting was yesterday
     minutes: MeetingMinutes  # of the held meeting, uploaded, not published
+    # One consultation (諮問) of each state (tests/security/consultation_matrix.py).
+    consultations: Consultations | None = None
 
 
 @dataclass
