@@ -35,7 +35,7 @@ def retention_function(schema: str, floor_days: int) -> sql.Composed:
         DECLARE
             removed bigint;
         BEGIN
-            IF cutoff > now() - make_interval(days => {floor}) THEN
+            IF cutoff > clock_timestamp() - make_interval(days => {floor}) THEN
                 RAISE EXCEPTION USING
                     MESSAGE = 'audit retention: entries younger than ' || {floor}
                               || ' days are kept; cutoff ' || cutoff || ' refused',
@@ -55,7 +55,7 @@ def retention_function(schema: str, floor_days: int) -> sql.Composed:
         DECLARE
             removed bigint;
         BEGIN
-            IF stop > now() - make_interval(days => {floor}) THEN
+            IF stop > clock_timestamp() - make_interval(days => {floor}) THEN
                 RAISE EXCEPTION USING
                     MESSAGE = 'audit disposal: entries younger than ' || {floor}
                               || ' days are kept; stop ' || stop || ' refused',
