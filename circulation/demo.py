@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -19,36 +18,15 @@ from django.utils import timezone
 
 from circulation.models import (
     Circulation,
-    Consultation,
     Material,
     Recipient,
     Reply,
-    Result,
-    Rider,
-    Vote,
 )
 from circulation.services.closing import close_circulation
-from circulation.services.consultation_results import (
-    RiderDraft,
-    StatementDraft,
-    add_statements,
-    record_meeting_result,
-)
-from circulation.services.consultations import (
-    ConsultationContent,
-    register_consultation,
-    update_consultation_rules,
-)
 from circulation.services.decisions import decide
-from circulation.services.drafts import DraftContent, sitting_memberships
-from circulation.services.materials import NewMaterial
 from circulation.services.meetings import MeetingDetails, schedule_meeting
 from circulation.services.replies import submit_reply
-from circulation.services.reports import issue_report
-from circulation.services.riders import record_rider_response
 from circulation.services.sending import send_circulation
-from circulation.services.votes import ItemChoice, submit_votes
-from circulation.uploads.checks import check_upload
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 
 OPEN_TITLE = "第45回 管理運用会議の議事録について"
@@ -142,7 +120,7 @@ def _draft(
     return circulation
 
 
-def _at_five_pm_jst(day_offset: int, now: dt.datetime) -> dt.datetime:
+def at_five_pm_jst(day_offset: int, now: dt.datetime) -> dt.datetime:
     """Councils set deadlines like 「9月10日(木) 17:00まで」: 17:00 Japan time."""
     jst = dt.timezone(dt.timedelta(hours=9))
     day = now.astimezone(jst).date() + dt.timedelta(days=day_offset)
@@ -166,7 +144,7 @@ def load_demo_circulations(committee: Committee) -> None:
             committee,
             CLOSED_TITLE,
             "令和8年度の内部監査報告書をお送りします。\n\n**審議すべき重要事項**の有無についてご意見ください。",
-            deadline=_at_five_pm_jst(-2, now),
+            deadline=at_five_pm_jst(-2, now),
             created_at=now - dt.timedelta(days=10),
         )
         send_circulation(closed.pk, by=secretariat, now=now - dt.timedelta(days=9))
@@ -176,7 +154,7 @@ def load_demo_circulations(committee: Committee) -> None:
             (Reply.Kind.NO_OPINION, "", None),
         ]
         _reply(_recipients(closed), answers, now - dt.timedelta(days=4))
-        close_circulation(closed.pk, now=_at_five_pm_jst(-2, now) + dt.timedelta(seconds=30))
+        close_circulation(closed.pk, now=at_five_pm_jst(-2, now) + dt.timedelta(seconds=30))
 
         # Open, with a week to go and two replies so far.
         open_one = _draft(
@@ -184,7 +162,7 @@ def load_demo_circulations(committee: Committee) -> None:
             OPEN_TITLE,
             "第45回管理運用会議の議事録(案)を送付します。\n\n"
             "- 内容をご確認ください\n- 修正のご意見があればお寄せください",
-            deadline=_at_five_pm_jst(7, now),
+            deadline=at_five_pm_jst(7, now),
             created_at=now - dt.timedelta(days=1),
         )
         send_circulation(open_one.pk, by=secretariat, now=now - dt.timedelta(hours=20))
@@ -217,7 +195,7 @@ def _convened(committee: Committee, secretariat: User, now: dt.datetime) -> None
         committee,
         CONVENED_TITLE,
         "第2四半期の運用状況報告をお送りします。",
-        deadline=_at_five_pm_jst(-12, now),
+        deadline=at_five_pm_jst(-12, now),
         created_at=now - dt.timedelta(days=20),
     )
     send_circulation(convened.pk, by=secretariat, now=now - dt.timedelta(days=19))
@@ -226,7 +204,7 @@ def _convened(committee: Committee, secretariat: User, now: dt.datetime) -> None
         (Reply.Kind.NO_OPINION, "", False),
     ]
     _reply(_recipients(convened), answers, now - dt.timedelta(days=15))
-    close_circulation(convened.pk, now=_at_five_pm_jst(-12, now) + dt.timedelta(seconds=30))
+    close_circulation(convened.pk, now=at_five_pm_jst(-12, now) + dt.timedelta(seconds=30))
     chair = Membership.objects.current().filter(committee=committee, role=Role.CHAIR).first()
     assert chair is not None, "the demo council needs a chair"
     decide(
@@ -236,7 +214,7 @@ def _convened(committee: Committee, secretariat: User, now: dt.datetime) -> None
         by=chair.user,
         now=now - dt.timedelta(days=11),
     )
-    starts = _at_five_pm_jst(10, now).replace(hour=14)
+    starts = at_five_pm_jst(10, now).replace(hour=14)
     schedule_meeting(
         convened.pk,
         by=secretariat,
@@ -248,258 +226,4 @@ def _convened(committee: Committee, secretariat: User, now: dt.datetime) -> None
             note="会場またはウェブ会議でご出席ください。\n\n- 資料は当日配布します",
         ),
         now=now - dt.timedelta(days=10),
-    )
-
-
-# --- Consultations (諮問): the second seed's council ---------------------------------------
-
-CONSULTATION_65 = "戸籍総合システムにおけるクラウドサービスの利用について"
-CONSULTATION_66 = "保育業務支援システムの利用"
-CONSULTATION_OPEN = "住民票の写し等のコンビニ交付におけるクラウドサービスの利用について"
-RIDER_65 = "業者に任せきりにせず、定期的に、作業者の操作記録などを確認すること。"
-RESPONSE_65 = (
-    "クラウド移行後の作業者の作業履歴を毎月提出させ、市の担当者が内容を確認している。"
-    "確認の結果は四半期ごとに審議会へ報告する。"
-)
-# What was said at the session (令和2年度第2回, from the city's public record), shortened.
-STATEMENTS_65 = [
-    ("qa", "member", "このデータセンターというのは、長崎市のものか。"),
-    ("qa", "implementing_body", "データセンターは、民間企業のデータセンターになる。"),
-    ("qa", "member", "システム障害時の対応について"),
-    ("qa", "implementing_body", "専門業者が対応する。(詳細はセキュリティ上の理由から未記載)"),
-    ("qa", "member", "一番心配なのは漏えい。民間に委託するときに、市の方でチェックできるのか。"),
-    (
-        "qa",
-        "implementing_body",
-        "クラウド移行後は、作業者の作業履歴もすべて残るようになっている。"
-        "それを長崎市側に、定期的に提出してもらい、管理することが可能になっている。",
-    ),
-    (
-        "deliberation",
-        "member",
-        "公益上の必要性は、結論的にはあると考える。災害対策とセキュリティの"
-        "問題も今よりはよくなり、コスト面もメリットがある。",
-    ),
-    (
-        "deliberation",
-        "member",
-        "セキュリティ面を含めた運用について、契約が長期のため、一定期間での"
-        "運用について確認することが望ましい。",
-    ),
-    (
-        "report",
-        "secretariat",
-        "業者に任せっきりでなくて、定期的に、操作記録などを確認するように"
-        "とのご意見をいただいたので、その旨を、この答申に付言する。",
-    ),
-]
-STATEMENTS_66 = [
-    ("qa", "member", "IDとパスワード、IDで権限が異なるということでいいのか。"),
-    (
-        "qa",
-        "implementing_body",
-        "職員のIDについては、園長、保育士、幼児課の職員等で権限を分け、"
-        "担当ごとにできることとできないことを分けて運用する予定。",
-    ),
-    (
-        "qa",
-        "member",
-        "保護者のログイン等についてもログを保存するのであれば、周知が必要ではないか。",
-    ),
-    (
-        "qa",
-        "implementing_body",
-        "ログの保存についても保護者に周知を図る。導入に当たって、そういった"
-        "点も踏まえて考えていきたい。",
-    ),
-    (
-        "deliberation",
-        "member",
-        "現状でできるリスクの軽減がきちんとできていれば、委員会としても賛成すべきだと思う。",
-    ),
-    ("report", "member", "意見なし。"),
-]
-
-
-@dataclass(frozen=True)
-class DemoConsultationPeople:
-    secretariat: User
-    chair: User
-    members: tuple[User, ...]
-    center: User  # 実施機関: 中央地域センター
-    childcare: User  # 実施機関: 幼児課
-
-
-def _consultation_material(title: str) -> NewMaterial:
-    content = demo_pdf(f"Consultation: {title[:20]}")
-    return NewMaterial(
-        title=title, order=1, upload=check_upload(ContentFile(content, name=f"{title}.pdf"))
-    )
-
-
-def _register_consultation(
-    committee: Committee,
-    people: DemoConsultationPeople,
-    *,
-    number: int,
-    title: str,
-    department: str,
-    staff: User,
-    items: list[str],
-    reason: str,
-    deadline: dt.datetime,
-    now: dt.datetime,
-) -> Circulation:
-    recipients = [m.user_id for m in sitting_memberships(committee, timezone.localdate(now))]
-    return register_consultation(
-        committee,
-        by=people.secretariat,
-        draft=DraftContent(
-            title=title, explanation="", deadline=deadline, recipient_ids=recipients
-        ),
-        content=ConsultationContent(
-            number=number,
-            department=department,
-            staff_ids=[staff.pk],
-            received_on=timezone.localdate(now),
-            reason=reason,
-            items=items,
-        ),
-        new_materials=[_consultation_material(f"諮問第{number}号 諮問書")],
-        now=now,
-    )
-
-
-def _decided_at_the_session(
-    circulation: Circulation,
-    people: DemoConsultationPeople,
-    *,
-    riders: list[str],
-    reasons: str,
-    statements: list[tuple[str, str, str]],
-    session: dt.datetime,
-    issued: dt.datetime,
-) -> None:
-    items = {item.pk: Result.APPROVED for item in circulation.consultation.items.all()}
-    record_meeting_result(
-        circulation.pk,
-        by=people.secretariat,
-        results=items,
-        riders=[RiderDraft(text) for text in riders],
-        reasons=reasons,
-        now=session,
-    )
-    add_statements(
-        circulation.pk,
-        by=people.secretariat,
-        statements=[StatementDraft(section, role, text) for section, role, text in statements],
-        now=session,
-    )
-    issue_report(
-        circulation.pk,
-        by=people.secretariat,
-        report_date=timezone.localdate(issued),
-        version=Consultation.objects.get(pk=circulation.pk).report_version,
-        now=issued,
-    )
-
-
-def load_demo_consultations(committee: Committee, people: DemoConsultationPeople) -> None:
-    """諮問第65号 (approved at the session with the rider about the operation logs, its
-    response recorded), 諮問第66号 (approved, no rider), and 諮問第67号 open for votes.
-    Idempotent like the rest of the demo."""
-    if Consultation.objects.filter(committee=committee).exists():
-        return
-    now = timezone.now()
-    update_consultation_rules(
-        committee, by=people.secretariat, report_addressee="長崎市長 様", rider_reminder_months=6
-    )
-    received = now - dt.timedelta(days=24)
-    session = _at_five_pm_jst(-10, now).replace(hour=15)
-    issued = session + dt.timedelta(days=3)
-    deadline = received + dt.timedelta(days=7)
-    c65 = _register_consultation(
-        committee,
-        people,
-        number=65,
-        title=CONSULTATION_65,
-        department="中央地域センター",
-        staff=people.center,
-        items=["戸籍総合システムにおけるクラウドサービスの利用"],
-        reason="戸籍総合システムの機器更新に当たり、民間事業者のクラウドサービス(データセンター)"
-        "を利用して戸籍情報を処理するため、個人情報保護条例に基づき諮問する。",
-        deadline=deadline,
-        now=received,
-    )
-    c66 = _register_consultation(
-        committee,
-        people,
-        number=66,
-        title=CONSULTATION_66,
-        department="幼児課",
-        staff=people.childcare,
-        items=["保育業務支援システムの利用"],
-        reason="市立保育所の登降園管理・保育記録を電子化する保育業務支援システムを導入し、"
-        "保護者の個人情報を取り扱うため、個人情報保護条例に基づき諮問する。",
-        deadline=deadline,
-        now=received,
-    )
-    _decided_at_the_session(
-        c65,
-        people,
-        riders=[RIDER_65],
-        statements=STATEMENTS_65,
-        session=session,
-        issued=issued,
-        reasons="公益上の必要性があり、災害対策とセキュリティの面でも現状より改善"
-        "されると認められるため。",
-    )
-    rider = Rider.objects.get(consultation_id=c65.pk)
-    record_rider_response(
-        rider.pk,
-        by=people.center,
-        text=RESPONSE_65,
-        responded_on=timezone.localdate(now),
-        done=True,
-        now=now - dt.timedelta(hours=3),
-    )
-    _decided_at_the_session(
-        c66,
-        people,
-        riders=[],
-        statements=STATEMENTS_66,
-        session=session,
-        issued=issued,
-        reasons="保育の質の向上に資するものであり、必要な安全管理措置が講じられると認められるため。",
-    )
-    # Open for votes in writing (書面による議事), a week to go; one member has voted.
-    open_one = _register_consultation(
-        committee,
-        people,
-        number=67,
-        title=CONSULTATION_OPEN,
-        department="市民課",
-        staff=people.center,
-        items=["コンビニ交付システムのクラウドサービスへの移行", "証明書発行記録の外部保存"],
-        reason="住民票の写し等のコンビニ交付に用いるシステムを、国の標準仕様に沿ったクラウド"
-        "サービスへ移行するため、個人情報保護条例に基づき諮問する。",
-        deadline=_at_five_pm_jst(7, now),
-        now=now - dt.timedelta(days=1),
-    )
-    send_circulation(open_one.pk, by=people.secretariat, now=now - dt.timedelta(hours=20))
-    first, second = list(open_one.consultation.items.all())
-    voter = people.members[0]
-    submit_votes(
-        recipient=open_one.recipients.get(user=voter),
-        choices=[
-            ItemChoice(first.pk, Vote.APPROVE),
-            ItemChoice(
-                second.pk,
-                Vote.ABSTAIN,
-                opinion="保存期間を示してほしい。",
-                proposed_rider="証明書発行記録の保存期間を定め、公表すること。",
-            ),
-        ],
-        submitted_by=voter,
-        now=now - dt.timedelta(hours=2),
     )

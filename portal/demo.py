@@ -132,7 +132,7 @@ def load_demo_privacy_council(council: DemoCouncil) -> Committee:
     """長崎市個人情報保護審議会: the demo's secretariat, chair, acting chair and members sit on
     it too (their term began a year earlier, so that its consultations of the past weeks
     fall within it), with two people of implementing bodies; and its consultations."""
-    from circulation.demo import DemoConsultationPeople, load_demo_consultations
+    from circulation.demo_consultations import DemoConsultationPeople, load_demo_consultations
 
     committee, _ = Committee.objects.get_or_create(name=PRIVACY_COMMITTEE_NAME)
     start, _end = current_term(timezone.localdate())

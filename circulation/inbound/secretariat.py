@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from circulation.inbound.reading import NO_OPINION, OPINION, Interpretation, interpret
 from circulation.inbound.service import attach_to_reply
-from circulation.mail.receipts import send_mail_reply_receipt
+from circulation.mail.receipts import queue_mail_reply_receipt
 from circulation.models import Circulation, InboundAttachment, InboundMessage, Recipient, Reply
 from circulation.reads.held_mail import visible_q
 from circulation.services.replies import ReplyRefused, submit_reply
@@ -142,7 +142,7 @@ def _mark_assigned(
         committee=message.committee,
         data={**previous, "recipient": recipient.pk, "reply": reply.pk, "kind": kind},
     )
-    send_mail_reply_receipt(reply, attachments=attachments, assigned=True)
+    queue_mail_reply_receipt(reply, attachments=attachments, assigned=True)
 
 
 def discard_message(

@@ -29,12 +29,12 @@ from circulation.inbound.matching import TOKEN, find_recipient, meeting_mail_ans
 from circulation.inbound.parsing import BOUNCE, ParsedMail, normalise_address, parse_message
 from circulation.inbound.reading import QUESTION, UNCLEAR, Interpretation, interpret
 from circulation.inbound.text import strip_quotes
-from circulation.mail.consultation import send_vote_mail_held
+from circulation.mail.consultation import queue_vote_mail_held
 from circulation.mail.receipts import (
-    send_held_answer,
-    send_late_answer,
-    send_mail_reply_receipt,
-    send_question_receipt,
+    queue_held_answer,
+    queue_late_answer,
+    queue_mail_reply_receipt,
+    queue_question_receipt,
 )
 from circulation.mail.tokens import plain_reply_address
 from circulation.models import InboundAttachment, InboundMessage, OutboxMessage, Recipient, Reply
@@ -248,7 +248,7 @@ def _decide(
         if message.sender_user is not None and message.sender_user.is_active:
             # In a registered person's name: they are told (at most once a day), not the
             # sending address itself, which anyone can write.
-            send_held_answer(message, to=message.sender_user, reason=reason)
+            queue_held_answer(message, to=message.sender_user, reason=reason)
         return None
     if match.method != TOKEN:
         # Only thread headers (or From) say whose it is: anyone can write those. Held; the
@@ -274,7 +274,7 @@ def _decide(
         # A vote is never read from a mail: the secretariat checks it and may record it for
         # the member (services/votes.py record_vote_for); the member is told.
         _set(message, S.HELD, R.VOTE)
-        send_vote_mail_held(message, recipient)
+        queue_vote_mail_held(message, recipient)
         return None
     if reading.kind == UNCLEAR:
         return _hold(message, R.UNCLEAR, tell=recipient)
@@ -288,7 +288,7 @@ def _hold(message: InboundMessage, reason: str, *, tell: Recipient | None) -> No
     the sender, whose address may be forged), at most once per reason and deadline."""
     _set(message, S.HELD, reason)
     if tell is not None:
-        send_held_answer(message, to=tell, reason=reason)
+        queue_held_answer(message, to=tell, reason=reason)
 
 
 def _ask(message: InboundMessage, recipient: Recipient, text: str, now: dt.datetime) -> None:
@@ -301,7 +301,7 @@ def _ask(message: InboundMessage, recipient: Recipient, text: str, now: dt.datet
         return _hold(message, R.UNCLEAR, tell=recipient)
     message.question = question
     _set(message, S.ASKED, R.NONE)
-    send_question_receipt(question, recipient)
+    queue_question_receipt(question, recipient)
     return None
 
 
@@ -328,7 +328,7 @@ def _record(
     attach_to_reply(attachments, reply)
     message.reply = reply
     _set(message, S.RECORDED, R.NONE)
-    send_mail_reply_receipt(reply, attachments=attachments)
+    queue_mail_reply_receipt(reply, attachments=attachments)
     return None
 
 
@@ -349,14 +349,14 @@ def _about_meeting(
     message.committee = circulation.committee if circulation else None
     _set(message, S.HELD, R.MEETING)
     if normalise_address(parsed.from_address) == normalise_address(meeting_mail.to_email):
-        send_held_answer(message, to=message.recipient or meeting_mail.to_email, reason=R.MEETING)
+        queue_held_answer(message, to=message.recipient or meeting_mail.to_email, reason=R.MEETING)
 
 
 def _late(message: InboundMessage, recipient: Recipient, *, answer: bool = True) -> None:
     """Never recorded; the member is told at the registered address (not a stranger)."""
     _set(message, S.IGNORED, R.LATE)
     if answer:
-        send_late_answer(recipient, message)
+        queue_late_answer(recipient, message)
 
 
 def _term_ended(message: InboundMessage, recipient: Recipient) -> None:

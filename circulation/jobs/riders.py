@@ -21,7 +21,7 @@ from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from circulation.mail.consultation import send_rider_reminder
+from circulation.mail.consultation import queue_rider_reminder
 from circulation.models import ConsultationRules, Rider, RiderResponse, open_rider_filter
 from portal import audit
 from portal.models import Committee, Membership, Role
@@ -102,7 +102,7 @@ def queue_rider_reminders(now: dt.datetime) -> list[int]:
             ]
             people = {user.pk: user for user in [*staff, *secretariat]}
             for person in people.values():
-                send_rider_reminder(
+                queue_rider_reminder(
                     rider, person, key=key, months=months.get(circulation.committee_id, 0)
                 )
             audit.record(

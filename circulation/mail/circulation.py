@@ -64,7 +64,7 @@ def notice(recipient: Recipient, materials: list[Material]) -> Mail:
     )
 
 
-def send_reply_receipt(reply: Reply) -> OutboxMessage | None:
+def queue_reply_receipt(reply: Reply) -> OutboxMessage | None:
     """The receipt after a reply: quotes (at most a page of) what was recorded, with a link
     to change it."""
     circulation = reply.recipient.circulation
@@ -130,7 +130,7 @@ def closing_summary(
     )
 
 
-def send_material_corrected(recipient: Recipient, material: Material) -> OutboxMessage | None:
+def queue_material_corrected(recipient: Recipient, material: Material) -> OutboxMessage | None:
     """A sent material was replaced by a corrected version: what changed, and the link."""
     circulation = recipient.circulation
     return queue_mail(
@@ -151,7 +151,7 @@ def send_material_corrected(recipient: Recipient, material: Material) -> OutboxM
     )
 
 
-def send_deadline_extended(
+def queue_deadline_extended(
     recipient: Recipient, extension: DeadlineExtension
 ) -> OutboxMessage | None:
     """The deadline moved: old and new deadline (Japan time) and the reason."""
@@ -172,7 +172,7 @@ def send_deadline_extended(
     )
 
 
-def send_question_received(to: User, question: Question) -> OutboxMessage | None:
+def queue_question_received(to: User, question: Question) -> OutboxMessage | None:
     """Tells the secretariat (and implementing body) that a member asked a question."""
     circulation = question.circulation
     return queue_mail(
@@ -189,7 +189,7 @@ def send_question_received(to: User, question: Question) -> OutboxMessage | None
     )
 
 
-def send_answer(recipient: Recipient, question: Question, answer: Answer) -> OutboxMessage | None:
+def queue_answer(recipient: Recipient, question: Question, answer: Answer) -> OutboxMessage | None:
     """An answer to a question, sent to every recipient (the asker is not named)."""
     circulation = recipient.circulation
     return queue_mail(

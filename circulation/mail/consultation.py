@@ -94,7 +94,9 @@ def consultation_notice(
     )
 
 
-def send_vote_reminder(recipient: Recipient, offset_hours: float, key: str) -> OutboxMessage | None:
+def queue_vote_reminder(
+    recipient: Recipient, offset_hours: float, key: str
+) -> OutboxMessage | None:
     """督促 to a member who has not voted (the due work chose whom and when)."""
     circulation = recipient.circulation
     items = list(circulation.consultation.items.all())
@@ -111,7 +113,7 @@ def send_vote_reminder(recipient: Recipient, offset_hours: float, key: str) -> O
     )
 
 
-def send_vote_receipt(reply: Reply) -> OutboxMessage | None:
+def queue_vote_receipt(reply: Reply) -> OutboxMessage | None:
     """The receipt after a vote: each item's vote, opinion and proposed rider as recorded."""
     recipient = reply.recipient
     circulation = recipient.circulation
@@ -156,7 +158,7 @@ def consultation_closing_summary(
     )
 
 
-def send_result_notice(circulation: Circulation, to: User) -> OutboxMessage | None:
+def queue_result_notice(circulation: Circulation, to: User) -> OutboxMessage | None:
     """The council's result per item (結果のお知らせ), to the members and the secretariat."""
     items = list(circulation.consultation.items.all())
     return queue_mail(
@@ -169,7 +171,7 @@ def send_result_notice(circulation: Circulation, to: User) -> OutboxMessage | No
     )
 
 
-def send_report_issued(circulation: Circulation, to: User) -> OutboxMessage | None:
+def queue_report_issued(circulation: Circulation, to: User) -> OutboxMessage | None:
     """The report was issued (答申): to the implementing body's staff, the members and the
     secretariat, with the report's page."""
     consultation = circulation.consultation
@@ -188,7 +190,7 @@ def send_report_issued(circulation: Circulation, to: User) -> OutboxMessage | No
     )
 
 
-def send_rider_reminder(rider: Rider, to: User, *, key: str, months: int) -> OutboxMessage | None:
+def queue_rider_reminder(rider: Rider, to: User, *, key: str, months: int) -> OutboxMessage | None:
     """To the implementing body's staff: a rider has had no response for `months` months."""
     circulation = rider.consultation.circulation
     return queue_mail(
@@ -201,7 +203,7 @@ def send_rider_reminder(rider: Rider, to: User, *, key: str, months: int) -> Out
     )
 
 
-def send_material_added(recipient: Recipient, material: Material) -> OutboxMessage | None:
+def queue_material_added(recipient: Recipient, material: Material) -> OutboxMessage | None:
     """A material was added after sending (by the implementing body or the secretariat)."""
     circulation = recipient.circulation
     return queue_mail(
@@ -214,7 +216,7 @@ def send_material_added(recipient: Recipient, material: Material) -> OutboxMessa
     )
 
 
-def send_vote_mail_held(message: InboundMessage, recipient: Recipient) -> OutboxMessage | None:
+def queue_vote_mail_held(message: InboundMessage, recipient: Recipient) -> OutboxMessage | None:
     """A mail reply to a consultation: a vote is never read from a mail; it is held for the
     secretariat, who may record it for the member, and the member is told so."""
     circulation = recipient.circulation

@@ -16,7 +16,7 @@ def decision_record_url(circulation_id: int) -> str:
     return settings.SITE_URL + reverse("decision_record", args=[circulation_id])
 
 
-def send_decision_notice(decision: Decision, to: User) -> OutboxMessage | None:
+def queue_decision_notice(decision: Decision, to: User) -> OutboxMessage | None:
     """The decision notice (開催の要否のお知らせ) to one recipient or secretariat member:
     開催する / 開催しない, the reason, who decided and in which role."""
     circulation = decision.circulation
@@ -35,7 +35,7 @@ def send_decision_notice(decision: Decision, to: User) -> OutboxMessage | None:
     )
 
 
-def send_decider_changed(
+def queue_decider_changed(
     circulation: Circulation, to: User, *, role: str, key: str
 ) -> OutboxMessage | None:
     """To the person who decides now that the chair was marked absent (or present again),

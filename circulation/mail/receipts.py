@@ -27,7 +27,7 @@ from portal.models import User
 RECEIPT_PURPOSE = "circulation.reply_receipt"  # the same purpose as the web receipt
 
 
-def send_mail_reply_receipt(
+def queue_mail_reply_receipt(
     reply: Reply,
     *,
     attachments: Sequence[InboundAttachment] = (),
@@ -61,7 +61,7 @@ def send_mail_reply_receipt(
     )
 
 
-def send_late_answer(recipient: Recipient, message: InboundMessage) -> OutboxMessage | None:
+def queue_late_answer(recipient: Recipient, message: InboundMessage) -> OutboxMessage | None:
     """Mail from the member's own address after the deadline: it was not recorded."""
     circulation = recipient.circulation
     page, cut = first_page(message.body_text)
@@ -82,7 +82,7 @@ def send_late_answer(recipient: Recipient, message: InboundMessage) -> OutboxMes
     )
 
 
-def send_held_answer(
+def queue_held_answer(
     message: InboundMessage, *, to: str | Recipient | User, reason: str
 ) -> OutboxMessage | None:
     """Not recorded, the secretariat will look at it; told to the member at the registered
@@ -114,7 +114,7 @@ def send_held_answer(
     )
 
 
-def send_question_receipt(question: Question, recipient: Recipient) -> OutboxMessage | None:
+def queue_question_receipt(question: Question, recipient: Recipient) -> OutboxMessage | None:
     """A question asked by mail: what was asked; the answer goes to every recipient."""
     circulation = recipient.circulation
     page, cut = first_page(question.text)

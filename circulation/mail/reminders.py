@@ -40,9 +40,9 @@ def queue_reminder(
 
     circulation = recipient.circulation
     if circulation.is_consultation:  # the same reminder, with the vote links per item
-        from circulation.mail.consultation import send_vote_reminder
+        from circulation.mail.consultation import queue_vote_reminder
 
-        return send_vote_reminder(recipient, offset_hours, offset_key(offset_hours))
+        return queue_vote_reminder(recipient, offset_hours, offset_key(offset_hours))
     # Fresh links and reply address: they work even after the secretariat revoked the
     # ones in the notice (revocation only kills what was issued before it).
     links = reply_links(recipient)

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.consultation import send_result_notice
+from circulation.mail.consultation import queue_result_notice
 from circulation.models import (
     Circulation,
     Consultation,
@@ -399,7 +399,7 @@ def _tell_result(circulation: Circulation, now: dt.datetime) -> None:
         people.setdefault(seat.user_id, seat.user)
     for person in people.values():
         if person.is_active:
-            send_result_notice(circulation, person)
+            queue_result_notice(circulation, person)
 
 
 def seats_of(

@@ -18,8 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.circulation import send_deadline_extended
-from circulation.mail.consultation import send_material_added
+from circulation.mail.circulation import queue_deadline_extended
+from circulation.mail.consultation import queue_material_added
 from circulation.models import (
     Circulation,
     Consultation,
@@ -257,7 +257,7 @@ def add_material(
             user__is_active=True,
         ).select_related("user", "circulation__committee")
         for recipient in recipients:
-            send_material_added(recipient, material)
+            queue_material_added(recipient, material)
     return material
 
 
@@ -331,7 +331,7 @@ def reopen_voting(
             sitting("user_id", "circulation__committee_id", timezone.localdate(now))
         ).select_related("user", "circulation__committee")
         for recipient in recipients:
-            send_deadline_extended(recipient, extension)
+            queue_deadline_extended(recipient, extension)
     return extension
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.circulation import send_deadline_extended
+from circulation.mail.circulation import queue_deadline_extended
 from circulation.models import Circulation, DeadlineExtension
 from circulation.templatetags.kairan import format_jst
 from portal import audit
@@ -78,5 +78,5 @@ def extend_deadline(
             sitting("user_id", "circulation__committee_id", timezone.localdate(now))
         ).select_related("user", "circulation__committee")
         for recipient in recipients:
-            send_deadline_extended(recipient, extension)
+            queue_deadline_extended(recipient, extension)
     return extension

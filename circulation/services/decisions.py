@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from circulation.mail.decision import send_decider_changed, send_decision_notice
+from circulation.mail.decision import queue_decider_changed, queue_decision_notice
 from circulation.models import Circulation, Decision
 from circulation.reads.deciding import people_to_tell
 from portal import audit
@@ -136,7 +136,7 @@ def _record_decision(
             },
         )
         for person in people_to_tell(circulation, now):
-            send_decision_notice(decision, person)
+            queue_decision_notice(decision, person)
     return decision
 
 
@@ -153,7 +153,7 @@ def tell_new_decider(committee: Committee, decider: Membership, *, key: str) -> 
     queued = 0
     for circulation in waiting:
         queued += (
-            send_decider_changed(circulation, decider.user, role=decider.role, key=key) is not None
+            queue_decider_changed(circulation, decider.user, role=decider.role, key=key) is not None
         )
     return queued
 

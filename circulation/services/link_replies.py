@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from circulation.mail.receipts import send_mail_reply_receipt
+from circulation.mail.receipts import queue_mail_reply_receipt
 from circulation.mail.tokens import TokenData
 from circulation.models import Recipient, Reply
 from circulation.services.replies import ReplyRefused, submit_reply
@@ -66,7 +66,7 @@ def _reply_with_receipt(*, now: dt.datetime | None, **reply: Any) -> Reply:
         except ReplyRefused as exc:
             refused = exc
         else:
-            send_mail_reply_receipt(saved)
+            queue_mail_reply_receipt(saved)
     if refused is not None:
         raise refused
     return saved

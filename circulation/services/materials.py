@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.circulation import send_material_corrected
+from circulation.mail.circulation import queue_material_corrected
 from circulation.models import Circulation, Material, MaterialOpening, Recipient
 from circulation.services.content import content_changed
 from circulation.uploads.checks import CheckedUpload
@@ -113,7 +113,7 @@ def correct_material(
         )
         told = _recipients_who_saw(circulation)
         for recipient in told:
-            send_material_corrected(recipient, new)
+            queue_material_corrected(recipient, new)
     return new
 
 

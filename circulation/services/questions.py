@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.circulation import send_answer, send_question_received
+from circulation.mail.circulation import queue_answer, queue_question_received
 from circulation.models import Answer, Circulation, Question
 from circulation.services.content import content_changed
 from portal import audit
@@ -54,7 +54,7 @@ def ask_question(
             data={"circulation": circulation.pk},
         )
         for person in _answerers(circulation, now):
-            send_question_received(person, question)
+            queue_question_received(person, question)
     return question
 
 
@@ -83,7 +83,7 @@ def answer_question(
             data={"circulation": circulation.pk, "answer": answer.pk},
         )
         for recipient in circulation.recipients.select_related("user"):
-            send_answer(recipient, question, answer)
+            queue_answer(recipient, question, answer)
     return answer
 
 

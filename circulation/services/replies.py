@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from circulation.mail.circulation import send_reply_receipt
+from circulation.mail.circulation import queue_reply_receipt
 from circulation.models import Circulation, Recipient, Reply
 from portal import audit
 from portal.models import User
@@ -102,7 +102,7 @@ def submit_reply(
                 submitted_by, base_version, now,
             )  # fmt: skip
             if send_receipt:
-                send_reply_receipt(reply)
+                queue_reply_receipt(reply)
             return reply
     # Refused: logged outside the (rolled-back) transaction so the refusal is kept.
     reason = "deadline" if sits else "term_ended"

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.consultation import send_report_issued
+from circulation.mail.consultation import queue_report_issued
 from circulation.models import Circulation, Consultation, ConsultationRules, Rider
 from circulation.services.consultation_results import (
     MAX_TEXT,
@@ -155,7 +155,7 @@ def issue_report(
                 },
             )
             for person in _report_readers(circulation, consultation, now):
-                send_report_issued(circulation, person)
+                queue_report_issued(circulation, person)
             return consultation
     consultation = Consultation.objects.get(pk=circulation.pk)
     if consultation.is_issued:

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.mail.consultation import send_vote_receipt
+from circulation.mail.consultation import queue_vote_receipt
 from circulation.models import (
     ConsultationItem,
     InboundMessage,
@@ -103,7 +103,7 @@ def submit_votes(
                     "for": reply.recipient.user.email,
                 },
             )
-            send_vote_receipt(reply)
+            queue_vote_receipt(reply)
     if refused is not None:
         raise refused
     return reply

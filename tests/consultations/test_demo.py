@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from circulation.demo import CONSULTATION_65, CONSULTATION_OPEN, RESPONSE_65, RIDER_65
+from circulation.demo_consultations import CONSULTATION_65, CONSULTATION_OPEN, RESPONSE_65, RIDER_65
 from circulation.models import Circulation, Consultation, OutboxMessage
 from circulation.reads.consultations import open_riders
 from portal.demo import PRIVACY_COMMITTEE_NAME, load_demo

@@ -75,7 +75,7 @@ def test_a_service_that_fails_rolls_back_alone(council, handed, monkeypatch):
     def receipt_fails(reply: Reply) -> None:
         raise RuntimeError("the receipt could not be written")
 
-    monkeypatch.setattr(replies, "send_reply_receipt", receipt_fails)
+    monkeypatch.setattr(replies, "queue_reply_receipt", receipt_fails)
     response = client.post(reverse("circulation_reply", args=[circulation.pk]), REPLY)
 
     assert response.status_code == 500
