@@ -33,15 +33,19 @@ from circulation.models.mail import (
 from circulation.models.meeting import Meeting, MeetingMinutes, minutes_upload_path
 from circulation.models.questions import Answer, Question
 from circulation.models.reminder import ReminderNow
+from circulation.models.session import AgendaItem, Attendance, Election, SessionMaterial
 
 __all__ = [
+    "AgendaItem",
     "Answer",
+    "Attendance",
     "Circulation",
     "Consultation",
     "ConsultationItem",
     "ConsultationRules",
     "DeadlineExtension",
     "Decision",
+    "Election",
     "Heartbeat",
     "InboundAttachment",
     "InboundMessage",
@@ -58,6 +62,7 @@ __all__ = [
     "Result",
     "Rider",
     "RiderResponse",
+    "SessionMaterial",
     "Statement",
     "Vote",
     "inbound_attachment_path",
