@@ -26,6 +26,7 @@ LABELS = {
     "meeting.cancelled": _("会議の中止のお知らせ"),
     "meeting.reminder": _("会議の前日のご案内"),
     "meeting.minutes": _("会議録の公開のお知らせ"),
+    "meeting.attendance_reminder": _("出欠のご確認"),
     "account.invitation": _("招待"),
 }
 

@@ -32,6 +32,7 @@ from circulation.models import (
     OutboxMessage,
     Recipient,
 )
+from circulation.reads import todo_sessions
 from circulation.reads.held_mail import waiting_q
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 from portal.permissions import memberships_of
@@ -335,6 +336,8 @@ PROVIDERS: list[Provider] = [
     undecided,
     minutes_to_publish,
     drafts,
+    todo_sessions.attendance_to_answer,
+    todo_sessions.attendance_to_record,
 ]
 KIND_ORDER = {
     "reply": 0,
@@ -345,6 +348,8 @@ KIND_ORDER = {
     "undecided": 5,
     "publish_minutes": 6,
     "draft": 7,
+    "attendance": 8,
+    "record_attendance": 9,
 }
 
 
