@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Membership, Role, User
+from portal.models import Membership, Quorum, Role, User
 from portal.services.errors import Refused
 from portal.services.membership import default_term_end
 
@@ -273,6 +273,11 @@ class CommitteeSettingsForm(PortalForm):
             "min_value": _("1MB以上を入力してください。"),
             "max_value": _("20MB以下を入力してください。"),
         },
+    )
+    quorum = forms.ChoiceField(
+        label=_("会議の定足数"),
+        choices=Quorum.choices,
+        help_text=_("会議のページで、出欠から定足数を満たすかを示すのに使います。"),
     )
 
     def __init__(self, *args: Any, current: list[int] | None = None, **kwargs: Any) -> None:

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("sessions/<int:meeting_id>/attendance/", sessions.session_record, name="session_record"),
     path("sessions/<int:meeting_id>/election/", sessions.session_election, name="session_election"),
+    path("sessions/<int:meeting_id>/change/", sessions.session_change, name="session_change"),
     path("sessions/<int:meeting_id>/cancel/", sessions.session_cancel, name="session_cancel"),
     path("sessions/<int:meeting_id>/session.ics", sessions.session_ics, name="session_ics"),
     path("a/<str:token>/", session_links.attendance_link, name="attendance_link"),

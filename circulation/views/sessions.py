@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from circulation.forms.meetings import CancelMeetingForm
+from circulation.forms.meetings import CancelMeetingForm, ChangeMeetingForm
 from circulation.forms.sessions import (
     AgendaForm,
     AnswerForm,
@@ -39,6 +39,7 @@ from circulation.services.meetings import (
     MeetingInvalid,
     MeetingRefused,
     cancel_meeting,
+    change_meeting,
     change_refusal,
 )
 from circulation.services.sessions import (
@@ -314,6 +315,38 @@ def session_election(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return render(
         request,
         TEMPLATES + "election.html",
+        {"meeting": meeting, "form": form, "refusal": refusal},
+        status=_status(refusal),
+    )
+
+
+@login_required
+def session_change(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = session_or_404(request.user, meeting_id, SessionAction.MANAGE)
+    refusal = change_refusal(meeting, request.user, timezone.now())
+    form = None if refusal is not None else ChangeMeetingForm(_posted(request), meeting=meeting)
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            change_meeting(
+                None,
+                meeting_id=meeting.pk,
+                by=request.user,
+                details=form.details,
+                base_version=form.cleaned_data["version"] or 0,
+                reason=form.cleaned_data["reason"],
+            )
+        except MeetingInvalid as invalid:
+            _apply_error(form, invalid)
+        except MeetingRefused as refused:
+            refusal = refused
+        else:
+            messages.success(request, _("会議を変更し、変更のお知らせを送ります。"))
+            return redirect("session_detail", meeting.pk)
+    if refusal is not None and refusal.code == "conflict":
+        meeting.refresh_from_db()
+    return render(
+        request,
+        TEMPLATES + "change.html",
         {"meeting": meeting, "form": form, "refusal": refusal},
         status=_status(refusal),
     )

@@ -83,6 +83,7 @@ SESSION_EXPECTED: dict[str, Expectation] = {
     "session_material_add": _secretariat(200),
     "session_record": _secretariat(200),  # the form; recording is refused until the start
     "session_election": _secretariat(409),  # not started yet: the page says so
+    "session_change": _secretariat(200),
     "session_cancel": _secretariat(200),
     "attendance_link": expect(refusal="session.attendance.link_refused", **_TOKEN),
 }
