@@ -120,10 +120,12 @@ def load_demo() -> DemoCouncil | None:
     circulation awaiting the chair's decision; then the privacy council and its
     consultations (諮問)."""
     from circulation.demo import load_demo_circulations
+    from circulation.demo_sessions import load_demo_sessions
 
     council = load_demo_council()
     if council is not None:
         load_demo_circulations(council.committee)
+        load_demo_sessions(council)
         load_demo_privacy_council(council)
     return council
 
