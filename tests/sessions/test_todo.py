@@ -73,11 +73,13 @@ def test_each_provider_costs_one_statement_for_one_council_or_five(db):
             _council_with_sessions(person, Role.SECRETARIAT, number)
 
     grow(0, 1)
-    small = [len(statements_of(lambda p=p: p(_seats(person)))) for p in providers]
-    small_items = [len(p(_seats(person))) for p in providers]
+    seats = _seats(person)
+    small = [len(statements_of(lambda p=p: p(seats))) for p in providers]
+    small_items = [len(p(seats)) for p in providers]
     grow(1, 4)
-    large = [len(statements_of(lambda p=p: p(_seats(person)))) for p in providers]
-    large_items = [len(p(_seats(person))) for p in providers]
+    seats = _seats(person)
+    large = [len(statements_of(lambda p=p: p(seats))) for p in providers]
+    large_items = [len(p(seats)) for p in providers]
     assert small_items == [1, 1] and large_items == [5, 5]
     assert small == large == [1, 1], describe(statements_of(lambda: todo_for(person)))
 
