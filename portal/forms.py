@@ -277,8 +277,15 @@ class CommitteeSettingsForm(PortalForm):
     quorum = forms.ChoiceField(
         label=_("会議の定足数"),
         choices=Quorum.choices,
+        required=False,
         help_text=_("会議のページで、出欠から定足数を満たすかを示すのに使います。"),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("quorum"):
+            data.pop("quorum", None)  # not posted (an older page): left as it is
+        return data
 
     def __init__(self, *args: Any, current: list[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
