@@ -171,9 +171,9 @@ def _checked_agenda(committee: Committee, agenda: list[AgendaLine]) -> list[Agen
         .values_list("pk", "title")
     )
     consultations = dict(
-        Consultation.objects.filter(pk__in=wanted_consultations, committee=committee).values_list(
-            "pk", "circulation__title"
-        )
+        Consultation.objects.filter(pk__in=wanted_consultations, committee=committee)
+        .exclude(circulation__state=Circulation.State.DRAFT)
+        .values_list("pk", "circulation__title")
     )
     lines = []
     for line in agenda:
