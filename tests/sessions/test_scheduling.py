@@ -12,7 +12,8 @@ from django.core import mail as django_mail
 from django.urls import reverse
 from icalendar import Calendar
 
-from circulation.mail.delivery import build_email, deliver
+from circulation.mail.composing import build_email
+from circulation.mail.delivery import deliver
 from circulation.mail.meeting import CANCELLED, INVITATION
 from circulation.models import AgendaItem, Attendance, Meeting
 from circulation.services.meetings import MeetingInvalid, MeetingRefused, cancel_meeting
