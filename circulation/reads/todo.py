@@ -16,64 +16,27 @@ held or failed mail at once). Items are shown soonest due first; items with no m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from circulation.models import (
     Circulation,
+    Consultation,
     InboundMessage,
     Meeting,
     OutboxMessage,
     Recipient,
 )
+from circulation.reads import todo_consultations as consultations
 from circulation.reads.held_mail import waiting_q
-from portal.models import SITTING_ROLES, Committee, Membership, Role, User
+from circulation.reads.todo_items import Provider, Seats, TodoItem
+from portal.models import SITTING_ROLES, Membership, Role, User
 from portal.permissions import memberships_of
 
-
-@dataclass(frozen=True)
-class TodoItem:
-    """One thing to do. `kind` names the provider's kind (the template's wording follows
-    it); `title` is what it is about, `url` its page, `action` the words of the link."""
-
-    kind: str
-    label: Promise | str  # the kind, in a word or two (回答待ち, 開催の要否, …)
-    committee: Committee
-    title: str
-    url: str
-    action: Promise | str
-    # When it should be done (a reply's deadline, …); None: whenever (drafts).
-    due: dt.datetime | None
-    # Since when it has been waiting (a decision since the close, a question since asked).
-    since: dt.datetime | None = None
-    count: int = 1
-    deadline: dt.datetime | None = None  # the circulation's reply deadline, shown if set
-
-    def sort_key(self) -> tuple[bool, dt.datetime, int]:
-        moment = self.due or self.since or dt.datetime.max.replace(tzinfo=dt.UTC)
-        return (self.due is None, moment, KIND_ORDER.get(self.kind, 99))
-
-
-@dataclass(frozen=True)
-class Seats:
-    """The person's seats today, as a provider asks about them."""
-
-    user: User
-    now: dt.datetime
-    memberships: list[Membership] = field(default_factory=list)
-
-    def committees(self, *roles: str) -> dict[int, Committee]:
-        """The committees where the person holds any of the roles today, by id."""
-        return {m.committee_id: m.committee for m in self.memberships if m.role in roles}
-
-
-Provider = Callable[[Seats], list[TodoItem]]
+__all__ = ["KIND_ORDER", "PROVIDERS", "Seats", "TodoItem", "todo_for"]
 
 
 # --- Members ---------------------------------------------------------------------------------
@@ -91,7 +54,8 @@ def awaiting_reply(seats: Seats) -> list[TodoItem]:
         circulation__state=Circulation.State.OPEN,
         circulation__deadline__gt=seats.now,
         circulation__committee_id__in=sitting,
-    ).select_related("circulation")
+    ).exclude(circulation__kind=Circulation.Kind.CONSULTATION)  # votes: todo_consultations
+    receipts = receipts.select_related("circulation")
     return [
         TodoItem(
             kind="reply",
@@ -160,8 +124,14 @@ def questions_to_answer(seats: Seats) -> list[TodoItem]:
     if not answering:
         return []
     unanswered = Q(questions__answer__isnull=True)
+    # The implementing body answers on a consultation only if named as its staff.
+    body_only = [pk for pk in answering if pk not in seats.committees(Role.SECRETARIAT)]
+    not_theirs = Q(committee_id__in=body_only, kind=Circulation.Kind.CONSULTATION) & ~Q(
+        pk__in=Consultation.staff.through.objects.filter(user=seats.user).values("consultation")
+    )
     circulations = (
         Circulation.objects.filter(committee_id__in=answering, state__in=_ANSWERABLE)
+        .exclude(not_theirs)
         .annotate(
             unanswered=Count("questions", filter=unanswered),
             first_asked=Min("questions__asked_at", filter=unanswered),
@@ -328,12 +298,15 @@ def minutes_to_publish(seats: Seats) -> list[TodoItem]:
 # In this order when two items are due at the same moment.
 PROVIDERS: list[Provider] = [
     awaiting_reply,
+    consultations.awaiting_vote,
     decisions_waiting,
     questions_to_answer,
     held_mail,
     failed_mail,
     undecided,
     minutes_to_publish,
+    consultations.riders_to_respond,
+    consultations.riders_without_response,
     drafts,
 ]
 KIND_ORDER = {
@@ -345,6 +318,9 @@ KIND_ORDER = {
     "undecided": 5,
     "publish_minutes": 6,
     "draft": 7,
+    "vote": 0,
+    "rider_response": 6,
+    "rider_unanswered": 6,
 }
 
 
@@ -355,4 +331,9 @@ def todo_for(user: User, now: dt.datetime | None = None) -> list[TodoItem]:
     if not seats.memberships:
         return []
     items = [item for provider in PROVIDERS for item in provider(seats)]
-    return sorted(items, key=TodoItem.sort_key)
+    return sorted(items, key=sort_key)
+
+
+def sort_key(item: TodoItem) -> tuple[bool, dt.datetime, int]:
+    moment = item.due or item.since or dt.datetime.max.replace(tzinfo=dt.UTC)
+    return (item.due is None, moment, KIND_ORDER.get(item.kind, 99))

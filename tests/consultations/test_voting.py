@@ -218,16 +218,21 @@ def test_reminders_go_to_those_who_have_not_voted_with_the_vote_links(council, b
     assert OutboxMessage.objects.filter(purpose="circulation.reminder").count() == len(told)
 
 
-def test_home_lists_the_consultations_waiting_for_the_members_vote(client, council, body):
+def test_home_lists_the_consultations_waiting_for_the_members_vote_in_the_to_do_list(
+    client, council, body
+):
     circulation = h.sent(council, staff=[body])
     takahashi = council.members[1]
     assert [entry.circulation for entry in awaiting_vote(takahashi)] == [circulation]
     client.force_login(takahashi)
     page = text(client.get(reverse("home")))
-    assert "賛否を待っている諮問" in page and "諮問第65号" in page
+    # Once, as an item of やること (賛否待ち), linking to the vote form.
+    assert page.count(f"諮問第65号 {circulation.title}") == 1
+    assert "賛否待ち" in page and "資料を見て賛否を表明する" in page
+    assert reverse("consultation_detail", args=[circulation.pk]) + "#vote" in page
     h.vote(circulation, takahashi, "approve")
     assert awaiting_vote(takahashi) == []
-    assert "賛否を待っている諮問" not in text(client.get(reverse("home")))
+    assert "賛否待ち" not in text(client.get(reverse("home")))
     client.force_login(body)
     page = text(client.get(reverse("home")))
     assert "担当の諮問(実施機関)" in page and "諮問第65号" in page
