@@ -94,13 +94,19 @@ def decisions_waiting(seats: Seats) -> list[TodoItem]:
     return [
         TodoItem(
             kind="decide",
-            label=_("開催の要否"),
             committee=c.committee,
             title=c.title,
-            url=reverse("circulation_decision", args=[c.pk]),
-            action=_("開催の要否を決定する"),
             due=_chair_reminder_moment(c),
             since=c.closed_at or c.deadline,
+            **(
+                consultations.result_words(c)
+                if c.is_consultation
+                else {
+                    "label": _("開催の要否"),
+                    "url": reverse("circulation_decision", args=[c.pk]),
+                    "action": _("開催の要否を決定する"),
+                }
+            ),
         )
         for c in closed
     ]
@@ -230,14 +236,20 @@ def undecided(seats: Seats) -> list[TodoItem]:
     return [
         TodoItem(
             kind="undecided",
-            label=_("決定待ち"),
             committee=councils[c.committee_id],
             title=c.title,
-            url=reverse("circulation_decision", args=[c.pk]),
-            action=_("開催の要否の状況を見る"),
             due=(c.closed_at or c.deadline)
             + dt.timedelta(days=councils[c.committee_id].chair_reminder_days),
             since=c.closed_at or c.deadline,
+            **(
+                consultations.result_words(c, for_secretariat=True)
+                if c.is_consultation
+                else {
+                    "label": _("決定待ち"),
+                    "url": reverse("circulation_decision", args=[c.pk]),
+                    "action": _("開催の要否の状況を見る"),
+                }
+            ),
         )
         for c in closed
     ]

@@ -174,3 +174,19 @@ def riders_without_response(seats: Seats) -> list[TodoItem]:
             )
         )
     return items
+
+
+# --- The chair's confirmation of a written result ---------------------------------------------
+
+
+def result_words(circulation: Circulation, *, for_secretariat: bool = False) -> dict[str, object]:
+    """A closed consultation waits for the chair's confirmation of its result (結果の確定),
+    not for a decision to convene: the label, page and link words of its to-do item (the
+    secretariat follows it up; the chair confirms it)."""
+    return {
+        "label": gettext_lazy("結果の確定待ち") if for_secretariat else gettext_lazy("結果の確定"),
+        "url": reverse("consultation_result", args=[circulation.pk]),
+        "action": gettext_lazy("結果の確定の状況を見る")
+        if for_secretariat
+        else gettext_lazy("賛否の集計を見て結果を確定する"),
+    }

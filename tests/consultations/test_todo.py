@@ -152,3 +152,16 @@ def test_months_after_counts_calendar_months():
     moment = dt.datetime(2027, 8, 31, 9, 0, tzinfo=dt.UTC)
     assert months_after(moment, 6) == dt.datetime(2028, 2, 29, 9, 0, tzinfo=dt.UTC)
     assert months_after(moment, 4) == dt.datetime(2027, 12, 31, 9, 0, tzinfo=dt.UTC)
+
+
+# --- The chair: a written result to confirm ---------------------------------------------------
+
+
+def test_a_closed_consultation_asks_the_chair_to_confirm_its_result_not_to_convene(council, body):
+    circulation = h.closed(h.sent(council, staff=[body]))
+    [item] = of_kind(todo_for(council.chair), "decide")
+    assert str(item.label) == "結果の確定" and str(item.action) == "賛否の集計を見て結果を確定する"
+    assert item.url == reverse("consultation_result", args=[circulation.pk])
+    [follow_up] = of_kind(todo_for(council.secretariat), "undecided")
+    assert str(follow_up.label) == "結果の確定待ち"
+    assert follow_up.url == reverse("consultation_result", args=[circulation.pk])
