@@ -69,9 +69,7 @@ def test_a_members_vote_awaited_is_in_the_to_do_list_one_tap_from_the_form(
     assert page.url.endswith(f"/c/{consultation.pk}/consultation/#vote")
 
 
-def test_the_body_and_the_secretariat_find_the_riders_awaiting_a_response(
-    clock, new_page, council
-):
+def test_the_body_and_the_secretariat_find_the_riders_awaiting_a_response(clock, new_page, council):
     body = _body(council, "kimura@city.example.jp", "木村 実施機関")
     rider = issued_with_rider(council, [body])
 
@@ -120,13 +118,37 @@ def test_the_tracking_table_is_a_card_per_member_on_a_phone(clock, new_page, cou
         card = ito.bounding_box()
         assert card["width"] >= 300, "each member a card as wide as the phone"
         text = ito.inner_text()
-        for said in ("伊藤 委員", "資料", "回答", "回答済み", "内容", "審議が必要"):
+        for said in ("伊藤 委員", "回答済み", "審議が必要"):
             assert said in text, said
+        # Each cell of the card says what it is (the column's name, drawn by CSS).
+        labels = ito.locator("td").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+        )
+        assert labels == ['"資料"', '"回答"', '"内容"'], labels
         # A member who has not replied: their card has no empty 内容.
         tanaka = page.locator("tr.tracking-row").filter(has_text="田中")
-        assert "未回答" in tanaka.inner_text() and "内容" not in tanaka.inner_text()
+        assert "未回答" in tanaka.inner_text()
+        assert not tanaka.locator("td.tracking-content").is_visible()
         screenshot(page, "tracking-phone")
     else:
         assert page.locator("table.tracking thead").is_visible()
     check_page(page, languages=("ja",), focus=False)
     assert OPEN_TITLE in page.content()
+
+
+def test_the_consultations_vote_table_is_a_card_per_member_on_a_phone(clock, new_page, council):
+    body = _body(council, "kimura@city.example.jp", "木村 実施機関")
+    consultation = h.sent(council, staff=[body])
+    h.vote(consultation, council.members[0], "approve", "abstain", opinion="必要性はある。")
+    page = new_page("phone")
+    login(page, council.secretariat.email)
+    page.goto(f"/c/{consultation.pk}/consultation/votes/")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    tanaka = page.locator("table.votes-table tbody tr").filter(has_text="田中")
+    assert tanaka.bounding_box()["width"] >= 300
+    assert "承認" in tanaka.inner_text() and "保留" in tanaka.inner_text()
+    labels = tanaka.locator("td[data-label]").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert labels == ['"議題1"', '"議題2"', '"回答方法"'], labels
+    check_page(page, languages=("ja",))
