@@ -40,6 +40,7 @@ from portal.retention.models import DisposalItem, RetentionPolicy
 from portal.retention.services import approve_disposal, list_due
 from tests.circulation.helpers import sent_circulation
 from tests.consultations import helpers as h
+from tests.consultations.conftest import _body
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")
@@ -81,6 +82,12 @@ def aged(circulation: Circulation) -> None:
     )
     Consultation.objects.filter(pk=circulation.pk).update(decided_at=OLD, issued_at=OLD)
     RiderResponse.objects.filter(rider__consultation_id=circulation.pk).update(recorded_at=OLD)
+
+
+@pytest.fixture
+def body(council):
+    """木村: staff of the implementing body named for the consultation."""
+    return _body(council, "kimura@city.example.jp", "木村 実施機関")
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_the_notice_says_a_councils_entries_go_only_by_its_period_and_an_approve
     assert "審議会に関わらない記録(ログイン、" in body and "1825 日間(約 5 年)保存し" in body
     assert "その審議会が定める保存期間" in body and "定めていない審議会は 5 年" in body
     assert "自動では削除しません" in body and "廃棄を承認したときにだけ削除" in body
-    assert "あなたが所属する審議会" not in body  # anonymous: no council named
+    assert "あなたが所属する審議会の操作記録の保存期間" not in body  # anonymous: none named
 
     RetentionPolicy.objects.create(committee=council.committee, audit_years=10)
     client.force_login(council.members[0])
