@@ -139,8 +139,8 @@ def test_the_secretariat_sees_every_kind_of_waiting_work_most_urgent_first(
     else:
         assert small_targets(page) == []
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    page.get_by_role("link", name=re.compile("保留中・照合できないメール")).first.click()
-    page.wait_for_load_state()
+    tab_to(page, page.get_by_role("link", name=re.compile("保留中・照合できないメール")).first)
+    press_enter_and_wait(page)
     assert "/mail/" in page.url
     check_page(page, languages=("ja",))
 
