@@ -231,3 +231,19 @@ def test_a_circulation_reminded_by_hand_can_be_disposed_of_too(council, kept_ten
 
     assert not Circulation.objects.filter(pk=circulation.pk).exists()
     assert not ReminderNow.objects.exists()
+
+
+def test_the_secretariat_sets_the_consultations_period_on_the_retention_page(client, council):
+    client.force_login(council.secretariat)
+    url = reverse("retention_page", args=[council.committee.pk])
+    page = client.get(url).content.decode()
+    assert "諮問・答申" in page and 'name="consultation_years"' in page
+
+    years = {"circulation_years": 10, "consultation_years": 30, "meeting_years": 10,
+             "mail_years": 5, "audit_years": 5}  # fmt: skip
+    assert client.post(url, years).status_code == 302
+    assert RetentionPolicy.objects.get(committee=council.committee).consultation_years == 30
+    changed = AuditEntry.objects.get(action="retention.policy.changed")
+    assert changed.data["after"]["consultation_years"] == 30
+    assert client.post(url, {**years, "consultation_years": 0}).status_code == 200  # refused
+    assert RetentionPolicy.objects.get(committee=council.committee).consultation_years == 30
