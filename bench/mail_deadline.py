@@ -1,6 +1,6 @@
 """Deadline → chair summary delivered: how long after its deadline the chair, the acting
 chair and the secretariat have the closing summary in their SMTP server, with a real worker
-and beat (due work every KAIRAN_DUE_WORK_SECONDS, default 30 s) on Redis and PostgreSQL.
+and beat (due work every KAIRAN_DUE_WORK_SECONDS, default 10 s) on Redis and PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_mail \
     REDIS_URL=redis://127.0.0.1:6379/13 python -m bench.mail_deadline [--circulations 20]
@@ -31,7 +31,7 @@ def _summary(d: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--circulations", type=int, default=20)
-    parser.add_argument("--interval", type=int, default=30, help="KAIRAN_DUE_WORK_SECONDS")
+    parser.add_argument("--interval", type=int, default=10, help="KAIRAN_DUE_WORK_SECONDS")
     args = parser.parse_args()
     require_real_parts("mail_deadline")
     from django.utils import timezone

@@ -197,7 +197,7 @@ def run(councils: int, workers: int, interval: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--councils", type=int, nargs="+", default=[100, 1000, 5000])
-    parser.add_argument("--interval", type=int, default=30, help="KAIRAN_DUE_WORK_SECONDS")
+    parser.add_argument("--interval", type=int, default=10, help="KAIRAN_DUE_WORK_SECONDS")
     args = parser.parse_args()
     require_real_parts("mail_storm")
     if os.system("command -v taskset >/dev/null") != 0:

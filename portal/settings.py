@@ -415,7 +415,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 # this is set; a new PostgreSQL connection per task cost more than sending the task's mail.
 # portal/celery.py applies Django's own rule instead (CONN_MAX_AGE, broken connections).
 CELERY_DB_REUSE_MAX = 1_000_000
-KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 30, minimum=1)
+KAIRAN_DUE_WORK_SECONDS = env_int("KAIRAN_DUE_WORK_SECONDS", 10, minimum=1)
 # A close handed to a worker and still not done after this long (the broker lost the task) is
 # handed again by the next tick (circulation/jobs/due.py).
 KAIRAN_DUE_WORK_REQUEUE_SECONDS = env_int("KAIRAN_DUE_WORK_REQUEUE_SECONDS", 120, minimum=1)
