@@ -28,7 +28,7 @@ from circulation.mail.attendance_tokens import attendance_links_for
 from circulation.mail.ical import meeting_calendar
 from circulation.mail.meeting_urls import detail_url, ics_url, page_url
 from circulation.mail.outbox import Mail, queue_mails
-from circulation.models import Meeting, MeetingMinutes, OutboxMessage
+from circulation.models import Attendance, Meeting, MeetingMinutes, OutboxMessage
 from portal.models import SITTING_ROLES, Membership, Role, User
 
 if TYPE_CHECKING:
@@ -242,10 +242,33 @@ def session_of_mail(message: OutboxMessage) -> Meeting | None:
 
 
 def cancel_reason(message: OutboxMessage) -> str:
-    """Why a claimed 前日の案内 is no longer wanted ('' when it should go out): the meeting
-    was cancelled or changed while it waited, or has begun."""
-    if message.purpose != REMINDER:
+    """Why a claimed 前日の案内 or 出欠の督促 is no longer wanted ('' when it should go out):
+    the meeting was cancelled or changed while it waited, or has begun; for the 督促, the
+    member answered meanwhile."""
+    if message.purpose not in (REMINDER, ATTENDANCE_REMINDER):
         return ""
+    what = "meeting reminder" if message.purpose == REMINDER else "attendance reminder"
+    if message.circulation_id:
+        found = Meeting.objects.filter(circulation_id=message.circulation_id)
+        prefix = ""
+    else:  # a session on its own: 's<id>-v<version>'
+        head = message.key.partition("-")[0]
+        if not head.startswith("s") or not head[1:].isdigit():
+            return ""
+        found = Meeting.objects.filter(pk=int(head[1:]))
+        prefix = head + "-"
+    meeting = found.values("pk", "state", "version", "starts_at").first()
+    if meeting is None or meeting["state"] != Meeting.State.SCHEDULED:
+        return f"{what} cancelled: the meeting was cancelled"
+    if message.key != f"{prefix}v{meeting['version']}":
+        return f"{what} cancelled: the meeting was changed"
+    if meeting["starts_at"] <= timezone.now():
+        return f"{what} cancelled: the meeting has begun"
+    if message.purpose == ATTENDANCE_REMINDER:
+        answered = Attendance.objects.filter(meeting_id=meeting["pk"], user_id=message.to_user_id)
+        if answered.exclude(answer=Attendance.Answer.UNANSWERED).exists():
+            return f"{what} cancelled: the member answered before it went out"
+    return ""
     if message.circulation_id:
         found = Meeting.objects.filter(circulation_id=message.circulation_id)
         prefix = ""

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from circulation.mail.circulation import circulation_url
 from circulation.mail.consultation import queue_vote_reminder
+from circulation.mail.meeting import ATTENDANCE_REMINDER
 from circulation.mail.meeting import REMINDER as MEETING_REMINDER
 from circulation.mail.meeting import cancel_reason as meeting_reminder_cancel_reason
 from circulation.mail.outbox import queue_mail
@@ -142,6 +143,6 @@ def cancel_reason(message: OutboxMessage) -> str:
         )
         if state != Circulation.State.CLOSED:
             return "chair reminder cancelled: the decision has been made"
-    if message.purpose == MEETING_REMINDER:
+    if message.purpose in (MEETING_REMINDER, ATTENDANCE_REMINDER):
         return meeting_reminder_cancel_reason(message)
     return ""

@@ -70,3 +70,23 @@ def test_the_day_before_a_session_everyone_invited_gets_the_reminder(
     cancel_meeting(None, meeting_id=session.pk, by=council.secretariat, reason="延期",
                    base_version=1)  # fmt: skip
     assert deliver(mails(REMINDER, to_email="ito@example.jp")[0].pk) == "cancelled"
+
+
+def test_a_member_who_answers_while_the_reminder_waits_does_not_get_it(
+    council, moments, session, time_machine
+):
+    """The 督促 is checked again when it is sent: 田中 answered after it was queued (a busy
+    worker, an SMTP retry), so only those still without an answer get it."""
+    from circulation.mail.delivery import deliver
+
+    time_machine.move_to(moments.attendance_reminder_at, tick=False)
+    assert run_due_work().attendance_reminders == [session.pk]
+    answer_attendance(session.pk, by=council.members[0], answer="web")
+    tanaka = mails(ATTENDANCE_REMINDER, to_email="tanaka@example.jp")[0]
+    assert deliver(tanaka.pk) == "cancelled"
+    tanaka.refresh_from_db()
+    assert (
+        tanaka.last_error == "attendance reminder cancelled: the member answered before it went out"
+    )
+    takahashi = mails(ATTENDANCE_REMINDER, to_email="takahashi@example.jp")[0]
+    assert deliver(takahashi.pk) == "sent"
