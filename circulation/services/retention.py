@@ -5,8 +5,9 @@ owns the transaction, the audit entry and the approval; this module knows the ta
 
 A circulation is one record with its materials (every version), recipients, replies (every
 version), openings, questions and answers, decision, deadline extensions, reminders sent by
-hand, meeting and minutes, and whatever mail of it is left; a consultation also with its
-votes, riders and their responses, statements and report (retention_consultations.py).
+hand, meeting and minutes (the session's rows: retention_sessions.py), and whatever mail of
+it is left; a consultation also with its votes, riders and their responses, statements and
+report (retention_consultations.py).
 Mail (outbox rows, received messages) may go earlier, per fiscal year, except received mail
 whose attachments belong to a reply.
 """
@@ -32,7 +33,6 @@ from circulation.models import (
     Material,
     MaterialOpening,
     Meeting,
-    MeetingMinutes,
     OutboxMessage,
     Question,
     Recipient,
@@ -40,6 +40,11 @@ from circulation.models import (
     Reply,
 )
 from circulation.services.retention_consultations import delete_consultation_rows
+from circulation.services.retention_sessions import (
+    delete_meeting_rows,
+    session_files,
+    unlink_from_agendas,
+)
 
 FINISHED = (Circulation.State.ARCHIVED, Circulation.State.DISCARDED)
 
@@ -80,10 +85,7 @@ def circulation_files(circulation_id: int) -> list[tuple[str, str, str]]:
         (m.file.name, f"material-{m.pk}-v{m.version}-{m.original_name}", m.sha256)
         for m in Material.objects.filter(circulation_id=circulation_id)
     ]
-    found += [
-        (m.file.name, f"minutes-{m.pk}-v{m.version}-{m.original_name}", m.sha256)
-        for m in MeetingMinutes.objects.filter(meeting__circulation_id=circulation_id)
-    ]
+    found += session_files(Meeting.objects.filter(circulation_id=circulation_id))
     found += [
         (a.file.name, f"attachment-{a.pk}-{a.original_name}", a.sha256)
         for a in InboundAttachment.objects.filter(message__circulation_id=circulation_id)
@@ -116,10 +118,10 @@ def delete_circulation(circulation_id: int) -> Removed:
     )
     removed.add("material_opening", _delete(
         MaterialOpening.objects.filter(material__circulation_id=circulation_id)))  # fmt: skip
-    Meeting.objects.filter(circulation_id=circulation_id).update(published_minutes=None)
-    removed.add("meeting_minutes", _delete(
-        MeetingMinutes.objects.filter(meeting__circulation_id=circulation_id)))  # fmt: skip
-    removed.add("meeting", _delete(Meeting.objects.filter(circulation_id=circulation_id)))
+    removed.add("agenda_link", unlink_from_agendas(circulation_id))
+    meeting = Meeting.objects.filter(circulation_id=circulation_id)
+    for label, count in delete_meeting_rows(meeting).items():  # its session's rows
+        removed.add(label, count)
     removed.add("answer", _delete(Answer.objects.filter(question__circulation_id=circulation_id)))
     removed.add("question", _delete(Question.objects.filter(circulation_id=circulation_id)))
     removed.add("decision", _delete(Decision.objects.filter(circulation_id=circulation_id)))
@@ -209,3 +211,13 @@ def fiscal_year_of(day: dt.date) -> int:
 
 def media_path(name: str) -> Path:
     return Path(settings.MEDIA_ROOT) / name
+
+
+def delete_session(meeting_id: int) -> Removed:
+    """A session held on its own (retention_sessions.py), with its files for the caller to
+    delete after the commit."""
+    meeting = Meeting.objects.filter(pk=meeting_id, circulation__isnull=True)
+    removed = Removed(files=[name for name, _, _ in session_files(meeting)])
+    for label, count in delete_meeting_rows(meeting).items():
+        removed.add(label, count)
+    return removed

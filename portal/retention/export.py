@@ -16,9 +16,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from circulation.models import Circulation
+from circulation.models import Circulation, Meeting
 from circulation.services import retention as records
 from circulation.services import retention_consultations as consultations
+from circulation.services import retention_sessions as sessions
 from portal import audit
 from portal.models import Committee, User
 
@@ -60,6 +61,8 @@ def export(committee: Committee, *, by: User, now: dt.datetime | None = None) ->
         for item in items:
             if item.kind in (Kind.CIRCULATION, Kind.CONSULTATION):
                 add_circulation(bundle, int(item.key))
+            elif item.kind == Kind.SESSION:
+                add_session(bundle, int(item.key), item.label)
             elif item.kind == Kind.MAIL:
                 add_mail(bundle, committee, int(item.key))
             else:
@@ -114,6 +117,37 @@ def add_circulation(bundle: Bundle, circulation_id: int) -> None:
         [[r.user.full_name, r.user.email, reply.version, reply.kind, reply.opinion,
           reply.meeting_needed, reply.channel, reply.submitted_at.isoformat()]
          for r in recipients for reply in r.replies.all()],
+    )  # fmt: skip
+    for stored, shown, _ in files:
+        bundle.add(f"{folder}/files/{shown}", records.media_path(stored).read_bytes())
+
+
+def add_session(bundle: Bundle, meeting_id: int, label: str) -> None:
+    """A session held on its own: its record as HTML, attendance as CSV, and its files."""
+    meetings = Meeting.objects.filter(pk=meeting_id)
+    meeting = (
+        meetings.select_related("committee")
+        .prefetch_related(
+            "agenda_items", "materials", "attendances__user", "elections__elected",
+            "minutes_versions",
+        )
+        .get()
+    )  # fmt: skip
+    folder = f"sessions/{meeting_id}"
+    files = sessions.session_files(meetings)
+    bundle.add(
+        f"{folder}/record.html",
+        render_to_string(
+            "portal/retention/session.html",
+            {"meeting": meeting, "label": label, "files": [shown for _, shown, _ in files]},
+        ).encode(),
+    )
+    bundle.add_csv(
+        f"{folder}/attendance.csv",
+        ["member", "email", "answer", "answered_at", "attended"],
+        [[a.user.full_name, a.user.email, a.answer,
+          a.answered_at.isoformat() if a.answered_at else None, a.attended]
+         for a in meeting.attendances.all()],
     )  # fmt: skip
     for stored, shown, _ in files:
         bundle.add(f"{folder}/files/{shown}", records.media_path(stored).read_bytes())

@@ -12,6 +12,7 @@ from portal.models import Committee, User
 class Kind(models.TextChoices):
     CIRCULATION = "circulation", _("書面照会(回答・資料・会議・会議録を含む)")
     CONSULTATION = "consultation", _("諮問(賛否・付言・答申・対応状況・資料を含む)")
+    SESSION = "session", _("会議(議題・資料・出欠・選任・会議録を含む)")
     MAIL = "mail", _("メール")
     AUDIT = "audit", _("操作記録")
 

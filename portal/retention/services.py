@@ -7,7 +7,8 @@ listed from 1 April 2026. A circulation with a meeting waits for the longer of i
 periods. Listing removes nothing; approving removes the listed records that are still past
 their period (a period lengthened meanwhile keeps them). A consultation (諮問) is kept by
 its own period, from its report's issue or its riders' last response, whichever is later;
-one whose riders are still open is not listed.
+one whose riders are still open is not listed. A session held on its own is kept by the
+period of 会議・会議録 from its last step.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from circulation.services import retention as records
 from circulation.services import retention_consultations as consultations
+from circulation.services import retention_sessions as sessions
 from portal import audit
 from portal.auditlog.retention import delete_approved
 from portal.models import AuditEntry, Committee, User
@@ -75,6 +77,10 @@ def due_records(committee: Committee, today: dt.date) -> list[Due]:
         if until < today:
             due.append(Due(Kind.CONSULTATION, str(consultation.circulation.pk),
                            consultation.label, until))  # fmt: skip
+    for session in sessions.finished_sessions(committee.pk):
+        until = kept_until(session.finished_on, policy.meeting_years)
+        if until < today:
+            due.append(Due(Kind.SESSION, str(session.meeting.pk), session.label, until))
     for year in sorted(records.mail_years(committee.pk)):
         until = dt.date(year + 1 + policy.mail_years, 3, 31)
         start, end = fiscal_year_bounds(year)
@@ -189,6 +195,8 @@ def approve_disposal(
 def remove(committee: Committee, item: DisposalItem) -> records.Removed:
     if item.kind in (Kind.CIRCULATION, Kind.CONSULTATION):
         return records.delete_circulation(int(item.key))
+    if item.kind == Kind.SESSION:
+        return records.delete_session(int(item.key))
     if item.kind == Kind.MAIL:
         return records.delete_mail(committee.pk, *fiscal_year_bounds(int(item.key)))
     removed = records.Removed()
