@@ -110,17 +110,17 @@ class NewMaterialForm(KeptUploadMixin, AccessibleForm):
         help_text=_("空欄ならファイル名を使います。"),
     )
     order = forms.IntegerField(label=_("表示順"), required=False, min_value=0, max_value=999)
-    kept = forms.CharField(widget=forms.HiddenInput, required=False)
+    stash = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.start_keeping(user)
+        self.start_stashing(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         # A row with only a title asks for its file; an empty row is no material at all.
         missing = _("「%(title)s」のファイルを選んでください。") % data if data.get("title") else ""
-        self.clean_kept_file(data, missing)
+        self.clean_stashed_file(data, missing)
         return data
 
     def new_material(self, position: int) -> NewMaterial:

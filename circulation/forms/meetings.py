@@ -124,7 +124,7 @@ class CancelMeetingForm(AccessibleForm):
 
 class MinutesForm(KeptUploadMixin, AccessibleForm):
     """The minutes file, checked by content as materials are. An accepted file is kept
-    (a signed token in `kept`) when the form comes back, so it need not be chosen again."""
+    (a signed token in `stash`) when the form comes back, so it need not be chosen again."""
 
     file = forms.FileField(label=_("会議録ファイル"), required=False)
     title = forms.CharField(
@@ -133,13 +133,13 @@ class MinutesForm(KeptUploadMixin, AccessibleForm):
         required=False,
         help_text=_("空欄なら「会議録」とします。例: 第46回 管理運用会議 会議録"),
     )
-    kept = forms.CharField(widget=forms.HiddenInput, required=False)
+    stash = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.start_keeping(user)
+        self.start_stashing(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        self.clean_kept_file(data, _("会議録のファイルを選んでください。"))
+        self.clean_stashed_file(data, _("会議録のファイルを選んでください。"))
         return data

@@ -43,12 +43,12 @@ class CorrectMaterialForm(KeptUploadMixin, AccessibleForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("何を直したかを書いてください。資料を開いた委員・回答済みの委員に届きます。"),
     )
-    kept = forms.CharField(widget=forms.HiddenInput, required=False)
+    stash = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.start_keeping(user)
-        if self.is_bound and self.data.get("kept"):
+        self.start_stashing(user)
+        if self.is_bound and self.data.get("stash"):
             self.fields["file"].required = False  # the kept file stands in for the input
 
     def clean_file(self) -> Any:
@@ -59,10 +59,10 @@ class CorrectMaterialForm(KeptUploadMixin, AccessibleForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        token = data.get("kept")
+        token = data.get("stash")
         if self.checked is None and token and "file" not in self.errors:
             try:
-                self.accept_kept(token)
+                self.accept_stashed(token)
             except forms.ValidationError as refused:
                 self.add_error("file", refused)
         return data

@@ -111,15 +111,15 @@ class SessionMaterialForm(KeptUploadMixin, AccessibleForm):
         required=False,
         help_text=_("空欄ならファイル名とします。例: 諮問書(写し)"),
     )
-    kept = forms.CharField(widget=forms.HiddenInput, required=False)
+    stash = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.start_keeping(user)
+        self.start_stashing(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        self.clean_kept_file(data, _("資料のファイルを選んでください。"))
+        self.clean_stashed_file(data, _("資料のファイルを選んでください。"))
         return data
 
 

@@ -31,7 +31,7 @@ from circulation.services.replies import (
 )
 from circulation.services.viewing import record_circulation_view
 from circulation.templatetags.kairan import format_jst
-from circulation.views import unsent as kept_input
+from circulation.views import unsent as unsent_input
 from portal.middleware import received_at
 from portal.models import Role, User
 from portal.permissions import (
@@ -47,11 +47,11 @@ from portal.permissions import (
 
 DETAIL_TEMPLATE = "circulation/member/circulation_detail.html"
 SESSION_ENDED = {
-    kept_input.REPLY: gettext_lazy(
+    unsent_input.REPLY: gettext_lazy(
         "ログインの有効期限が切れたため、回答はまだ送信されていません。"
         "ログインすると、入力した内容を確認して送信できます。"
     ),
-    kept_input.QUESTION: gettext_lazy(
+    unsent_input.QUESTION: gettext_lazy(
         "ログインの有効期限が切れたため、質問はまだ送信されていません。"
         "ログインすると、入力した内容を確認して送信できます。"
     ),
@@ -100,7 +100,7 @@ def page_context(
         "reply_form": reply_form if accepting else None,
         "question_form": question_form if accepting else None,
         # Signed: what this person types is kept for them alone if their session ends.
-        "kept_for": kept_input.owner_mark(user, circulation) if accepting else "",
+        "unsent_for": unsent_input.owner_mark(user, circulation) if accepting else "",
         # The committee's setting promises names to the secretariat, chair and acting chair.
         "qa_html": qa_html(
             circulation,
@@ -155,32 +155,32 @@ def circulation_detail(request: HttpRequest, circulation_id: int) -> HttpRespons
     if circulation.is_consultation:  # its own page (mails of both kinds link here)
         return redirect("consultation_detail", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="member")
-    kept = kept_input.take(request, circulation.pk)
-    if kept:
-        return render(request, DETAIL_TEMPLATE, _kept_page_context(request, circulation, kept))
+    unsent = unsent_input.take(request, circulation.pk)
+    if unsent:
+        return render(request, DETAIL_TEMPLATE, _unsent_page_context(request, circulation, unsent))
     return render(request, DETAIL_TEMPLATE, page_context(request, circulation))
 
 
-def _kept_page_context(
-    request: HttpRequest, circulation: Circulation, kept: dict[str, dict[str, str]]
+def _unsent_page_context(
+    request: HttpRequest, circulation: Circulation, unsent: dict[str, dict[str, str]]
 ) -> dict[str, Any]:
     """The page with the forms as the member left them when their session ended (once):
     filled in and not sent; after the deadline, the text shown back instead."""
     forms: dict[str, Any] = {}
-    if typed := kept.get(kept_input.REPLY):
+    if typed := unsent.get(unsent_input.REPLY):
         base = typed["base_version"] if typed["base_version"].isdigit() else "0"
         forms["reply_form"] = ReplyForm(initial={**typed, "base_version": base})
-    if (typed := kept.get(kept_input.QUESTION)) is not None:
+    if (typed := unsent.get(unsent_input.QUESTION)) is not None:
         forms["question_form"] = QuestionForm(initial=typed)
     context = page_context(request, circulation, **forms)
     if context["accepting"]:
-        context["kept_reply"] = kept_input.REPLY in kept
-        context["kept_question"] = kept_input.QUESTION in kept
+        context["unsent_reply"] = unsent_input.REPLY in unsent
+        context["unsent_question"] = unsent_input.QUESTION in unsent
         return context
-    if typed := kept.get(kept_input.REPLY):
+    if typed := unsent.get(unsent_input.REPLY):
         context["refused_message"] = _not_accepting_message(context)
         context["typed"] = {"opinion": typed["opinion"]}
-    if typed := kept.get(kept_input.QUESTION):
+    if typed := unsent.get(unsent_input.QUESTION):
         context["question_refused"] = [_not_accepting_message(context, question=True)]
         context["typed_question"] = typed["text"]
     return context
@@ -199,9 +199,9 @@ def _not_accepting_message(context: dict[str, Any], *, question: bool = False) -
 
 def _session_ended(request: HttpRequest, circulation_id: int, kind: str) -> HttpResponse:
     """A post after the session ended: nothing is recorded (nobody is logged in); what was
-    typed is kept for its author (kept_input.py), who logs in and comes back to the form."""
-    anchor = "#reply" if kind == kept_input.REPLY else "#qa"
-    if kept_input.keep(request, circulation_id, kind):
+    typed is kept for its author (unsent_input.py), who logs in and comes back to the form."""
+    anchor = "#reply" if kind == unsent_input.REPLY else "#qa"
+    if unsent_input.keep(request, circulation_id, kind):
         messages.info(request, SESSION_ENDED[kind])  # on the login page
     return redirect_to_login(reverse("circulation_detail", args=[circulation_id]) + anchor)
 
@@ -229,7 +229,7 @@ def circulation_reply(request: HttpRequest, circulation_id: int) -> HttpResponse
         # Where a browser lands after logging in with the form's address as `next`.
         return redirect(reverse("circulation_detail", args=[circulation_id]) + "#reply")
     if not request.user.is_authenticated:
-        return _session_ended(request, circulation_id, kept_input.REPLY)
+        return _session_ended(request, circulation_id, unsent_input.REPLY)
     # Viewing is enough to post: the deadline is the service's to refuse (and to log), so
     # a late member still sees what they typed.
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
@@ -295,7 +295,7 @@ def question_ask(request: HttpRequest, circulation_id: int) -> HttpResponse:
         # Where a browser lands after logging in with the form's address as `next`.
         return redirect(reverse("circulation_detail", args=[circulation_id]) + "#qa")
     if not request.user.is_authenticated:
-        return _session_ended(request, circulation_id, kept_input.QUESTION)
+        return _session_ended(request, circulation_id, unsent_input.QUESTION)
     circulation = circulation_or_404(request.user, circulation_id, Action.VIEW_CIRCULATION)
     if recipient_id_of(request.user, circulation) is None:
         refuse(request.user, Action.REPLY, 403, obj=circulation)

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from circulation.models import Circulation
 from portal.models import User
 
-MARK_FIELD = "kept_for"
+MARK_FIELD = "unsent_for"
 SESSION_KEY = "kairan_kept_input"
 REPLY, QUESTION = "reply", "question"
 _FIELDS = {REPLY: ("kind", "opinion", "meeting_needed", "base_version"), QUESTION: ("text",)}

@@ -182,7 +182,7 @@ def test_a_refused_correction_file_changes_nothing_and_keeps_the_note(client, co
 
 
 def _kept_token(body: str) -> str:
-    tokens = re.findall(r'name="kept" value="([^"]+)"', body)
+    tokens = re.findall(r'name="stash" value="([^"]+)"', body)
     assert len(tokens) == 1, "the page must carry the accepted file"
     return tokens[0]
 
@@ -204,7 +204,7 @@ def test_an_accepted_correction_file_is_kept_when_the_note_is_missing(client, co
     assert "受け付け済みのファイル: 議事録(修正版).pdf" in body
     assert "議事録(修正版)" in body and Material.objects.count() == 1
     second = client.post(
-        url, {"kept": _kept_token(body), "title": "議事録(修正版)",
+        url, {"stash": _kept_token(body), "title": "議事録(修正版)",
               "change_note": "出席者数を訂正しました。"},
     )  # fmt: skip
     assert second["Location"] == reverse("circulation_tracking", args=[circulation.pk])
@@ -225,10 +225,10 @@ def test_a_kept_correction_file_stays_when_the_title_is_missing_too(client, coun
     ).content.decode()  # fmt: skip
     token = _kept_token(body)
     # Still incomplete on the next try: the kept file is carried again, not lost.
-    again = client.post(url, {"kept": token, "title": "", "change_note": "誤字を訂正"})
+    again = client.post(url, {"stash": token, "title": "", "change_note": "誤字を訂正"})
     assert _kept_token(again.content.decode()) == token
     assert "受け付け済みのファイル: 修正版.pdf" in again.content.decode()
-    done = client.post(url, {"kept": token, "title": "議事録", "change_note": "誤字を訂正"})
+    done = client.post(url, {"stash": token, "title": "議事録", "change_note": "誤字を訂正"})
     assert done.status_code == 302
     assert Material.objects.get(is_current=True).original_name == "修正版.pdf"
 
@@ -245,7 +245,7 @@ def test_a_kept_correction_file_of_another_person_is_not_honoured(client, counci
     ).content.decode())  # fmt: skip
     client.force_login(colleague)
     body = client.post(
-        url, {"kept": token, "title": "議事録", "change_note": "訂正"}
+        url, {"stash": token, "title": "議事録", "change_note": "訂正"}
     ).content.decode()
     assert "前回選んだファイルを確認できません。もう一度選んでください。" in body
     assert Material.objects.count() == 1

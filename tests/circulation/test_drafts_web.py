@@ -23,7 +23,7 @@ def sitting_ids(council) -> list[int]:
 
 
 def kept_tokens(body: str) -> list[str]:
-    return re.findall(r'name="new-\d+-kept" value="([^"]+)"', body)
+    return re.findall(r'name="new-\d+-stash" value="([^"]+)"', body)
 
 
 def test_the_new_draft_form_offers_the_sitting_members_all_ticked(client, council):

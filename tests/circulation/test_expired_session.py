@@ -68,7 +68,7 @@ def owner_mark(page: str, form_action: str) -> dict[str, str]:
     """The hidden fields of the form posting to `form_action`, as the browser sends them."""
     form = page[page.index(f'action="{form_action}"') :]
     form = form[: form.index("</form>")]
-    return dict(re.findall(r'<input type="hidden" name="(kept_for)" value="([^"]+)"', form))
+    return dict(re.findall(r'<input type="hidden" name="(unsent_for)" value="([^"]+)"', form))
 
 
 @pytest.mark.parametrize("log_in", [log_in_by_password, log_in_by_code], ids=["password", "code"])
@@ -150,7 +150,7 @@ def test_a_post_without_the_forms_mark_keeps_nothing_and_records_nothing(
     """Not from the member's page (a forged or foreign post): sent to log in, nothing kept."""
     reply_url = reverse("circulation_reply", args=[circulation.pk])
     posted = client.post(reply_url, {**reply_data("opinion", OPINION, "yes"),
-                                     "kept_for": "forged"})  # fmt: skip
+                                     "unsent_for": "forged"})  # fmt: skip
     assert posted["Location"].startswith(reverse("account_login"))
     log_in_by_password(client, council.members[0], detail(circulation))
     body = client.get(detail(circulation)).content.decode()

@@ -38,7 +38,7 @@ def draft_data(
         data[f"new-{position}-title"] = material_title
         position += 1
     for token, material_title in kept or []:
-        data[f"new-{position}-kept"] = token
+        data[f"new-{position}-stash"] = token
         data[f"new-{position}-title"] = material_title
         position += 1
     if revision is not None:

@@ -40,7 +40,7 @@ def form_data(council, body, **changes) -> dict:
         "new-INITIAL_FORMS": "0",
         "new-0-title": "諮問書",
         "new-0-order": "",
-        "new-0-kept": "",
+        "new-0-stash": "",
         "new-0-file": SimpleUploadedFile("諮問書.pdf", PDF_BYTES, content_type="application/pdf"),
     }
     data.update(changes)

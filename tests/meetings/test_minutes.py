@@ -164,8 +164,8 @@ def test_an_accepted_file_is_kept_when_the_form_comes_back(council, held):
     response = sato.post(url, {"file": upload("会議録.pdf", PDF_BYTES), "title": "録" * 201})
     html = response.content.decode()
     assert "受け付け済みのファイル: 会議録.pdf" in html
-    token = re.search(r'name="kept" value="([^"]+)"', html)[1]
-    response = sato.post(url, {"kept": token, "title": "第46回 会議録"})
+    token = re.search(r'name="stash" value="([^"]+)"', html)[1]
+    response = sato.post(url, {"stash": token, "title": "第46回 会議録"})
     assert response.status_code == 302
     minutes = MeetingMinutes.objects.get()
     assert (minutes.title, minutes.original_name) == ("第46回 会議録", "会議録.pdf")
@@ -176,13 +176,13 @@ def test_another_persons_kept_token_is_not_accepted(council, held):
     sato = client_for(council.secretariat)
     url = reverse("meeting_minutes_upload", args=[held.circulation.pk])
     html = sato.post(url, {"file": upload("会議録.pdf", PDF_BYTES), "title": "録" * 201}).content
-    token = re.search(r'name="kept" value="([^"]+)"', html.decode())[1]
+    token = re.search(r'name="stash" value="([^"]+)"', html.decode())[1]
     from portal.models import Membership, Role
 
     other = council.other_secretariat
     Membership.objects.create(user=other, committee=council.committee, role=Role.SECRETARIAT,
                               term_start=held.decided_at.date() - dt.timedelta(days=1))  # fmt: skip
-    response = client_for(other).post(url, {"kept": token, "title": "x"})
+    response = client_for(other).post(url, {"stash": token, "title": "x"})
     assert "前回選んだファイルを確認できません" in response.content.decode()
     assert not MeetingMinutes.objects.exists()
 

@@ -140,7 +140,7 @@ def assert_refused_and_kept(response, council, name: str, reason: str) -> None:
     assert f'value="{TITLE}"' in body
     assert re.search(rf'value="{council.chair.pk}"[^>]*checked', body)
     assert f"受け付け済みのファイル: {GOOD}" in body
-    assert len(re.findall(r'name="new-\d+-kept" value="[^"]+"', body)) == 1
+    assert len(re.findall(r'name="new-\d+-stash" value="[^"]+"', body)) == 1
     assert Circulation.objects.count() == 0
 
 
