@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("circulation.urls.decisions")),
     path("", include("circulation.urls.meetings")),
     path("", include("circulation.urls.consultations")),
+    path("", include("circulation.urls.records")),
 ]
