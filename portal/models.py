@@ -81,6 +81,14 @@ def default_reminder_offsets() -> list[int]:
     return [72, 24]
 
 
+class Quorum(models.TextChoices):
+    """定足数: how many of the sitting members must be present for a session to be held."""
+
+    MORE_THAN_HALF = "more_than_half", _("委員の過半数")
+    HALF_OR_MORE = "half_or_more", _("委員の半数以上")
+    TWO_THIRDS = "two_thirds", _("委員の3分の2以上")
+
+
 class Committee(models.Model):
     """A council (審議会)."""
 
@@ -112,6 +120,9 @@ class Committee(models.Model):
     attach_materials = models.BooleanField(_("資料を通知メールに添付する"), default=False)
     attachment_limit_mb = models.PositiveSmallIntegerField(
         _("添付する資料の合計の上限(MB)"), default=5
+    )
+    quorum = models.CharField(
+        _("定足数"), max_length=20, choices=Quorum.choices, default=Quorum.MORE_THAN_HALF
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

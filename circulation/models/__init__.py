@@ -42,15 +42,19 @@ from circulation.models.records import (
     RecordSettings,
 )
 from circulation.models.reminder import ReminderNow
+from circulation.models.session import AgendaItem, Attendance, Election, SessionMaterial
 
 __all__ = [
+    "AgendaItem",
     "Answer",
+    "Attendance",
     "Circulation",
     "Consultation",
     "ConsultationItem",
     "ConsultationRules",
     "DeadlineExtension",
     "Decision",
+    "Election",
     "Heartbeat",
     "InboundAttachment",
     "InboundMessage",
@@ -74,6 +78,7 @@ __all__ = [
     "Result",
     "Rider",
     "RiderResponse",
+    "SessionMaterial",
     "Statement",
     "Vote",
     "inbound_attachment_path",

@@ -25,19 +25,38 @@ from portal.models import User
 
 if TYPE_CHECKING:
     from circulation.models.circulation import Circulation
+    from portal.models import Committee
 
 
 class Meeting(models.Model):
-    """One meeting per circulation (the one-to-one key is the unique constraint). A
-    cancelled meeting may be scheduled again: the same row, a new version."""
+    """A session (会議) of a council: scheduled by the secretariat on its own (第N回) or
+    after a circulation decided 開催する (at most one per circulation: the one-to-one key).
+    A cancelled meeting may be scheduled again: the same row, a new version."""
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", _("開催予定")
         CANCELLED = "cancelled", _("中止")
 
-    circulation = models.OneToOneField(
-        "circulation.Circulation", on_delete=models.PROTECT, related_name="meeting"
+    committee = models.ForeignKey(
+        "portal.Committee", on_delete=models.PROTECT, related_name="meetings"
     )
+    # Empty for a session the secretariat scheduled on its own.
+    circulation = models.OneToOneField(
+        "circulation.Circulation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meeting",
+    )
+    number = models.PositiveIntegerField(_("回"), null=True, blank=True)  # 第N回
+    title = models.CharField(_("会議名"), max_length=200, blank=True)
+    observers = models.PositiveIntegerField(_("傍聴者数"), null=True, blank=True)
+    # 出欠の督促 to invitees who have not answered: when it is due (stored, so that beat
+    # finds it with one indexed query) and the version it was queued for (compare-and-swap).
+    attendance_reminder_at = models.DateTimeField(null=True, blank=True)
+    attendance_reminded_version = models.PositiveIntegerField(null=True, blank=True)
+    # When the secretariat recorded who actually attended (the to-do asks until then).
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
     # The iCalendar UID: stable for the life of the meeting, so that a calendar replaces the
     # event it already has when a change or a cancellation comes.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -75,7 +94,10 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["state", "reminder_at"])]
+        indexes = [
+            models.Index(fields=["state", "reminder_at"]),
+            models.Index(fields=["state", "attendance_reminder_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_it_starts"
@@ -87,7 +109,7 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         start = timezone.localtime(self.starts_at)  # Japan time, as everyone reads it
-        return f"{self.circulation_id}: {start:%Y-%m-%d %H:%M}"
+        return f"{self.committee_id}/{self.pk}: {start:%Y-%m-%d %H:%M}"
 
     @property
     def is_cancelled(self) -> bool:
@@ -104,7 +126,7 @@ class Meeting(models.Model):
 
 def minutes_upload_path(instance: MeetingMinutes, filename: str) -> str:
     # Server-generated names only, like materials; the original name is kept in the row.
-    return f"minutes/{instance.meeting.circulation.committee_id}/{uuid.uuid4().hex}"
+    return f"minutes/{instance.meeting.committee_id}/{uuid.uuid4().hex}"
 
 
 class MeetingMinutes(models.Model):
@@ -132,8 +154,12 @@ class MeetingMinutes(models.Model):
         return self.title
 
     @property
-    def circulation(self) -> Circulation:
+    def committee(self) -> Committee:
         """The audit log finds the committee through this (portal.audit.committee_of)."""
+        return self.meeting.committee
+
+    @property
+    def circulation(self) -> Circulation | None:
         return self.meeting.circulation
 
 

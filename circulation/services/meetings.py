@@ -169,7 +169,12 @@ def _schedule(
     meeting = Meeting.objects.filter(circulation=circulation).first()
     again = meeting is not None
     if meeting is None:
-        meeting = Meeting(circulation=circulation, scheduled_by=by, scheduled_at=now)
+        meeting = Meeting(
+            circulation=circulation,
+            committee=circulation.committee,
+            scheduled_by=by,
+            scheduled_at=now,
+        )
     else:
         meeting.version += 1
         meeting.state = Meeting.State.SCHEDULED

@@ -76,7 +76,7 @@ def upload_minutes(
                 "meeting.minutes.uploaded",
                 actor=by,
                 obj=minutes,
-                committee=meeting.circulation.committee,
+                committee=meeting.committee,
                 data={
                     "circulation": circulation_id,
                     "meeting": meeting.pk,
@@ -173,7 +173,7 @@ def record_minutes_download(minutes: MeetingMinutes, *, user: User) -> None:
         "meeting.minutes.downloaded",
         actor=user,
         obj=minutes,
-        committee=meeting.circulation.committee,
+        committee=meeting.committee,
         data={
             "circulation": meeting.circulation_id,
             "version": minutes.version,

@@ -60,7 +60,7 @@ def busy_council(person: User, role: str, number: int) -> None:
     decided = circulation(committee, clerk, Circulation.State.DECIDED,
                           deadline=now - dt.timedelta(days=9))  # fmt: skip
     meeting = Meeting.objects.create(
-        circulation=decided, starts_at=now - dt.timedelta(days=2),
+        circulation=decided, committee=committee, starts_at=now - dt.timedelta(days=2),
         ends_at=now - dt.timedelta(days=2, hours=-2), place="会議室",
         reminder_at=now - dt.timedelta(days=3), scheduled_by=clerk, updated_by=clerk,
     )  # fmt: skip

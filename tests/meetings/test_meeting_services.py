@@ -164,7 +164,8 @@ def test_a_second_meeting_is_refused_and_one_per_circulation_is_a_database_rule(
     assert Meeting.objects.count() == 1
     with pytest.raises(IntegrityError), transaction.atomic():
         Meeting.objects.create(
-            circulation=convened.circulation, starts_at=meeting.starts_at,
+            circulation=convened.circulation, committee=council.committee,
+            starts_at=meeting.starts_at,
             ends_at=meeting.ends_at, place="x", reminder_at=meeting.reminder_at,
             scheduled_by=council.secretariat, updated_by=council.secretariat,
         )  # fmt: skip
@@ -174,7 +175,8 @@ def test_the_database_refuses_a_meeting_without_place_or_url_or_ending_before_it
     council, convened
 ):
     base = {
-        "circulation": convened.circulation, "starts_at": convened.starts_at,
+        "circulation": convened.circulation, "committee": council.committee,
+        "starts_at": convened.starts_at,
         "ends_at": convened.ends_at, "reminder_at": convened.starts_at,
         "scheduled_by": council.secretariat, "updated_by": council.secretariat,
     }  # fmt: skip
