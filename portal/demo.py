@@ -120,11 +120,13 @@ def load_demo() -> DemoCouncil | None:
     circulation awaiting the chair's decision; then the privacy council and its
     consultations (諮問)."""
     from circulation.demo import load_demo_circulations
+    from circulation.demo_records import load_demo_records
 
     council = load_demo_council()
     if council is not None:
         load_demo_circulations(council.committee)
         load_demo_privacy_council(council)
+        load_demo_records(council)
     return council
 
 

@@ -325,6 +325,9 @@ def minutes_to_publish(seats: Seats) -> list[TodoItem]:
     ]
 
 
+# Providers of other modules import TodoItem and Seats from here, so they come after them.
+from circulation.reads import todo_records  # noqa: E402
+
 # In this order when two items are due at the same moment.
 PROVIDERS: list[Provider] = [
     awaiting_reply,
@@ -334,6 +337,9 @@ PROVIDERS: list[Provider] = [
     failed_mail,
     undecided,
     minutes_to_publish,
+    todo_records.minutes_to_check,
+    todo_records.minutes_for_the_chair,
+    todo_records.minutes_to_publish,
     drafts,
 ]
 KIND_ORDER = {
@@ -344,6 +350,9 @@ KIND_ORDER = {
     "failed_mail": 4,
     "undecided": 5,
     "publish_minutes": 6,
+    "check_minutes": 6,
+    "approve_minutes": 6,
+    "publish_record": 6,
     "draft": 7,
 }
 

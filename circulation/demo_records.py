@@ -1,0 +1,188 @@
+"""Demo public records (公開記録) for `make demo`, visible without login at /records/:
+
+- the minutes of the demo council's first session of the year, written like the city's
+  record of its 2021 session (seeds/000_…): 議題 1–5, 会長選任, the Q&A by role, a withheld
+  passage, and 次回の開催 to be decided by written circulation; checked by the attendees,
+  approved by the chair and published;
+- the record of that written deliberation (書面開催): a circulation the chair decided
+  開催しない, with its Q&A.
+
+Built through the services the portal uses, with the clock passed in. The session itself is
+made as rows, in the past (the sessions' services schedule sessions ahead only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from circulation.demo import demo_pdf
+from circulation.models import AgendaItem, Attendance, Circulation, Material, Meeting, Minutes
+from circulation.models import Recipient as RecipientRow
+from circulation.reads.minutes import MinutesContent, PartInput
+from circulation.services.closing import close_circulation
+from circulation.services.decisions import decide
+from circulation.services.minutes_drafts import (
+    approve_minutes,
+    check_minutes,
+    revise_minutes,
+    send_for_check,
+    start_session_minutes,
+    start_written_record,
+)
+from circulation.services.publication import request_publication, update_record_settings
+from circulation.services.questions import answer_question, ask_question
+from circulation.services.replies import submit_reply
+from circulation.services.sending import send_circulation
+from portal.models import SITTING_ROLES, Committee, Membership, Role, User
+
+if TYPE_CHECKING:
+    from portal.demo import DemoCouncil
+
+JST = dt.timezone(dt.timedelta(hours=9))
+SESSION_TITLE = "令和8年度第1回 住民基本台帳ネットワークシステム管理運用審議会"
+WRITTEN_TITLE = "令和8年度 第1四半期 運用状況報告について"
+AGENDA = [
+    "開会あいさつ",
+    "委員紹介・事務局紹介",
+    "会長選任",
+    "議題 (1)住民基本台帳ネットワークシステムの概要 (2)セキュリティ対策の体制等 "
+    "(3)監査等の報告 (4)その他(次回審議会の開催等)",
+    "閉会",
+]
+R, Q, T = "result", "qa", "text"
+MEMBER, SECRETARIAT = Role.MEMBER.value, Role.SECRETARIAT.value
+
+
+def _parts(chair: User, acting: User) -> list[PartInput]:
+    return [
+        PartInput(R, "住民基本台帳ネットワークシステム統括責任者よりあいさつ。",
+                  heading="1 開会あいさつ"),
+        PartInput(R, "委員及び事務局の紹介。", heading="2 委員紹介・事務局紹介"),
+        PartInput(R, f"会長及び職務代理者の選任。\n会長:{chair.full_name.split()[0]}委員\n"
+                     f"職務代理者:{acting.full_name.split()[0]}委員\nに決定した。",
+                  heading="3 会長選任"),
+        PartInput(R, "住民基本台帳ネットワークシステムの経緯と概略、長崎市のセキュリティ対策の"
+                     "体制、前回審議会開催後の内部監査及び管理運用会議について報告した。",
+                  heading="4 議題"),
+        PartInput(Q, "研修計画について、担当職員に対するものはe-ラーニングと実務研修の2つか。",
+                  speaker=MEMBER),
+        PartInput(Q, "その通り2つの研修を行っている。", speaker=SECRETARIAT),
+        PartInput(Q, "この研修をきちんと受け、完了しているのかの確認を行っているか。",
+                  speaker=MEMBER),
+        PartInput(Q, "受講完了者リストにて確認している。実務研修においても、同様に確認している。",
+                  speaker=SECRETARIAT),
+        PartInput(Q, "システム障害時の対応について", speaker=MEMBER),
+        PartInput(Q, "専門業者が対応する。", speaker=SECRETARIAT),
+        PartInput(Q, "障害時の連絡経路は、統括責任者から保守業者の当番者へ直通の回線を使い、"
+                     "切替先は本庁舎の予備系サーバ室とする。", speaker=SECRETARIAT,
+                  withheld=True, withheld_reason="セキュリティ上の理由"),
+        PartInput(T, "次回の開催については、管理運用会議の議事録及び内部監査の結果報告等を"
+                     "各委員へ送付し、期限を決めて審議すべき重要事項の有無をメール等で回答して"
+                     "いただき、その結果を会長に報告し、開催の要否を決定していただく(書面による"
+                     "照会)こととした。", heading="(4) その他 次回の開催について"),
+        PartInput(Q, "特段意見がなければ開催されないとなるので、期限を決めて意見の有無をメールで"
+                     "回答するとすれば、もっと明確になるので、その方法でいい。", speaker=MEMBER),
+        PartInput(Q, "ご意見のとおり、資料を送付し、メールにて意見のやり取りを行うやり方に、"
+                     "次回から変えていきたいと考えている。", speaker=SECRETARIAT),
+        PartInput(R, "閉会。", heading="5 閉会"),
+    ]  # fmt: skip
+
+
+def load_demo_records(council: DemoCouncil) -> None:
+    """Idempotent: does nothing when the demo's session record exists."""
+    committee, secretariat, chair = council.committee, council.secretariat, council.chair
+    acting, members = council.acting_chair, list(council.members)
+    if Meeting.objects.filter(committee=committee, title=SESSION_TITLE).exists():
+        return
+    now = timezone.now()
+    update_record_settings(committee, by=secretariat, public_names=False, chair_confirms=False,
+                           department="市民生活部住民情報課")  # fmt: skip
+    start = _term_start(committee)
+    day = max(timezone.localdate(now) - dt.timedelta(days=40), start)
+    starts = dt.datetime.combine(day, dt.time(14, 0), tzinfo=JST)
+    meeting = _session(committee, secretariat, chair, acting, members, starts)
+    _session_minutes(meeting, secretariat, chair, acting, members, starts)
+    _written_deliberation(committee, secretariat, chair, members, starts + dt.timedelta(days=7))
+
+
+def _term_start(committee: Committee) -> dt.date:
+    seat = Membership.objects.filter(committee=committee, role=Role.CHAIR).order_by("-term_start")
+    return seat.values_list("term_start", flat=True).first() or timezone.localdate()
+
+
+def _session(committee, secretariat, chair, acting, members, starts) -> Meeting:
+    meeting = Meeting.objects.create(
+        committee=committee, number=1, title=SESSION_TITLE, starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2), place="市民生活部長室ほか",
+        web_url="https://meet.example.jp/kairan-demo-first", reminder_at=starts,
+        reminded_version=1, scheduled_by=secretariat, updated_by=secretariat, observers=0,
+        attendance_recorded_at=starts + dt.timedelta(hours=2),
+        note="WEB会議(webex)で開催します。", scheduled_at=starts - dt.timedelta(days=14),
+    )  # fmt: skip
+    for position, text in enumerate(AGENDA, start=1):
+        AgendaItem.objects.create(meeting=meeting, position=position, text=text)
+    for user, answer in [(chair, "attend"), (acting, "web"), *((m, "web") for m in members)]:
+        Attendance.objects.create(meeting=meeting, user=user, answer=answer, attended=True,
+                                  answered_at=starts - dt.timedelta(days=7))  # fmt: skip
+    return meeting
+
+
+def _session_minutes(meeting, secretariat, chair, acting, members, starts) -> None:
+    at = starts + dt.timedelta(days=1)
+    minutes = start_session_minutes(meeting.pk, by=secretariat, now=at)
+    first = MinutesContent.of(minutes.versions.get())
+    content = MinutesContent(**{**first.__dict__, "parts": _parts(chair, acting),
+                                "note": "審議結果と質疑を記入"})  # fmt: skip
+    revise_minutes(minutes.pk, by=secretariat, content=content, base_version=1, now=at)
+    people = [chair, acting, *members]
+    send_for_check(minutes.pk, by=secretariat, deadline=at + dt.timedelta(days=7),
+                   checker_ids=[p.pk for p in people], now=at)  # fmt: skip
+    for person in people:
+        check_minutes(minutes.pk, by=person, version=2, approved=True,
+                      now=at + dt.timedelta(days=2))  # fmt: skip
+    approve_minutes(minutes.pk, by=chair, version=2, now=at + dt.timedelta(days=8))
+    request_publication(minutes.pk, by=secretariat, version=2, now=at + dt.timedelta(days=9))
+
+
+def _written_deliberation(committee, secretariat, chair, members, sent) -> Minutes:
+    deadline = (sent + dt.timedelta(days=7)).replace(hour=17)
+    circulation = Circulation.objects.create(
+        committee=committee, title=WRITTEN_TITLE, deadline=deadline, created_by=secretariat,
+        created_at=sent - dt.timedelta(hours=1), updated_at=sent - dt.timedelta(hours=1),
+        explanation="第1四半期の運用状況報告書をお送りします。審議すべき重要事項の有無を"
+                    "ご回答ください。",
+    )  # fmt: skip
+    content = demo_pdf("Quarterly report")
+    material = Material(
+        circulation=circulation, title="令和8年度 第1四半期 運用状況報告書", order=1,
+        original_name="運用状況報告書.pdf", content_type="application/pdf", size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), uploaded_by=secretariat, uploaded_at=sent,
+    )  # fmt: skip
+    material.file.save("demo", ContentFile(content), save=False)
+    material.save()
+    seats = Membership.objects.on(sent.date()).filter(committee=committee, role__in=SITTING_ROLES)
+    for seat in seats:
+        RecipientRow.objects.create(circulation=circulation, user=seat.user, membership=seat,
+                                    role=seat.role, created_at=sent)  # fmt: skip
+    send_circulation(circulation.pk, by=secretariat, now=sent)
+    recipients = list(circulation.recipients.select_related("user").order_by("id"))
+    question = ask_question(circulation.pk, by=members[0],
+                            text="障害の件数は前年同期と比べてどうか。",
+                            now=sent + dt.timedelta(days=1))  # fmt: skip
+    answer_question(question.pk, by=secretariat, text="前年同期と同じく0件です。",
+                    now=sent + dt.timedelta(days=2))  # fmt: skip
+    for recipient in recipients:
+        submit_reply(recipient=recipient, kind="no_opinion", opinion="", meeting_needed=False,
+                     submitted_by=recipient.user, now=sent + dt.timedelta(days=3))  # fmt: skip
+    close_circulation(circulation.pk, now=deadline + dt.timedelta(seconds=30))
+    decide(circulation.pk, convene=False, by=chair, now=deadline + dt.timedelta(days=1),
+           reason="全委員から審議すべき重要事項はないとの回答があったため。")  # fmt: skip
+    record = start_written_record(circulation.pk, by=secretariat,
+                                  now=deadline + dt.timedelta(days=2))  # fmt: skip
+    request_publication(record.pk, by=secretariat, version=1, now=deadline + dt.timedelta(days=2))
+    return record
