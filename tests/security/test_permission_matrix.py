@@ -30,6 +30,7 @@ from tests.security.consultation_matrix import (
     CONSULTATION_FILLERS,
     build_consultations,
 )
+from tests.security.records_matrix import RECORDS_EXPECTED, RECORDS_FILLERS, build_records
 from tests.security.urlmatrix import (
     OTHER,
     OWN,
@@ -244,6 +245,8 @@ EXPECTED: dict[str, Expectation] = {
     "ops_metrics": site_staff_only(200),
     # Consultations (諮問): their own rows, with the staff of another consultation.
     **CONSULTATION_EXPECTED,
+    # Minutes written in Kairan and the public records (issue 18).
+    **RECORDS_EXPECTED,
 }
 
 # --- Filling the URL arguments --------------------------------------------------------------
@@ -292,6 +295,7 @@ ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "meeting_minutes_publish": HELD,
     "meeting_minutes_download": HELD,
     **CONSULTATION_FILLERS,
+    **RECORDS_FILLERS,
 }
 
 
@@ -343,6 +347,7 @@ def world(council) -> World:
             side.committee, secretariat=side.secretariat, chair=side.chair, member=side.member,
             staff=staff[name],
         )  # fmt: skip
+        side.records = build_records(side)
     # Appointed today, after every circulation was sent: on the council, not a recipient.
     today = timezone.localdate()
     ended.term_end = today - dt.timedelta(days=1)
