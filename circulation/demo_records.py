@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 JST = dt.timezone(dt.timedelta(hours=9))
 SESSION_TITLE = "令和8年度第1回 住民基本台帳ネットワークシステム管理運用審議会"
 WRITTEN_TITLE = "令和8年度 第1四半期 運用状況報告について"
+WRITTEN_MATERIAL_TITLE = "令和8年度 第1四半期 運用状況報告書"
 AGENDA = [
     "開会あいさつ",
     "委員紹介・事務局紹介",
@@ -159,7 +160,7 @@ def _written_deliberation(committee, secretariat, chair, members, sent) -> Minut
     )  # fmt: skip
     content = demo_pdf("Quarterly report")
     material = Material(
-        circulation=circulation, title="令和8年度 第1四半期 運用状況報告書", order=1,
+        circulation=circulation, title=WRITTEN_MATERIAL_TITLE, order=1,
         original_name="運用状況報告書.pdf", content_type="application/pdf", size=len(content),
         sha256=hashlib.sha256(content).hexdigest(), uploaded_by=secretariat, uploaded_at=sent,
     )  # fmt: skip

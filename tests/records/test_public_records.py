@@ -20,6 +20,7 @@ from django.utils import timezone
 from circulation.models import Minutes, MinutesVersion, OutboxMessage, Publication, RecordSettings
 from circulation.reads.minutes import MinutesContent
 from circulation.services.minutes_drafts import (
+    MinutesInvalid,
     MinutesRefused,
     approve_minutes,
     revise_minutes,
@@ -138,7 +139,7 @@ def test_a_correction_shows_its_date_and_keeps_the_earlier_versions(
     revise_minutes(published.pk, by=council.secretariat, content=content, base_version=2)
     # Until the correction is made, the public still reads version 2.
     assert "訂正済みの日時" not in _page(council, published)
-    with pytest.raises(MinutesRefused):
+    with pytest.raises(MinutesInvalid):  # a correction says why
         request_correction(published.pk, by=council.secretariat, version=3, reason="")
     request_correction(published.pk, by=council.secretariat, version=3, reason="日時の誤記を訂正")
     page = _page(council, published)
