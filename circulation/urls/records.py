@@ -13,7 +13,7 @@ urlpatterns = [
          name="record_export"),
     path("council/<int:committee_id>/minutes/session/<int:meeting_id>/",
          views.minutes_start_session, name="minutes_start_session"),
-    path("<int:circulation_id>/record/", views.minutes_start_written, name="minutes_start_written"),
+    path("<int:circulation_id>/written-record/", views.minutes_start_written, name="minutes_start_written"),
     path("minutes/<int:minutes_id>/", views.minutes_detail, name="minutes_detail"),
     path("minutes/<int:minutes_id>/preview/", views.minutes_preview, name="minutes_preview"),
     path("minutes/<int:minutes_id>/edit/", views.minutes_edit, name="minutes_edit"),

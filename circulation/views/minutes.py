@@ -158,7 +158,10 @@ def minutes_edit(request: HttpRequest, minutes_id: int) -> HttpResponse:
         parts = PartFormSet(initial=parts_initial, prefix="parts")
     context = {"minutes": minutes, "committee": minutes.committee, "form": header,
                "parts": parts, "latest": latest}  # fmt: skip
-    return render(request, T + "edit.html", context, status=400 if header.errors else 200)
+    # After a POST, only a refused form comes back.
+    return render(
+        request, T + "edit.html", context, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
