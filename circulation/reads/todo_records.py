@@ -67,22 +67,20 @@ def minutes_for_the_chair(seats: Seats) -> list[TodoItem]:
     waiting for approval (after their deadline), and publication steps to confirm."""
     as_chair = seats.committees(Role.CHAIR)
     as_acting = seats.committees(Role.ACTING_CHAIR)
-    councils = {pk: c for pk, c in as_chair.items() if not c.chair_absent}
-    if as_acting:
-        # acting_decider_role's rule for every council at once: is a chair sitting?
-        chaired = set(
-            Membership.objects.on(timezone.localdate(seats.now))
-            .filter(committee_id__in=as_acting, role=Role.CHAIR)
-            .values_list("committee_id", flat=True)
-        )
-        for pk, committee in as_acting.items():
-            if committee.chair_absent or pk not in chaired:
-                councils[pk] = committee
-    if not councils:
+    if not as_chair and not as_acting:
         return []
+    councils = {**as_acting, **as_chair}
+    # acting_decider_role's rule for every council in the same query: the chair unless
+    # marked absent; the acting chair when the chair is marked absent or no chair sits.
+    chair_sits = Membership.objects.on(timezone.localdate(seats.now)).filter(
+        committee_id=OuterRef("committee_id"), role=Role.CHAIR
+    )
+    decides = Q(committee_id__in=[pk for pk, c in as_chair.items() if not c.chair_absent]) | Q(
+        Q(committee__chair_absent=True) | ~Exists(chair_sits), committee_id__in=list(as_acting)
+    )
     pending = Publication.objects.filter(minutes=OuterRef("pk"), state=Publication.State.PENDING)
     found = _with_title(
-        Minutes.objects.filter(committee_id__in=councils).filter(
+        Minutes.objects.filter(decides).filter(
             Q(state=Minutes.State.CHECKING, check_deadline__lte=seats.now) | Q(Exists(pending))
         )
     )
