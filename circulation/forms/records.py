@@ -19,7 +19,10 @@ from circulation.reads.minutes import MinutesContent, PartInput
 from circulation.services.minutes_drafts import REASON_MAX_LENGTH, TEXT_MAX_LENGTH
 from portal.models import Role
 
-_LABEL_TO_ROLE = {str(label): value for value, label in Role.choices}
+# The roles as typed: 会長 …, or in English (chair, acting chair …) on the English pages.
+_LABEL_TO_ROLE = {str(label): value for value, label in Role.choices} | {
+    value.replace("_", " "): value for value in Role.values
+}
 _ROLE_TO_LABEL = {value: str(label) for value, label in Role.choices}
 
 
@@ -39,7 +42,7 @@ def parse_people(text: str) -> list[dict[str, str]]:
         if not line.strip():
             continue
         name, _sep, label = line.partition("/")
-        role = _LABEL_TO_ROLE.get(label.strip(), Role.MEMBER) if label.strip() else Role.MEMBER
+        role = _LABEL_TO_ROLE.get(label.strip().lower(), Role.MEMBER)
         people.append({"name": " ".join(name.split()), "role": role})
     return people
 

@@ -283,3 +283,15 @@ def test_a_session_minutes_is_published_only_after_the_chairs_approval(council, 
     assert minutes.state == Minutes.State.DRAFT
     with pytest.raises(MinutesRefused):
         request_publication(minutes.pk, by=council.secretariat, version=2)
+
+
+def test_attendees_are_typed_one_a_line_with_their_role():
+    from circulation.forms.records import parse_people, people_text
+
+    typed = "田中 委員\n山田  会長 / 会長\n\nJane Smith / acting chair\n佐藤 / 事務局"
+    people = parse_people(typed)
+    assert [(p["name"], p["role"]) for p in people] == [
+        ("田中 委員", "member"), ("山田 会長", "chair"), ("Jane Smith", "acting_chair"),
+        ("佐藤", "secretariat"),
+    ]  # fmt: skip
+    assert parse_people(people_text(people)) == people
