@@ -1,14 +1,14 @@
 """Demo public records (公開記録) for `make demo`, visible without login at /records/:
 
-- the minutes of the demo council's first session of the year, written like the city's
-  record of its 2021 session (seeds/000_…): 議題 1–5, 会長選任, the Q&A by role, a withheld
-  passage, and 次回の開催 to be decided by written circulation; checked by the attendees,
-  approved by the chair and published;
+- the minutes of the demo council's 第1回 session (circulation/demo_sessions.py: the first
+  seed's agenda, attendance and elections), written like the city's record of its 2021
+  session (seeds/000_…): 議題 1–5, 会長選任, the Q&A by role, a withheld passage, and 次回の開催
+  to be decided by written circulation; checked by the attendees, approved by the chair and
+  published;
 - the record of that written deliberation (書面開催): a circulation the chair decided
   開催しない, with its Q&A.
 
-Built through the services the portal uses, with the clock passed in. The session itself is
-made as rows, in the past (the sessions' services schedule sessions ahead only).
+Built through the services the portal uses, with the clock passed in.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from circulation.demo import demo_pdf
-from circulation.models import AgendaItem, Attendance, Circulation, Material, Meeting, Minutes
+from circulation.models import Circulation, Material, Meeting, Minutes
 from circulation.models import Recipient as RecipientRow
-from circulation.reads.minutes import MinutesContent, PartInput
+from circulation.reads.minutes import MinutesContent, PartInput, checker_candidates
 from circulation.services.closing import close_circulation
 from circulation.services.decisions import decide
 from circulation.services.minutes_drafts import (
@@ -38,23 +38,14 @@ from circulation.services.publication import request_publication, update_record_
 from circulation.services.questions import answer_question, ask_question
 from circulation.services.replies import submit_reply
 from circulation.services.sending import send_circulation
-from portal.models import SITTING_ROLES, Committee, Membership, Role, User
+from portal.models import SITTING_ROLES, Membership, Role, User
 
 if TYPE_CHECKING:
     from portal.demo import DemoCouncil
 
 JST = dt.timezone(dt.timedelta(hours=9))
-SESSION_TITLE = "令和8年度第1回 住民基本台帳ネットワークシステム管理運用審議会"
 WRITTEN_TITLE = "令和8年度 第1四半期 運用状況報告について"
 WRITTEN_MATERIAL_TITLE = "令和8年度 第1四半期 運用状況報告書"
-AGENDA = [
-    "開会あいさつ",
-    "委員紹介・事務局紹介",
-    "会長選任",
-    "議題 (1)住民基本台帳ネットワークシステムの概要 (2)セキュリティ対策の体制等 "
-    "(3)監査等の報告 (4)その他(次回審議会の開催等)",
-    "閉会",
-]
 R, Q, T = "result", "qa", "text"
 MEMBER, SECRETARIAT = Role.MEMBER.value, Role.SECRETARIAT.value
 
@@ -69,7 +60,7 @@ def _parts(chair: User, acting: User) -> list[PartInput]:
                   heading="3 会長選任"),
         PartInput(R, "住民基本台帳ネットワークシステムの経緯と概略、長崎市のセキュリティ対策の"
                      "体制、前回審議会開催後の内部監査及び管理運用会議について報告した。",
-                  heading="4 議題"),
+                  heading="4 住民基本台帳ネットワークシステムの概要"),
         PartInput(Q, "研修計画について、担当職員に対するものはe-ラーニングと実務研修の2つか。",
                   speaker=MEMBER),
         PartInput(Q, "その通り2つの研修を行っている。", speaker=SECRETARIAT),
@@ -85,72 +76,52 @@ def _parts(chair: User, acting: User) -> list[PartInput]:
         PartInput(T, "次回の開催については、管理運用会議の議事録及び内部監査の結果報告等を"
                      "各委員へ送付し、期限を決めて審議すべき重要事項の有無をメール等で回答して"
                      "いただき、その結果を会長に報告し、開催の要否を決定していただく(書面による"
-                     "照会)こととした。", heading="(4) その他 次回の開催について"),
+                     "照会)こととした。", heading="5 その他(次回審議会の開催等)"),
         PartInput(Q, "特段意見がなければ開催されないとなるので、期限を決めて意見の有無をメールで"
                      "回答するとすれば、もっと明確になるので、その方法でいい。", speaker=MEMBER),
         PartInput(Q, "ご意見のとおり、資料を送付し、メールにて意見のやり取りを行うやり方に、"
                      "次回から変えていきたいと考えている。", speaker=SECRETARIAT),
-        PartInput(R, "閉会。", heading="5 閉会"),
     ]  # fmt: skip
 
 
 def load_demo_records(council: DemoCouncil) -> None:
-    """Idempotent: does nothing when the demo's session record exists."""
+    """Idempotent: does nothing when the council has records already."""
     committee, secretariat, chair = council.committee, council.secretariat, council.chair
-    acting, members = council.acting_chair, list(council.members)
-    if Meeting.objects.filter(committee=committee, title=SESSION_TITLE).exists():
+    acting = council.acting_chair
+    if Minutes.objects.filter(committee=committee).exists():
         return
-    now = timezone.now()
     update_record_settings(committee, by=secretariat, public_names=False, chair_confirms=False,
                            department="市民生活部住民情報課")  # fmt: skip
-    start = _term_start(committee)
-    day = max(timezone.localdate(now) - dt.timedelta(days=40), start)
-    starts = dt.datetime.combine(day, dt.time(14, 0), tzinfo=JST)
-    meeting = _session(committee, secretariat, chair, acting, members, starts)
-    _session_minutes(meeting, secretariat, chair, acting, members, starts)
-    _written_deliberation(committee, secretariat, chair, members, starts + dt.timedelta(days=7))
+    first = (
+        Meeting.objects.filter(committee=committee, number=1, starts_at__lt=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+    if first is None:  # the sessions' demo made none: the written deliberation only
+        _written_deliberation(committee, secretariat, chair, timezone.now() - dt.timedelta(days=30))
+        return
+    _session_minutes(first, secretariat, chair, acting, first.starts_at)
+    _written_deliberation(committee, secretariat, chair, first.starts_at + dt.timedelta(days=7))
 
 
-def _term_start(committee: Committee) -> dt.date:
-    seat = Membership.objects.filter(committee=committee, role=Role.CHAIR).order_by("-term_start")
-    return seat.values_list("term_start", flat=True).first() or timezone.localdate()
-
-
-def _session(committee, secretariat, chair, acting, members, starts) -> Meeting:
-    meeting = Meeting.objects.create(
-        committee=committee, number=1, title=SESSION_TITLE, starts_at=starts,
-        ends_at=starts + dt.timedelta(hours=2), place="市民生活部長室ほか",
-        web_url="https://meet.example.jp/kairan-demo-first", reminder_at=starts,
-        reminded_version=1, scheduled_by=secretariat, updated_by=secretariat, observers=0,
-        attendance_recorded_at=starts + dt.timedelta(hours=2),
-        note="WEB会議(webex)で開催します。", scheduled_at=starts - dt.timedelta(days=14),
-    )  # fmt: skip
-    for position, text in enumerate(AGENDA, start=1):
-        AgendaItem.objects.create(meeting=meeting, position=position, text=text)
-    for user, answer in [(chair, "attend"), (acting, "web"), *((m, "web") for m in members)]:
-        Attendance.objects.create(meeting=meeting, user=user, answer=answer, attended=True,
-                                  answered_at=starts - dt.timedelta(days=7))  # fmt: skip
-    return meeting
-
-
-def _session_minutes(meeting, secretariat, chair, acting, members, starts) -> None:
+def _session_minutes(meeting, secretariat, chair, acting, starts) -> None:
     at = starts + dt.timedelta(days=1)
     minutes = start_session_minutes(meeting.pk, by=secretariat, now=at)
     first = MinutesContent.of(minutes.versions.get())
     content = MinutesContent(**{**first.__dict__, "parts": _parts(chair, acting),
                                 "note": "審議結果と質疑を記入"})  # fmt: skip
     revise_minutes(minutes.pk, by=secretariat, content=content, base_version=1, now=at)
-    people = [chair, acting, *members]
+    attended = [pk for pk, _name, present in checker_candidates(minutes) if present]
     send_for_check(minutes.pk, by=secretariat, deadline=at + dt.timedelta(days=7),
-                   checker_ids=[p.pk for p in people], now=at)  # fmt: skip
-    for person in people:
+                   checker_ids=attended, now=at)  # fmt: skip
+    for person in User.objects.filter(pk__in=attended):
         check_minutes(minutes.pk, by=person, version=2, approved=True,
                       now=at + dt.timedelta(days=2))  # fmt: skip
     approve_minutes(minutes.pk, by=chair, version=2, now=at + dt.timedelta(days=8))
     request_publication(minutes.pk, by=secretariat, version=2, now=at + dt.timedelta(days=9))
 
 
-def _written_deliberation(committee, secretariat, chair, members, sent) -> Minutes:
+def _written_deliberation(committee, secretariat, chair, sent) -> Minutes:
     deadline = (sent + dt.timedelta(days=7)).replace(hour=17)
     circulation = Circulation.objects.create(
         committee=committee, title=WRITTEN_TITLE, deadline=deadline, created_by=secretariat,
@@ -172,7 +143,7 @@ def _written_deliberation(committee, secretariat, chair, members, sent) -> Minut
                                     role=seat.role, created_at=sent)  # fmt: skip
     send_circulation(circulation.pk, by=secretariat, now=sent)
     recipients = list(circulation.recipients.select_related("user").order_by("id"))
-    question = ask_question(circulation.pk, by=members[0],
+    question = ask_question(circulation.pk, by=recipients[-1].user,
                             text="障害の件数は前年同期と比べてどうか。",
                             now=sent + dt.timedelta(days=1))  # fmt: skip
     answer_question(question.pk, by=secretariat, text="前年同期と同じく0件です。",

@@ -121,10 +121,12 @@ def load_demo() -> DemoCouncil | None:
     consultations (諮問)."""
     from circulation.demo import load_demo_circulations
     from circulation.demo_records import load_demo_records
+    from circulation.demo_sessions import load_demo_sessions
 
     council = load_demo_council()
     if council is not None:
         load_demo_circulations(council.committee)
+        load_demo_sessions(council)
         load_demo_privacy_council(council)
         load_demo_records(council)
     return council

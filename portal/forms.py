@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Membership, Role, User
+from portal.models import Membership, Quorum, Role, User
 from portal.services.errors import Refused
 from portal.services.membership import default_term_end
 
@@ -274,6 +274,18 @@ class CommitteeSettingsForm(PortalForm):
             "max_value": _("20MB以下を入力してください。"),
         },
     )
+    quorum = forms.ChoiceField(
+        label=_("会議の定足数"),
+        choices=Quorum.choices,
+        required=False,
+        help_text=_("会議のページで、出欠から定足数を満たすかを示すのに使います。"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("quorum"):
+            data.pop("quorum", None)  # not posted (an older page): left as it is
+        return data
 
     def __init__(self, *args: Any, current: list[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

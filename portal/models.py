@@ -122,7 +122,7 @@ class Committee(models.Model):
         _("添付する資料の合計の上限(MB)"), default=5
     )
     quorum = models.CharField(
-        _("定足数"), max_length=20, choices=Quorum.choices, default=Quorum.MORE_THAN_HALF
+        _("会議の定足数"), max_length=20, choices=Quorum.choices, default=Quorum.MORE_THAN_HALF
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

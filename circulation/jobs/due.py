@@ -53,6 +53,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from circulation.jobs.attendance import queue_due_attendance_reminders
 from circulation.jobs.riders import queue_rider_reminders
 from circulation.mail.reminders import REMINDER, offset_key
 from circulation.models import (
@@ -82,6 +83,7 @@ class DueWorkReport:
     chair_reminders: list[int] = field(default_factory=list)
     meeting_reminders: list[int] = field(default_factory=list)  # meeting ids
     rider_reminders: list[int] = field(default_factory=list)  # open riders (jobs/riders.py)
+    attendance_reminders: list[int] = field(default_factory=list)  # jobs/attendance.py
     errors: int = 0
 
 
@@ -116,6 +118,8 @@ def run_due_work(now: dt.datetime | None = None) -> DueWorkReport:
     # Open riders of consultations: few, each claimed by compare-and-swap, done here.
     _safely(report, "rider reminders", lambda: report.rider_reminders.extend(
         queue_rider_reminders(now)))  # fmt: skip
+    _safely(report, "attendance reminders", lambda: report.attendance_reminders.extend(
+        queue_due_attendance_reminders(now)))  # fmt: skip
     record_heartbeat(BEAT, now)
     return report
 

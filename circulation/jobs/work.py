@@ -128,7 +128,7 @@ def queue_due_meeting_reminder(meeting_id: int, now: dt.datetime) -> bool:
         told = queue_meeting_reminders(meeting, now)
         audit.record(
             "meeting.reminder.queued",
-            obj=meeting.circulation,
+            obj=meeting.circulation or meeting,
             actor_label="beat",
             data={
                 "meeting": meeting.pk,

@@ -7,6 +7,8 @@ message (Django's EmailMultiAlternatives.attach), so a retry attaches the same f
 
 from __future__ import annotations
 
+from email.mime.text import MIMEText
+
 from django.core.mail import EmailMultiAlternatives
 
 from circulation.models import Material, OutboxMessage
@@ -33,3 +35,14 @@ def attach_materials(email: EmailMultiAlternatives, message: OutboxMessage) -> N
         material = found[pk]
         with material.file.open("rb") as handle:
             email.attach(material.original_name, handle.read(), material.content_type)
+
+
+def attach_calendar(email: EmailMultiAlternatives, message: OutboxMessage) -> None:
+    """Add the row's calendar file (.ics), with the METHOD it carries in its content type,
+    as calendar programs expect (RFC 6047)."""
+    if not message.calendar:
+        return
+    part = MIMEText(message.calendar, "calendar", "utf-8")
+    part.set_param("method", "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="meeting.ics")
+    email.attach(part)

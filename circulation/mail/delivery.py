@@ -33,7 +33,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from circulation.mail.attachments import attach_materials
+from circulation.mail.attachments import attach_calendar, attach_materials
 from circulation.models import OutboxMessage
 from portal import audit
 from portal.models import AuditEntry
@@ -123,6 +123,7 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     attach_materials(email, message)
+    attach_calendar(email, message)
     return email
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 
 from circulation.mail.delivery import mail_domain
-from circulation.mail.meeting import meeting_url
+from circulation.mail.meeting_urls import detail_url
 from circulation.models import Meeting
 from portal.models import User
 
@@ -35,8 +35,7 @@ def meeting_uid(meeting: Meeting) -> str:
 
 def meeting_calendar(meeting: Meeting, *, attendee: User | None = None) -> bytes:
     """The .ics of the meeting's current version, in the active language."""
-    circulation = meeting.circulation
-    committee = circulation.committee
+    committee = meeting.committee
     cancelled = meeting.is_cancelled
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -50,8 +49,9 @@ def meeting_calendar(meeting: Meeting, *, attendee: User | None = None) -> bytes
     event.add("dtstamp", meeting.version_at.astimezone(dt.UTC))
     event.add("dtstart", meeting.starts_at.astimezone(dt.UTC))
     event.add("dtend", meeting.ends_at.astimezone(dt.UTC))
+    title = meeting.circulation.title if meeting.circulation_id else meeting.label
     event.add("summary", _("%(committee)s 会議(%(title)s)") % {
-        "committee": committee.name, "title": circulation.title,
+        "committee": committee.name, "title": title,
     })  # fmt: skip
     event.add("location", meeting.place or meeting.web_url)
     if meeting.web_url:
@@ -81,7 +81,7 @@ def _description(meeting: Meeting) -> str:
         lines.append(_("ウェブ会議") + ": " + meeting.web_url)
     if meeting.note:
         lines += ["", meeting.note]
-    lines += ["", _("会議のページ") + ": " + meeting_url(meeting.circulation_id)]
+    lines += ["", _("会議のページ") + ": " + detail_url(meeting)]
     return "\n".join(lines)
 
 

@@ -6,7 +6,13 @@ on the committee, the chair, the acting chair and the secretariat, each once. Ev
 keyed on the meeting's version (`v3`) or the minutes' version, so a change sends one new
 notice per person and a repeated call (a retried request, a second beat run) none: the
 outbox's unique key holds. The mails link the meeting's page and its calendar file (.ics),
-both behind the login; the file is not attached (see docs/architecture.md, "Meetings").
+both behind the login, and the invitation, the change and the cancellation carry the file as
+an attachment too (METHOD:REQUEST, or CANCEL), rendered when queued in the person's language.
+
+A session scheduled on its own (no circulation) invites everyone who sits on the council
+and the secretariat; its rows are keyed 's<meeting id>-v<version>' (they have no
+circulation to tell them apart) and its mails have templates of their own (session_*).
+The invitation carries each sitting invitee's attendance links (出席・欠席・ウェブ参加).
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from circulation.mail.attendance_tokens import attendance_links_for
+from circulation.mail.ical import meeting_calendar
+from circulation.mail.meeting_urls import detail_url, ics_url, page_url
 from circulation.mail.outbox import Mail, queue_mails
 from circulation.models import Meeting, MeetingMinutes, OutboxMessage
 from portal.models import SITTING_ROLES, Membership, Role, User
@@ -31,8 +40,9 @@ CHANGED = "meeting.changed"
 CANCELLED = "meeting.cancelled"
 REMINDER = "meeting.reminder"
 MINUTES = "meeting.minutes"
+ATTENDANCE_REMINDER = "meeting.attendance_reminder"
 # A reply to any of these is about the meeting, not the circulation (inbound/matching.py).
-PURPOSES = (INVITATION, CHANGED, CANCELLED, REMINDER, MINUTES)
+PURPOSES = (INVITATION, CHANGED, CANCELLED, REMINDER, MINUTES, ATTENDANCE_REMINDER)
 
 _TEMPLATES = {
     INVITATION: "meeting_invitation",
@@ -42,12 +52,22 @@ _TEMPLATES = {
 }
 
 
-def meeting_url(circulation_id: int) -> str:
-    return settings.SITE_URL + reverse("meeting_detail", args=[circulation_id])
-
-
-def calendar_url(circulation_id: int) -> str:
-    return settings.SITE_URL + reverse("meeting_ics", args=[circulation_id])
+def meeting_invitees(meeting: Meeting, now: dt.datetime) -> list[User]:
+    """Who is told about the meeting today: a circulation's meeting as `invitees`; a
+    session on its own: everyone who sits on the council and the secretariat."""
+    if meeting.circulation_id:
+        return invitees(meeting.circulation, now)
+    seats = (
+        Membership.objects.on(timezone.localdate(now))
+        .filter(
+            committee_id=meeting.committee_id,
+            user__is_active=True,
+            role__in=(*SITTING_ROLES, Role.SECRETARIAT),
+        )
+        .select_related("user")
+    )
+    people = {seat.user_id: seat.user for seat in seats}
+    return sorted(people.values(), key=lambda user: (user.full_name, user.pk))
 
 
 def invitees(circulation: Circulation, now: dt.datetime) -> list[User]:
@@ -69,9 +89,18 @@ def invitees(circulation: Circulation, now: dt.datetime) -> list[User]:
 
 
 def _mail(
-    meeting: Meeting, person: User, purpose: str, template: str, key: str, **context: Any
+    meeting: Meeting,
+    person: User,
+    purpose: str,
+    template: str,
+    key: str,
+    *,
+    calendar: bool = False,
+    **context: Any,
 ) -> Mail:
     circulation = meeting.circulation
+    if circulation is None:
+        template = template.replace("meeting_", "session_", 1)
     return Mail(
         purpose=purpose,
         to=person,
@@ -79,19 +108,28 @@ def _mail(
         context={
             "meeting": meeting,
             "circulation": circulation,
-            "committee": circulation.committee,
-            "url": meeting_url(circulation.pk),
-            "calendar_url": calendar_url(circulation.pk),
+            "committee": meeting.committee,
+            "url": detail_url(meeting),
+            "session_url": page_url(meeting),
+            "calendar_url": ics_url(meeting),
             **context,
         },
         circulation=circulation,
-        deadline_version=circulation.deadline_version,
+        deadline_version=circulation.deadline_version if circulation else 0,
         key=key,
+        calendar=_calendar(meeting, person) if calendar else "",
     )
 
 
+def _calendar(meeting: Meeting, person: User) -> str:
+    with translation.override(person.language):
+        return meeting_calendar(meeting, attendee=person).decode()
+
+
 def version_key(meeting: Meeting) -> str:
-    return f"v{meeting.version}"
+    if meeting.circulation_id:
+        return f"v{meeting.version}"
+    return f"s{meeting.pk}-v{meeting.version}"
 
 
 def queue_meeting_notices(
@@ -104,7 +142,9 @@ def queue_meeting_notices(
 ) -> list[User]:
     """The invitation, the notice of change (with `previous`) or the cancellation (with
     `reason`) of the meeting's current version, to every invitee. Returns who was told."""
-    people = invitees(meeting.circulation, now)
+    people = meeting_invitees(meeting, now)
+    links = attendance_links_for(meeting, people) if purpose == INVITATION else {}
+    agenda = [] if meeting.circulation_id else list(meeting.agenda_items.order_by("position"))
     changed = {}
     if previous is not None:
         changed = {
@@ -122,9 +162,12 @@ def queue_meeting_notices(
                 purpose,
                 template,
                 version_key(meeting),
+                calendar=True,
                 previous=previous,
                 changed=changed,
                 reason=reason,
+                attendance_links=links.get(person.pk),
+                agenda=agenda,
             )
             for person in people
         ]
@@ -134,7 +177,7 @@ def queue_meeting_notices(
 
 def queue_meeting_reminders(meeting: Meeting, now: dt.datetime) -> list[User]:
     """前日の案内 of the meeting's current version to every invitee (once each)."""
-    people = invitees(meeting.circulation, now)
+    people = meeting_invitees(meeting, now)
     queue_mails(
         [
             _mail(meeting, person, REMINDER, _TEMPLATES[REMINDER], version_key(meeting))
@@ -148,7 +191,7 @@ def queue_minutes_published(
     meeting: Meeting, minutes: MeetingMinutes, now: dt.datetime
 ) -> list[User]:
     """会議録の公開: a link to the minutes, to every invitee."""
-    people = invitees(meeting.circulation, now)
+    people = meeting_invitees(meeting, now)
     minutes_url = settings.SITE_URL + reverse(
         "meeting_minutes_download", args=[meeting.circulation_id, minutes.pk]
     )
@@ -169,19 +212,44 @@ def queue_minutes_published(
     return people
 
 
+def queue_attendance_reminders(meeting: Meeting, people: list[User], now: dt.datetime) -> int:
+    """出欠の督促 to the invitees who have not answered (with their links), once per
+    meeting version (the key)."""
+    links = attendance_links_for(meeting, people)
+    return queue_mails(
+        [
+            _mail(
+                meeting,
+                person,
+                ATTENDANCE_REMINDER,
+                "attendance_reminder",
+                version_key(meeting),
+                attendance_links=links.get(person.pk),
+            )
+            for person in people
+            if person.pk in links
+        ]
+    )
+
+
 def cancel_reason(message: OutboxMessage) -> str:
     """Why a claimed 前日の案内 is no longer wanted ('' when it should go out): the meeting
     was cancelled or changed while it waited, or has begun."""
-    if message.purpose != REMINDER or not message.circulation_id:
+    if message.purpose != REMINDER:
         return ""
-    meeting = (
-        Meeting.objects.filter(circulation_id=message.circulation_id)
-        .values("state", "version", "starts_at")
-        .first()
-    )
+    if message.circulation_id:
+        found = Meeting.objects.filter(circulation_id=message.circulation_id)
+        prefix = ""
+    else:  # a session on its own: 's<id>-v<version>'
+        meeting_id, _sep, _version = message.key.partition("-")
+        if not meeting_id.startswith("s") or not meeting_id[1:].isdigit():
+            return ""
+        found = Meeting.objects.filter(pk=int(meeting_id[1:]))
+        prefix = meeting_id + "-"
+    meeting = found.values("state", "version", "starts_at").first()
     if meeting is None or meeting["state"] != Meeting.State.SCHEDULED:
         return "meeting reminder cancelled: the meeting was cancelled"
-    if message.key != f"v{meeting['version']}":
+    if message.key != f"{prefix}v{meeting['version']}":
         return "meeting reminder cancelled: the meeting was changed"
     if meeting["starts_at"] <= timezone.now():
         return "meeting reminder cancelled: the meeting has begun"

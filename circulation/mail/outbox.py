@@ -73,6 +73,7 @@ class Mail:
     reply_to: str = ""
     headers: dict[str, str] | None = None
     attachments: tuple[int, ...] = ()  # ids of materials to attach
+    calendar: str = ""  # an .ics to attach (a session's invitation or cancellation)
 
 
 def queue_mail(
@@ -141,6 +142,7 @@ def _rendered(mail: Mail) -> OutboxMessage:
         key=mail.key,
         reply_to=mail.reply_to,
         attachments=list(mail.attachments),
+        calendar=mail.calendar,
     )
 
 

@@ -167,6 +167,11 @@ class Migration(migrations.Migration):
             name="title",
             field=models.CharField(blank=True, max_length=200, verbose_name="会議名"),
         ),
+        migrations.AddField(
+            model_name="outboxmessage",
+            name="calendar",
+            field=models.TextField(blank=True),
+        ),
         # Every meeting so far followed a circulation: its council is the circulation's.
         migrations.RunPython(fill_committee, migrations.RunPython.noop),
         migrations.AlterField(

@@ -46,6 +46,9 @@ class OutboxMessage(models.Model):
     # Materials attached to the mail (their ids): the council attaches them to the notice
     # instead of linking them, within its size limit (circulation/mail/attachments.py).
     attachments = models.JSONField(default=list, blank=True)
+    # A calendar file (.ics) to attach, rendered when the mail was queued (a session's
+    # invitation: METHOD:REQUEST, or its cancellation: METHOD:CANCEL).
+    calendar = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -116,6 +116,12 @@ class Meeting(models.Model):
         return self.state == self.State.CANCELLED
 
     @property
+    def label(self) -> str:
+        """第N回 and the title, as the council's pages name a session."""
+        number = _("第%(number)d回") % {"number": self.number} if self.number else ""
+        return " ".join(part for part in (str(number), self.title) if part) or str(_("会議"))
+
+    @property
     def sequence(self) -> int:
         """The iCalendar SEQUENCE: 0 for the first version, one more for each change."""
         return self.version - 1

@@ -75,12 +75,15 @@ def upcoming_meetings(user: User, now: dt.datetime | None = None) -> list[Meetin
     }
     if not sitting and not leading:
         return []
-    invited = Q(circulation__committee_id__in=leading) | Q(
-        circulation__committee_id__in=sitting, circulation__recipients__user=user
+    # A session scheduled on its own (no circulation) invites everyone who sits.
+    invited = (
+        Q(committee_id__in=leading)
+        | Q(committee_id__in=sitting, circulation__isnull=True)
+        | Q(committee_id__in=sitting, circulation__recipients__user=user)
     )
     return list(
         Meeting.objects.filter(invited, ends_at__gt=now)
-        .select_related("circulation__committee")
+        .select_related("committee", "circulation")
         .distinct()
         .order_by("starts_at", "pk")
     )

@@ -32,6 +32,7 @@ from circulation.models import (
     OutboxMessage,
     Recipient,
 )
+from circulation.reads import todo_sessions
 from circulation.reads.held_mail import waiting_q
 from portal.models import SITTING_ROLES, Committee, Membership, Role, User
 from portal.permissions import memberships_of
@@ -341,6 +342,8 @@ PROVIDERS: list[Provider] = [
     todo_records.minutes_for_the_chair,
     todo_records.minutes_to_publish,
     drafts,
+    todo_sessions.attendance_to_answer,
+    todo_sessions.attendance_to_record,
 ]
 KIND_ORDER = {
     "reply": 0,
@@ -354,6 +357,8 @@ KIND_ORDER = {
     "approve_minutes": 6,
     "publish_record": 6,
     "draft": 7,
+    "attendance": 8,
+    "record_attendance": 9,
 }
 
 

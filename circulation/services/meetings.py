@@ -27,10 +27,12 @@ from django.utils.translation import gettext as _
 from circulation.mail.meeting import CANCELLED, CHANGED, INVITATION, queue_meeting_notices
 from circulation.models import Circulation, Decision, Meeting
 from circulation.models.meeting import MeetingDetails
+from circulation.services.attendance import ensure_attendances
 from circulation.templatetags.kairan import format_jst
 from portal import audit
-from portal.models import User
+from portal.models import Committee, User
 from portal.permissions import Action, may_on_circulation
+from portal.permissions_session import SessionAction, may_on_session
 from portal.services.errors import Refused
 
 JAPAN = ZoneInfo("Asia/Tokyo")
@@ -41,6 +43,8 @@ REASON_MAX_LENGTH = 2000
 # 前日の案内 goes out from this hour (Japan time) on the day before the meeting: early enough
 # to be read that day, late enough not to arrive in the night.
 REMINDER_HOUR = 9
+# Invitees who have not answered whether they attend are reminded this many days before.
+ATTENDANCE_REMINDER_DAYS = 3
 
 
 class MeetingInvalid(Refused):
@@ -100,6 +104,14 @@ def check_details(details: MeetingDetails, now: dt.datetime) -> MeetingDetails:
             _("案内は%(max)d文字以内で入力してください。") % {"max": NOTE_MAX_LENGTH}, "note"
         )
     return details
+
+
+def attendance_reminder_moment(starts_at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
+    """出欠の督促: 09:00 Japan time ATTENDANCE_REMINDER_DAYS before the session's date, in
+    UTC; None when that moment has already passed (the notice itself is the reminder)."""
+    day = starts_at.astimezone(JAPAN).date() - dt.timedelta(days=ATTENDANCE_REMINDER_DAYS)
+    moment = dt.datetime.combine(day, dt.time(REMINDER_HOUR), tzinfo=JAPAN).astimezone(dt.UTC)
+    return moment if moment > now else None
 
 
 def reminder_moment(starts_at: dt.datetime) -> dt.datetime:
@@ -179,8 +191,9 @@ def _schedule(
         meeting.version += 1
         meeting.state = Meeting.State.SCHEDULED
         meeting.cancel_reason = ""
-    _apply(meeting, details, by, now)
+    apply_details(meeting, details, by, now)
     meeting.save()
+    ensure_attendances(meeting, now)
     told = queue_meeting_notices(meeting, INVITATION, now=now)
     audit.record(
         "meeting.scheduled",
@@ -195,11 +208,12 @@ def _schedule(
     return meeting
 
 
-def _apply(meeting: Meeting, details: MeetingDetails, by: User, now: dt.datetime) -> None:
+def apply_details(meeting: Meeting, details: MeetingDetails, by: User, now: dt.datetime) -> None:
     for field in fields(MeetingDetails):
         setattr(meeting, field.name, getattr(details, field.name))
     meeting.version_at = now
     meeting.reminder_at = reminder_moment(details.starts_at)
+    meeting.attendance_reminder_at = attendance_reminder_moment(details.starts_at, now)
     meeting.updated_by = by
 
 
@@ -222,7 +236,7 @@ def change_refusal(
     meeting: Meeting, by: User, now: dt.datetime, *, verb: str = "change"
 ) -> MeetingRefused | None:
     """Why the meeting cannot be changed (or cancelled) by `by` now, or None."""
-    if not may_on_circulation(by, Action.MANAGE_MEETING, meeting.circulation):
+    if not may_manage(by, meeting):
         return MeetingRefused(_("会議を変更・中止できるのは事務局だけです。"), "not_secretariat")
     if meeting.is_cancelled:
         return MeetingRefused(_("この会議は中止されています。"), "cancelled")
@@ -236,9 +250,17 @@ def change_refusal(
     return None
 
 
+def may_manage(by: User, meeting: Meeting) -> bool:
+    """The secretariat of the meeting's council (a circulation's meeting: its gate's rule)."""
+    if meeting.circulation_id:
+        return may_on_circulation(by, Action.MANAGE_MEETING, meeting.circulation)
+    return may_on_session(by, SessionAction.MANAGE, meeting)
+
+
 def change_meeting(
-    circulation_id: int,
+    circulation_id: int | None,
     *,
+    meeting_id: int | None = None,
     by: User,
     details: MeetingDetails,
     base_version: int,
@@ -253,15 +275,16 @@ def change_meeting(
     if len(reason) > REASON_MAX_LENGTH:
         raise MeetingInvalid(_reason_too_long(), "reason")
     with transaction.atomic():
-        meeting = locked_meeting(circulation_id)
+        meeting = _locked(circulation_id, meeting_id)
         refusal = change_refusal(meeting, by, now) or _conflict(meeting, base_version)
         if refusal is None:
             before = MeetingDetails.of(meeting)
             if details == before:
                 raise MeetingInvalid(_("変更された項目がありません。"), None)
             meeting.version += 1
-            _apply(meeting, details, by, now)
+            apply_details(meeting, details, by, now)
             meeting.save()
+            ensure_attendances(meeting, now)
             told = queue_meeting_notices(meeting, CHANGED, now=now, previous=before, reason=reason)
             changed = [
                 f.name
@@ -271,7 +294,7 @@ def change_meeting(
             audit.record(
                 "meeting.changed",
                 actor=by,
-                obj=meeting.circulation,
+                obj=meeting.circulation or meeting,
                 data={
                     **_describe(meeting),
                     "changed": changed,
@@ -286,13 +309,14 @@ def change_meeting(
                 },
             )
     if refusal is not None:
-        raise log_refusal(refusal, meeting.circulation, by, "change")
+        raise log_refusal(refusal, meeting.circulation or meeting, by, "change")
     return meeting
 
 
 def cancel_meeting(
-    circulation_id: int,
+    circulation_id: int | None,
     *,
+    meeting_id: int | None = None,
     by: User,
     reason: str,
     base_version: int,
@@ -308,7 +332,7 @@ def cancel_meeting(
     if len(reason) > REASON_MAX_LENGTH:
         raise MeetingInvalid(_reason_too_long(), "reason")
     with transaction.atomic():
-        meeting = locked_meeting(circulation_id)
+        meeting = _locked(circulation_id, meeting_id)
         refusal = change_refusal(meeting, by, now, verb="cancel") or _conflict(
             meeting, base_version
         )
@@ -323,7 +347,7 @@ def cancel_meeting(
             audit.record(
                 "meeting.cancelled",
                 actor=by,
-                obj=meeting.circulation,
+                obj=meeting.circulation or meeting,
                 data={
                     **_describe(meeting),
                     "reason": reason,
@@ -331,7 +355,22 @@ def cancel_meeting(
                 },
             )
     if refusal is not None:
-        raise log_refusal(refusal, meeting.circulation, by, "cancel")
+        raise log_refusal(refusal, meeting.circulation or meeting, by, "cancel")
+    return meeting
+
+
+def _locked(circulation_id: int | None, meeting_id: int | None) -> Meeting:
+    return locked_meeting(circulation_id) if circulation_id else locked_session(meeting_id)
+
+
+def locked_session(meeting_id: int | None) -> Meeting:
+    """A session reached by its own id, locked as `locked_meeting` locks."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    meeting.committee = Committee.objects.get(pk=meeting.committee_id)
+    if meeting.circulation_id:
+        meeting.circulation = Circulation.objects.select_related("committee").get(
+            pk=meeting.circulation_id
+        )
     return meeting
 
 
@@ -361,10 +400,11 @@ def _reason_too_long() -> str:
 
 
 def log_refusal(
-    refusal: MeetingRefused, circulation: Circulation, by: User, step: str
+    refusal: MeetingRefused, circulation: Circulation | Meeting, by: User, step: str
 ) -> MeetingRefused:
-    """Write the refusal to the audit log as `meeting.refused` and return it to be raised.
-    Called after the transaction block, so the entry is kept."""
+    """Write the refusal to the audit log as `meeting.refused` and return it to be raised
+    (about the circulation, or the session when it has none). Called after the
+    transaction block, so the entry is kept."""
     audit.record(
         "meeting.refused",
         actor=by,

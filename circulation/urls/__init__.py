@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("circulation.urls.meetings")),
     path("", include("circulation.urls.consultations")),
     path("", include("circulation.urls.records")),
+    path("", include("circulation.urls.sessions")),
 ]

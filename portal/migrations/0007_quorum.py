@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ],
                 default="more_than_half",
                 max_length=20,
-                verbose_name="定足数",
+                verbose_name="会議の定足数",
             ),
         ),
     ]

@@ -20,6 +20,7 @@ SETTINGS = (
     "attach_materials",
     "attachment_limit_mb",
     "reminder_now_interval_hours",
+    "quorum",
 )
 
 

@@ -58,7 +58,10 @@ def test_the_secretariat_schedules_the_meeting_and_a_member_finds_it(
     phone = new_page("phone")
     login(phone, council.members[0].email)
     phone.get_by_role("heading", name="今後の会議").wait_for()
-    phone.get_by_role("link", name=circulation.title).first.click()
+    # やること asks for the attendance answer first (the session page); 今後の会議 links
+    # the meeting's own page.
+    upcoming = phone.get_by_role("region", name="今後の会議")
+    upcoming.get_by_role("link", name=circulation.title, exact=True).click()
     phone.wait_for_load_state()
     assert phone.url.endswith(f"/c/{circulation.pk}/meeting/")
     assert PLACE in phone.content()

@@ -88,7 +88,7 @@ def test_the_list_costs_the_same_for_one_council_of_each_kind_as_for_five(db):
     assert len(large_items) > len(small_items) >= 8, "every kind of item is in the list"
     assert {item.kind for item in small_items} == {
         "reply", "decide", "answer", "held_mail", "failed_mail", "undecided", "draft",
-        "publish_minutes",
+        "publish_minutes", "record_attendance",
     }  # fmt: skip
     assert len(small) == len(large), f"small:\n{describe(small)}\nlarge:\n{describe(large)}"
     assert len(large) <= TODO_BUDGET, describe(large)
@@ -99,7 +99,7 @@ def test_someone_without_seats_costs_one_statement(council):
 
 
 def test_a_member_pays_only_for_the_kinds_that_concern_members(council):
-    """Seats as a member only: the seats, the replies awaited and the minutes to check
-    (委員確認), nothing else is asked."""
+    """Seats as a member only: the seats, the replies awaited, the sessions awaiting the
+    member's attendance answer and the minutes to check (委員確認); nothing else is asked."""
     statements = statements_of(lambda: todo_for(council.members[0]))
-    assert len(statements) == 3, describe(statements)
+    assert len(statements) == 4, describe(statements)

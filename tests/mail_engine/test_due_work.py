@@ -173,8 +173,8 @@ def test_due_work_costs_a_constant_number_of_queries(council, broker, n):
 
 
 # committees, due closes, due reminders, due chair reminders, due meeting reminders, the
-# councils' months for open riders, due rider reminders, heartbeat
-QUIET_QUERIES = 8
+# councils' months for open riders, due rider reminders, due attendance reminders, heartbeat
+QUIET_QUERIES = 9
 
 
 def test_a_member_whose_seat_ended_is_not_the_decider(council, circulation):

@@ -31,6 +31,7 @@ from tests.security.consultation_matrix import (
     build_consultations,
 )
 from tests.security.records_matrix import RECORDS_EXPECTED, RECORDS_FILLERS, build_records
+from tests.security.session_matrix import SESSION_EXPECTED, SESSION_FILLERS, build_session
 from tests.security.urlmatrix import (
     OTHER,
     OWN,
@@ -247,6 +248,7 @@ EXPECTED: dict[str, Expectation] = {
     **CONSULTATION_EXPECTED,
     # Minutes written in Kairan and the public records (issue 18).
     **RECORDS_EXPECTED,
+    **SESSION_EXPECTED,
 }
 
 # --- Filling the URL arguments --------------------------------------------------------------
@@ -296,6 +298,7 @@ ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "meeting_minutes_download": HELD,
     **CONSULTATION_FILLERS,
     **RECORDS_FILLERS,
+    **SESSION_FILLERS,
 }
 
 
@@ -348,6 +351,7 @@ def world(council) -> World:
             staff=staff[name],
         )  # fmt: skip
         side.records = build_records(side)
+        side.session = build_session(side)
     # Appointed today, after every circulation was sent: on the council, not a recipient.
     today = timezone.localdate()
     ended.term_end = today - dt.timedelta(days=1)

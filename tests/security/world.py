@@ -20,6 +20,7 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
+from typing import Any
 
 import time_machine
 from django.core.files.base import ContentFile
@@ -108,6 +109,7 @@ class Side:
     minutes: MeetingMinutes  # of the held meeting, uploaded, not published
     # One consultation (諮問) of each state (tests/security/consultation_matrix.py).
     consultations: Consultations | None = None
+    session: Any = None  # a session on its own (tests/security/session_matrix.py)
 
 
 @dataclass
