@@ -32,7 +32,7 @@ from portal.permissions import acting_decider_role, refuse, roles_on
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from circulation.models import Minutes
+    from circulation.models import Minutes, Publication
 
 
 class RecordAction(StrEnum):
@@ -108,6 +108,23 @@ def minutes_or_404(user: User | AnonymousUser, minutes_id: int, action: RecordAc
     if not may_on_minutes(user, action, minutes):
         refuse(user, action, 403, obj=minutes)
     return minutes
+
+
+def publication_or_404(
+    user: User | AnonymousUser, minutes_id: int, publication_id: int
+) -> tuple[Minutes, Publication]:
+    """A publication step of the minutes, to confirm: the minutes' gate (404 if not seen),
+    then the step among the minutes' own (another's is a 404), then the chair's right (403)."""
+    from circulation.models import Publication
+
+    minutes = minutes_or_404(user, minutes_id, RecordAction.VIEW)
+    publication = Publication.objects.filter(pk=publication_id, minutes=minutes).first()
+    if publication is None:
+        refuse(user, RecordAction.APPROVE, 404, object_type="circulation.publication",
+               object_id=publication_id, committee=minutes.committee)  # fmt: skip
+    if not may_on_minutes(user, RecordAction.APPROVE, minutes):
+        refuse(user, RecordAction.APPROVE, 403, obj=minutes)
+    return minutes, publication
 
 
 def _not_public(user: User | AnonymousUser, object_type: str, object_id: object) -> Http404:

@@ -48,7 +48,12 @@ from circulation.services.publication import (
     request_withdrawal,
 )
 from portal.permissions import Action, circulation_or_404, committee_or_404, object_or_404
-from portal.permissions_records import RecordAction, may_on_minutes, minutes_or_404
+from portal.permissions_records import (
+    RecordAction,
+    may_on_minutes,
+    minutes_or_404,
+    publication_or_404,
+)
 
 T = "circulation/records/"
 
@@ -284,9 +289,7 @@ def minutes_reasoned(request: HttpRequest, minutes_id: int, step: str) -> HttpRe
 @login_required
 @require_POST
 def publication_confirm(request: HttpRequest, minutes_id: int, publication_id: int) -> HttpResponse:
-    minutes = minutes_or_404(request.user, minutes_id, RecordAction.APPROVE)
-    publication = object_or_404(request.user, minutes.publications.all(), publication_id,
-                                RecordAction.APPROVE)  # fmt: skip
+    minutes, publication = publication_or_404(request.user, minutes_id, publication_id)
     accept = "decline" not in request.POST
     return _post_step(
         request, minutes,
