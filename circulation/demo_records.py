@@ -50,14 +50,12 @@ R, Q, T = "result", "qa", "text"
 MEMBER, SECRETARIAT = Role.MEMBER.value, Role.SECRETARIAT.value
 
 
-def _parts(chair: User, acting: User) -> list[PartInput]:
+def _parts() -> list[PartInput]:
     return [
         PartInput(R, "住民基本台帳ネットワークシステム統括責任者よりあいさつ。",
                   heading="1 開会あいさつ"),
         PartInput(R, "委員及び事務局の紹介。", heading="2 委員紹介・事務局紹介"),
-        PartInput(R, f"会長及び職務代理者の選任。\n会長:{chair.full_name.split()[0]}委員\n"
-                     f"職務代理者:{acting.full_name.split()[0]}委員\nに決定した。",
-                  heading="3 会長選任"),
+        PartInput(R, "会長及び職務代理者を選任した(互選)。", heading="3 会長選任"),
         PartInput(R, "住民基本台帳ネットワークシステムの経緯と概略、長崎市のセキュリティ対策の"
                      "体制、前回審議会開催後の内部監査及び管理運用会議について報告した。",
                   heading="4 住民基本台帳ネットワークシステムの概要"),
@@ -87,7 +85,6 @@ def _parts(chair: User, acting: User) -> list[PartInput]:
 def load_demo_records(council: DemoCouncil) -> None:
     """Idempotent: does nothing when the council has records already."""
     committee, secretariat, chair = council.committee, council.secretariat, council.chair
-    acting = council.acting_chair
     if Minutes.objects.filter(committee=committee).exists():
         return
     update_record_settings(committee, by=secretariat, public_names=False, chair_confirms=False,
@@ -100,15 +97,15 @@ def load_demo_records(council: DemoCouncil) -> None:
     if first is None:  # the sessions' demo made none: the written deliberation only
         _written_deliberation(committee, secretariat, chair, timezone.now() - dt.timedelta(days=30))
         return
-    _session_minutes(first, secretariat, chair, acting, first.starts_at)
+    _session_minutes(first, secretariat, chair, first.starts_at)
     _written_deliberation(committee, secretariat, chair, first.starts_at + dt.timedelta(days=7))
 
 
-def _session_minutes(meeting, secretariat, chair, acting, starts) -> None:
+def _session_minutes(meeting, secretariat, chair, starts) -> None:
     at = starts + dt.timedelta(days=1)
     minutes = start_session_minutes(meeting.pk, by=secretariat, now=at)
     first = MinutesContent.of(minutes.versions.get())
-    content = MinutesContent(**{**first.__dict__, "parts": _parts(chair, acting),
+    content = MinutesContent(**{**first.__dict__, "parts": _parts(),
                                 "note": "審議結果と質疑を記入"})  # fmt: skip
     revise_minutes(minutes.pk, by=secretariat, content=content, base_version=1, now=at)
     attended = [pk for pk, _name, present in checker_candidates(minutes) if present]

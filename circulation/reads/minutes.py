@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from circulation.models import (
     Circulation,
@@ -141,7 +140,7 @@ def written_prefill(circulation: Circulation, decision: Decision) -> MinutesCont
         agenda = [f"{i.order} 諮問第{consultation.number}号 {i.text}({consultation.department})"
                   for i in items]  # fmt: skip
         for line, item in zip(agenda, items, strict=True):
-            result = item.get_result_display() or _("未定")
+            result = str(item.get_result_display()) or "未定"
             parts.append(PartInput(Section.RESULT, f"{result}された。", heading=line))
     else:
         agenda = [f"1 {circulation.title}"]
@@ -156,13 +155,13 @@ def written_prefill(circulation: Circulation, decision: Decision) -> MinutesCont
             reply = r.current_reply
             if reply is not None and reply.opinion.strip():
                 speaker = r.role if r.role in Speaker.values else Speaker.MEMBER
-                parts.append(PartInput(Section.RESULT, reply.opinion.strip(), heading=_("意見"),
+                parts.append(PartInput(Section.RESULT, reply.opinion.strip(), heading="意見",
                                        speaker=speaker, speaker_name=r.user.full_name))  # fmt: skip
     parts.extend(_qa_parts(circulation))
     return MinutesContent(
         title=f"{circulation.committee.name}(書面開催)",
         held=f"{sent}〜{deadline}(書面による)",
-        place=_("書面開催"),
+        place="書面開催",
         attendees=sort_people(replied),
         absentees=sort_people(silent),
         agenda="\n".join(agenda),

@@ -295,3 +295,22 @@ def test_attendees_are_typed_one_a_line_with_their_role():
         ("佐藤", "secretariat"),
     ]  # fmt: skip
     assert parse_people(people_text(people)) == people
+
+
+@pytest.mark.parametrize("names", [True, False])
+def test_the_elections_of_the_session_fill_the_item_of_the_election(council, session, names):
+    from circulation.models import Election, RecordSettings
+
+    RecordSettings.objects.create(committee=council.committee, public_names=names)
+    for role, person in (("chair", council.chair), ("acting_chair", council.acting_chair)):
+        Election.objects.create(meeting=session, role=role, elected=person,
+                                recorded_by=council.secretariat)  # fmt: skip
+    minutes = start_session_minutes(session.pk, by=council.secretariat)
+    part = minutes.versions.get().parts.get(heading="3 会長選任")
+    if names:
+        assert (
+            part.text
+            == "会長及び職務代理者の選任。\n会長:山田委員\n職務代理者:鈴木委員\nに決定した。"
+        )
+    else:
+        assert part.text == "会長及び職務代理者の選任を行った。"

@@ -286,3 +286,25 @@ def _publish_another(council, meeting) -> None:
 def test_settings_default_to_masked_names_and_no_confirmation(council):
     settings = RecordSettings.settings_of(council.committee)
     assert (settings.public_names, settings.chair_confirms) == (False, False)
+
+
+def test_the_secretariats_list_costs_the_same_however_many_records(council, published):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = Client()
+    staff.force_login(council.secretariat)
+    url = reverse("council_minutes", args=[council.committee.pk])
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff.get(url).status_code == 200
+        return len(queries)
+
+    few = statements()
+    for days in range(2, 6):
+        held_session(council, days_ago=days)  # sessions without minutes yet
+        _publish_another(council, held_session(council, days_ago=days + 10))
+    page = staff.get(url).content.decode()
+    assert page.count("会議録を作成する") == 4
+    assert statements() == few
