@@ -102,7 +102,7 @@ def rendered_messages(council: dict[str, Any]) -> list[tuple[str, bytes]]:
     bytes Django's SMTP backend writes), then drop the rows."""
     from django.db import transaction
 
-    from circulation.mail.delivery import build_email
+    from circulation.mail.composing import build_email
     from circulation.models import OutboxMessage
     from circulation.services.sending import send_circulation
 

@@ -21,7 +21,7 @@ from circulation.models.meeting import MeetingDetails
 from circulation.services.attendance import answer_attendance, ensure_attendances
 from circulation.services.meetings import reminder_moment
 from circulation.services.sessions import AgendaLine, schedule_session
-from portal.models import Role
+from portal.models import Membership, Role
 
 if TYPE_CHECKING:
     from portal.demo import DemoCouncil
@@ -43,12 +43,13 @@ def _at_two_pm(day: dt.date) -> dt.datetime:
 
 
 def load_demo_sessions(council: DemoCouncil) -> list[Meeting]:
-    from portal.demo import current_term
-
     committee, secretariat, members = council.committee, council.secretariat, council.members
     chair, acting_chair = council.chair, council.acting_chair
     today = timezone.localdate()
-    term_start = current_term(today)[0]
+    # The chair's seat began with the term (portal/demo.py seats everyone for it).
+    term_start = (
+        Membership.objects.filter(committee=committee, user=chair).earliest("term_start").term_start
+    )
     held_on = max(term_start + dt.timedelta(days=7), today - dt.timedelta(days=60))
     starts = _at_two_pm(held_on)
     held = Meeting.objects.create(

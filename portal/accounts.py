@@ -18,6 +18,8 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from circulation.mail.outbox import queue_rendered_mail
+from circulation.templatetags.kairan import format_jst
 from portal.models import User
 from portal.permissions import committees_of
 
@@ -27,8 +29,6 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
         return False
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        from circulation.mail.outbox import queue_rendered_mail
-
         person = context.get("user") or User.objects.filter(email__iexact=email).first()
         language = person.language if person else settings.LANGUAGE_CODE
         with translation.override(language):
@@ -58,8 +58,6 @@ def mail_context(person: User | None) -> dict[str, Any]:
     """What Kairan's account mails show besides allauth's own context: the person, the
     site's name and address, how long a code and a reset link work and until when (Japan
     time), and whom to ask."""
-    from circulation.templatetags.kairan import format_jst
-
     now = timezone.now()
     code_seconds = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT
     reset_seconds = settings.PASSWORD_RESET_TIMEOUT

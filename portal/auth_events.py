@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from portal import audit
+from portal.middleware import client_ip
 from portal.models import AuditEntry
 
 
@@ -51,8 +52,6 @@ def _origin_of(request: Any) -> Iterator[None]:
     if request is None or not hasattr(request, "META"):
         yield
         return
-    from portal.middleware import client_ip
-
     origin = audit.Origin(
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),

@@ -69,6 +69,7 @@ def _beat_started(**_: object) -> None:
 def _beat_sends(**_: object) -> None:
     """Beat's heartbeat (portal/ops/heartbeats.py): one row updated per tick it sends."""
     if BEAT_PROCESS["running"]:
+        # This module loads before Django is set up (`celery -A portal`); models only now.
         from portal.ops.heartbeats import record_beat_tick
 
         record_beat_tick()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from circulation.jobs.due import beat_is_stale
 from portal.permissions import committees_of, is_secretariat_anywhere
 
 
@@ -26,6 +27,4 @@ def _beat_stale_for(user: Any) -> bool:
     without it no circulation closes and no reminder goes out."""
     if user is None or not user.is_authenticated or not is_secretariat_anywhere(user):
         return False
-    from circulation.jobs.due import beat_is_stale
-
     return beat_is_stale()

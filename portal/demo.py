@@ -21,6 +21,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from circulation.demo import load_demo_circulations
+from circulation.demo_consultations import DemoConsultationPeople, load_demo_consultations
+from circulation.demo_records import load_demo_records
+from circulation.demo_sessions import load_demo_sessions
 from portal import audit
 from portal.models import Committee, Membership, Role, User
 
@@ -119,10 +123,6 @@ def load_demo() -> DemoCouncil | None:
     the council and its people, then one open circulation with replies and one closed
     circulation awaiting the chair's decision; then the privacy council and its
     consultations (諮問)."""
-    from circulation.demo import load_demo_circulations
-    from circulation.demo_records import load_demo_records
-    from circulation.demo_sessions import load_demo_sessions
-
     council = load_demo_council()
     if council is not None:
         load_demo_circulations(council.committee)
@@ -136,8 +136,6 @@ def load_demo_privacy_council(council: DemoCouncil) -> Committee:
     """長崎市個人情報保護審議会: the demo's secretariat, chair, acting chair and members sit on
     it too (their term began a year earlier, so that its consultations of the past weeks
     fall within it), with two people of implementing bodies; and its consultations."""
-    from circulation.demo_consultations import DemoConsultationPeople, load_demo_consultations
-
     committee, _ = Committee.objects.get_or_create(name=PRIVACY_COMMITTEE_NAME)
     start, _end = current_term(timezone.localdate())
     start = start.replace(year=start.year - 1)

@@ -7,29 +7,23 @@ the object but not do the action gets 403 (e.g. a member opening the tracking pa
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
-import hmac
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.signals import request_finished, request_started
 from django.db import models
 from django.db.models import Exists, FilteredRelation, OuterRef, Q
-from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 
-from portal import audit
+from circulation.models import Circulation, Decision, Meeting, Recipient
+from portal import audit, request_memo
 from portal.models import SITTING_ROLES, AuditEntry, Committee, Membership, Role, User
 from portal.ops.logs import note_committee
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from circulation.models import Circulation, Meeting, Recipient
 
 
 class Action(StrEnum):
@@ -65,49 +59,6 @@ class Action(StrEnum):
     VIEW_SITE_STATUS = "view_site_status"
 
 
-# --- What one request has already asked ------------------------------------------------------
-# A page asks the same questions many times (the gate, then the view, the template's context
-# processors, the MFA middleware): the answers are kept for the length of one request, so
-# that each costs one query per request. Outside a request (services run by Celery, tests
-# calling these functions directly) nothing is kept and every call asks the database.
-
-
-class _RequestMemo:
-    def __init__(self) -> None:
-        # (user id, day) -> the person's memberships on that day, with their committees,
-        # in the committees' order
-        self.memberships: dict[tuple[int, dt.date], list[Membership]] = {}
-        # (committee id, day) -> the chair's and acting chair's memberships that day
-        self.deciders: dict[tuple[int, dt.date], list[Membership]] = {}
-
-
-_memo: contextvars.ContextVar[_RequestMemo | None] = contextvars.ContextVar(
-    "kairan_permissions_memo", default=None
-)
-
-
-def _open_memo(**kwargs: Any) -> None:
-    _memo.set(_RequestMemo())
-
-
-def _close_memo(**kwargs: Any) -> None:
-    _memo.set(None)
-
-
-def _forget(**kwargs: Any) -> None:
-    """A membership or committee changed during the request: ask again from now on."""
-    if _memo.get() is not None:
-        _memo.set(_RequestMemo())
-
-
-request_started.connect(_open_memo, dispatch_uid="kairan.permissions.open_memo")
-request_finished.connect(_close_memo, dispatch_uid="kairan.permissions.close_memo")
-for _model in (Membership, Committee):
-    _uid = f"kairan.permissions.forget.{_model.__name__}"
-    post_save.connect(_forget, sender=_model, dispatch_uid=_uid)
-    post_delete.connect(_forget, sender=_model, dispatch_uid=_uid)
-
-
 def memberships_of(user: User | AnonymousUser, day: dt.date | None = None) -> list[Membership]:
     """All of the person's memberships on the day (default: today in Japan), with their
     committees, in the committees' order: one query, kept for the request."""
@@ -117,7 +68,7 @@ def memberships_of(user: User | AnonymousUser, day: dt.date | None = None) -> li
 
 
 def _memberships_on(user: User, day: dt.date) -> list[Membership]:
-    memo = _memo.get()
+    memo = request_memo.current()
     key = (user.pk, day)
     if memo is not None and key in memo.memberships:
         return memo.memberships[key]
@@ -217,7 +168,7 @@ def _chair_sitting(committee: Committee, day: dt.date) -> bool:
 def _decider_seats(committee: Committee, day: dt.date) -> list[Membership]:
     """The chair's and the acting chair's memberships on the day, with their people, in
     Membership's order (as `.first()` would pick): one query, kept for the request."""
-    memo = _memo.get()
+    memo = request_memo.current()
     key = (committee.pk, day)
     if memo is not None and key in memo.deciders:
         return memo.deciders[key]
@@ -300,7 +251,8 @@ def may_see_circulation(user: User | AnonymousUser, circulation: Circulation) ->
     if circulation.state in (circulation.State.DRAFT, circulation.State.DISCARDED):
         return False
     if Role.IMPLEMENTING_BODY in roles:
-        from portal.permissions_consultation import body_sees  # of consultations, its own
+        # its own consultations only; that module builds on this one (a cycle at import)
+        from portal.permissions_consultation import body_sees
 
         if body_sees(user, circulation):
             return True
@@ -361,7 +313,6 @@ def _decides_or_decided(user: User, roles: set[str], circulation: Circulation) -
         return True
     if circulation.state == S.CLOSED:
         return False
-    from circulation.models import Decision
 
     return Decision.objects.filter(circulation=circulation, decided_by=user).exists()
 
@@ -460,7 +411,6 @@ def committees_or_404(user: User | AnonymousUser, action: Action) -> list[Commit
 def circulation_or_404(
     user: User | AnonymousUser, circulation_id: int, action: Action
 ) -> Circulation:
-    from circulation.models import Circulation  # the circulation app imports this module
 
     # One statement: the circulation, its committee, the person's receipt and its reply.
     user_id = user.pk if user.is_authenticated else None
@@ -484,7 +434,6 @@ def meeting_or_404(
 ) -> tuple[Circulation, Meeting]:
     """The circulation (through its gate, for `action`) and its meeting. A circulation
     without a meeting answers a logged 404 naming the meeting asked for."""
-    from circulation.models import Meeting
 
     circulation = circulation_or_404(user, circulation_id, action)
     meeting = Meeting.objects.filter(circulation=circulation).first()
@@ -522,31 +471,3 @@ def object_or_404(
         object_id=pk,
         committee=audit.committee_of(elsewhere) if elsewhere is not None else None,
     )
-
-
-# --- Site level -------------------------------------------------------------------------------
-
-
-def is_site_staff(user: User | AnonymousUser) -> bool:
-    """The site's operators (User.is_staff, set in the admin): they see how the site runs,
-    never what a council holds."""
-    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
-
-
-def site_staff_or_404(
-    user: User | AnonymousUser, action: str = "handle_mail_of_no_council", **obj: Any
-) -> None:
-    """Site-level pages (the site's status, mail that belongs to no council) exist for site
-    staff only: anyone else signed in gets a logged 404 (the page is not theirs to know of);
-    anonymous visitors are sent to log in by the view."""
-    if not is_site_staff(user):
-        refuse(user, action, 404, **(obj or {"object_type": "site", "object_id": str(action)}))
-
-
-def may_read_metrics(user: User | AnonymousUser, authorization: str) -> bool:
-    """Site staff, or a scraper presenting `Authorization: Bearer <KAIRAN_METRICS_TOKEN>`
-    (when one is set): Prometheus cannot log in."""
-    token = settings.KAIRAN_METRICS_TOKEN
-    if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
-        return True
-    return is_site_staff(user)

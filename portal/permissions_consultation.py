@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from circulation.models import Circulation, Consultation, Recipient
 from portal.models import Committee, Role, User
 from portal.permissions import (
     Action,
@@ -39,8 +40,6 @@ from portal.permissions import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from circulation.models import Circulation
 
 
 class ConsultationAction(StrEnum):
@@ -75,7 +74,6 @@ def is_body_staff(user: User | AnonymousUser, circulation: Circulation) -> bool:
     known = getattr(circulation, _STAFF_MARK, None)
     if known is not None and known[0] == user.pk:
         return known[1]
-    from circulation.models import Consultation
 
     staff = Consultation.staff.through.objects.filter(
         consultation_id=circulation.pk, user_id=user.pk
@@ -94,8 +92,6 @@ def _issued(circulation: Circulation) -> bool:
     """Whether the report (答申) has been issued (kept on the instance, as above)."""
     known = getattr(circulation, _ISSUED_MARK, None)
     if known is None:
-        from circulation.models import Consultation
-
         known = Consultation.objects.filter(pk=circulation.pk, issued_at__isnull=False).exists()
         setattr(circulation, _ISSUED_MARK, known)
     return known
@@ -167,7 +163,6 @@ def consultations_visible_to(
 ) -> QuerySet[Circulation]:
     """The committee's consultations the person may see, by the rules of
     `may_see_circulation` written as a query (for lists)."""
-    from circulation.models import Circulation, Consultation, Recipient
 
     consultations = Circulation.objects.filter(
         committee=committee, kind=Circulation.Kind.CONSULTATION

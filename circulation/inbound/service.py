@@ -30,6 +30,7 @@ from circulation.inbound.parsing import BOUNCE, ParsedMail, normalise_address, p
 from circulation.inbound.reading import QUESTION, UNCLEAR, Interpretation, interpret
 from circulation.inbound.text import strip_quotes
 from circulation.mail.consultation import queue_vote_mail_held
+from circulation.mail.meeting import session_of_mail
 from circulation.mail.receipts import (
     queue_held_answer,
     queue_late_answer,
@@ -346,7 +347,11 @@ def _about_meeting(
     as a reply to the circulation; the person it was sent to is told it arrived."""
     circulation = meeting_mail.circulation
     message.circulation = circulation
-    message.committee = circulation.committee if circulation else None
+    if circulation is not None:
+        message.committee = circulation.committee
+    else:  # a session on its own: its council's secretariat holds it
+        session = session_of_mail(meeting_mail)
+        message.committee = session.committee if session else None
     _set(message, S.HELD, R.MEETING)
     if normalise_address(parsed.from_address) == normalise_address(meeting_mail.to_email):
         queue_held_answer(message, to=message.recipient or meeting_mail.to_email, reason=R.MEETING)

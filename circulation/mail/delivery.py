@@ -18,14 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import re
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.utils import parseaddr
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
@@ -33,7 +29,9 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from circulation.mail.attachments import attach_calendar, attach_materials
+from circulation.mail import outbox
+from circulation.mail.composing import build_email, message_id_of
+from circulation.mail.reminders import cancel_reason
 from circulation.models import OutboxMessage
 from portal import audit
 from portal.models import AuditEntry
@@ -42,103 +40,6 @@ log = logging.getLogger(__name__)
 S = OutboxMessage.State
 
 SENT, RETRY, FAILED, CANCELLED, SKIPPED = "sent", "retry", "failed", "cancelled", "skipped"
-
-
-# --- Identifiers ---------------------------------------------------------------------------
-
-
-def mail_domain() -> str:
-    """The domain of our Message-IDs: that of DEFAULT_FROM_EMAIL, else SITE_URL's host."""
-    return _domain_of(settings.DEFAULT_FROM_EMAIL, settings.SITE_URL)
-
-
-@lru_cache(maxsize=8)  # asked several times per message; parseaddr is slow
-def _domain_of(from_email: str, site_url: str) -> str:
-    address = parseaddr(from_email)[1]
-    if "@" in address:
-        return address.rsplit("@", 1)[1].lower()
-    return (urlsplit(site_url).hostname or "localhost").lower()
-
-
-def message_id_for(message_pk: int) -> str:
-    """Stable for a row: a retry carries the same Message-ID as the first attempt."""
-    return f"<outbox-{message_pk}@{mail_domain()}>"
-
-
-def thread_root_id(circulation_id: int) -> str:
-    """The conversation every mail of one circulation refers to (References/In-Reply-To)."""
-    return f"<circulation-{circulation_id}@{mail_domain()}>"
-
-
-_OUTBOX_ID = re.compile(r"<outbox-(\d+)@([^>]+)>")
-_ROOT_ID = re.compile(r"<circulation-(\d+)@([^>]+)>")
-
-
-def outbox_pk_from_message_id(header_value: str) -> int | None:
-    """The outbox row a reply's In-Reply-To/References points at (for inbound mail)."""
-    for pk, domain in _OUTBOX_ID.findall(header_value or ""):
-        if domain.lower() == mail_domain():
-            return int(pk)
-    return None
-
-
-def circulation_id_from_references(header_value: str) -> int | None:
-    for pk, domain in _ROOT_ID.findall(header_value or ""):
-        if domain.lower() == mail_domain():
-            return int(pk)
-    return None
-
-
-def message_headers(message: OutboxMessage) -> dict[str, str]:
-    """Our headers for a row, besides Subject, From, To, Date and Reply-To."""
-    headers: dict[str, str] = {
-        # Random, given when the row was queued (outbox); rows queued before that have none.
-        "Message-ID": message.message_id or message_id_for(message.pk),
-        "Auto-Submitted": "auto-generated",
-        # Asks Exchange/Outlook not to answer with out-of-office notices.
-        "X-Auto-Response-Suppress": "All",
-    }
-    if message.circulation_id:
-        root = thread_root_id(message.circulation_id)
-        headers["In-Reply-To"] = root
-        headers["References"] = root
-    for name, value in (message.headers or {}).items():
-        if name.lower() != "message-id":  # the stable id is ours to give
-            headers[name] = value
-    return headers
-
-
-def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
-    """The row as the message every backend sends (SMTP, locmem in tests, the demo's files).
-    Raises BadHeaderError for what cannot be put on the wire: a newline in a header (when
-    Django renders it) or an address no server can deliver (`check_address`)."""
-    check_address(message.to_email)
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
-        to=[message.to_email],
-        reply_to=[message.reply_to] if message.reply_to else None,
-        headers=message_headers(message),
-    )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
-    attach_materials(email, message)
-    attach_calendar(email, message)
-    return email
-
-
-def check_address(address: str) -> None:
-    """Refuse an address that cannot be written for SMTP without SMTPUTF8 (which we do not
-    assume): a non-ASCII local part (Django would write it as an encoded-word, which reaches
-    nobody) or a domain that has no IDNA form. An international domain is fine: Django
-    writes it in punycode."""
-    local, _, domain = address.rpartition("@")
-    if not local or not local.isascii():
-        raise BadHeaderError(f"cannot send to {address!r}: not a plain ASCII mail address")
-    try:
-        domain.encode("idna")
-    except UnicodeError as exc:
-        raise BadHeaderError(f"cannot send to {address!r}: {exc}") from exc
 
 
 # --- One delivery --------------------------------------------------------------------------
@@ -228,8 +129,6 @@ def _lease_end(now: dt.datetime) -> dt.datetime:
 def _deliver_claimed(
     message: OutboxMessage, connection: BatchConnection
 ) -> tuple[str, BaseException | None]:
-    from circulation.mail.reminders import cancel_reason
-
     reason = cancel_reason(message)
     if reason:
         _finish(message, state=S.CANCELLED, last_error=reason)
@@ -334,7 +233,7 @@ def _mark_sent(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk).exclude(state=S.SENT).update(
         state=S.SENT,
         sent_at=timezone.now(),
-        message_id=message.message_id or message_id_for(message.pk),
+        message_id=message_id_of(message),
     )
 
 
@@ -497,9 +396,7 @@ def _free_lapsed(now: dt.datetime, batch: int) -> dict[str, int]:
 
 
 def _enqueue_all(ids: list[int]) -> None:
-    from circulation.mail.outbox import enqueue_delivery_batch
-
-    enqueue_delivery_batch(ids)
+    outbox.enqueue_delivery_batch(ids)  # looked up at call time: tests replace it
 
 
 def undelivered(circulation_id: int) -> list[OutboxMessage]:

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 
-from circulation.mail.delivery import mail_domain
 from circulation.mail.meeting_urls import detail_url
+from circulation.mail.message_ids import mail_domain
 from circulation.models import Meeting
 from portal.models import User
 

@@ -232,6 +232,15 @@ def queue_attendance_reminders(meeting: Meeting, people: list[User], now: dt.dat
     )
 
 
+def session_of_mail(message: OutboxMessage) -> Meeting | None:
+    """The session on its own a mail of this module was about (its key 's<id>-v<n>'), with
+    its committee; None for a circulation's meeting or another key."""
+    head, _sep, _rest = message.key.partition("-")
+    if message.circulation_id or not head.startswith("s") or not head[1:].isdigit():
+        return None
+    return Meeting.objects.select_related("committee").filter(pk=int(head[1:])).first()
+
+
 def cancel_reason(message: OutboxMessage) -> str:
     """Why a claimed 前日の案内 is no longer wanted ('' when it should go out): the meeting
     was cancelled or changed while it waited, or has begun."""
@@ -241,11 +250,11 @@ def cancel_reason(message: OutboxMessage) -> str:
         found = Meeting.objects.filter(circulation_id=message.circulation_id)
         prefix = ""
     else:  # a session on its own: 's<id>-v<version>'
-        meeting_id, _sep, _version = message.key.partition("-")
-        if not meeting_id.startswith("s") or not meeting_id[1:].isdigit():
+        head = message.key.partition("-")[0]
+        if not head.startswith("s") or not head[1:].isdigit():
             return ""
-        found = Meeting.objects.filter(pk=int(meeting_id[1:]))
-        prefix = meeting_id + "-"
+        found = Meeting.objects.filter(pk=int(head[1:]))
+        prefix = head + "-"
     meeting = found.values("state", "version", "starts_at").first()
     if meeting is None or meeting["state"] != Meeting.State.SCHEDULED:
         return "meeting reminder cancelled: the meeting was cancelled"

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from circulation.mail.message_ids import new_message_id, thread_id
 from circulation.models import Circulation, OutboxMessage
+from portal.celery import app
 from portal.models import Committee, User
 from portal.permissions import committees_of
 
@@ -271,6 +272,8 @@ def enqueue_delivery_batch(message_ids: list[int]) -> None:
     """Hand rows to the broker, BATCH_SIZE per task. A broker that is down only delays
     delivery: the sweep re-queues every row still waiting, so this never raises."""
     global _broker_down_until
+    # Celery's task module imports delivery, which queues through this module: the task is
+    # looked up when first published, not at import (a cycle otherwise).
     from circulation.mail.tasks import deliver_outbox_batch
 
     for start in range(0, len(message_ids), BATCH_SIZE):
@@ -292,8 +295,6 @@ def _publisher_connection() -> Any:
     (the worker's and beat's own connections keep retrying for ever)."""
     connection = getattr(_publisher, "connection", None)
     if connection is None:
-        from portal.celery import app
-
         options = dict(app.conf.broker_transport_options or {})
         options["max_retries"] = 0  # kombu: one connection attempt, no retry loop
         if app.conf.broker_url.startswith(("redis://", "rediss://")):

@@ -14,8 +14,11 @@ import datetime as dt
 from django.utils import timezone
 
 from circulation.mail.circulation import circulation_url
+from circulation.mail.consultation import queue_vote_reminder
 from circulation.mail.meeting import REMINDER as MEETING_REMINDER
 from circulation.mail.meeting import cancel_reason as meeting_reminder_cancel_reason
+from circulation.mail.outbox import queue_mail
+from circulation.mail.tokens import reply_links
 from circulation.models import Circulation, OutboxMessage, Recipient
 from circulation.reads.tally import tally
 from portal.models import User
@@ -35,13 +38,8 @@ def queue_reminder(
 ) -> OutboxMessage | None:
     """督促 to one recipient who has not replied; once per offset (or `key`: the
     secretariat's reminders sent by hand, 'now-<n>') and deadline version."""
-    from circulation.mail.outbox import queue_mail
-    from circulation.mail.tokens import reply_links
-
     circulation = recipient.circulation
     if circulation.is_consultation:  # the same reminder, with the vote links per item
-        from circulation.mail.consultation import queue_vote_reminder
-
         return queue_vote_reminder(recipient, offset_hours, offset_key(offset_hours))
     # Fresh links and reply address: they work even after the secretariat revoked the
     # ones in the notice (revocation only kills what was issued before it).
@@ -68,8 +66,6 @@ def queue_chair_reminder(
     circulation: Circulation, decider: User, now: dt.datetime
 ) -> OutboxMessage | None:
     """To the chair (or acting chair) who has not decided N days after the close."""
-    from circulation.mail.outbox import queue_mail
-
     return queue_mail(
         purpose=CHAIR_REMINDER,
         to=decider,
@@ -85,8 +81,6 @@ def queue_chair_reminder_copy(
     circulation: Circulation, secretariat: User, deciders: list[User], now: dt.datetime
 ) -> OutboxMessage | None:
     """The secretariat's copy of the chair reminder, naming whom it went to."""
-    from circulation.mail.outbox import queue_mail
-
     context = _chair_context(circulation, now)
     context["deciders"] = deciders
     return queue_mail(

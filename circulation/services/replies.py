@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from circulation.mail.circulation import queue_reply_receipt
 from circulation.models import Circulation, Recipient, Reply
+from circulation.templatetags.kairan import format_jst
 from portal import audit
 from portal.models import User
 from portal.permissions import still_sits
@@ -187,6 +188,4 @@ def _record_reply(
 
 
 def _deadline_text(circulation: Circulation) -> str:
-    from circulation.templatetags.kairan import format_jst
-
     return format_jst(circulation.deadline)

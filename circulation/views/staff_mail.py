@@ -24,7 +24,8 @@ from circulation.inbound.secretariat import (
 )
 from circulation.models import InboundAttachment, InboundMessage
 from portal.models import Committee
-from portal.permissions import object_or_404, site_staff_or_404
+from portal.permissions import object_or_404
+from portal.permissions_site import site_staff_or_404
 
 _ACTION = "handle_mail_of_no_council"
 

@@ -21,12 +21,14 @@ from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from kombu import Connection
 
+from circulation.jobs.due import beat_is_stale
+from circulation.models import OutboxMessage
+from portal.celery import app
+
 
 def broker_connection() -> Connection:
     """A new connection to Celery's broker (Redis, or the demo's folders), with Celery's
     own settings."""
-    from portal.celery import app
-
     return app.connection_for_write()
 
 
@@ -55,8 +57,6 @@ class BeatHeartbeat(HealthCheck):
 
 
 def _beat_is_stale() -> bool:
-    from circulation.jobs.due import beat_is_stale
-
     return beat_is_stale()
 
 
@@ -74,8 +74,6 @@ class MailQueue(HealthCheck):
 
 def oldest_queued_mail() -> dt.datetime | None:
     """When the oldest message still queued (or being sent) was written."""
-    from circulation.models import OutboxMessage
-
     waiting = (OutboxMessage.State.QUEUED, OutboxMessage.State.SENDING)
     return (
         OutboxMessage.objects.filter(state__in=waiting)

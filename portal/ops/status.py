@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from circulation.models import Heartbeat, InboundMessage, OutboxMessage
+
 from .heartbeats import BEAT_TICK, DUE_WORK, SWEEP
 
 
@@ -35,8 +37,6 @@ WATCHED_STATES = ("queued", "sending", "failed")
 
 
 def site_status(now: dt.datetime | None = None) -> SiteStatus:
-    from circulation.models import Heartbeat, InboundMessage, OutboxMessage
-
     now = now or timezone.now()
     counts = dict.fromkeys(WATCHED_STATES, 0)
     counts.update(

@@ -12,7 +12,7 @@ import time_machine
 from django.core.mail import BadHeaderError
 from django.test import override_settings
 
-from circulation.mail import delivery
+from circulation.mail import composing, delivery
 from circulation.mail.message_ids import thread_id
 from circulation.mail.outbox import queue_rendered_mail
 from circulation.models import OutboxMessage
@@ -50,7 +50,7 @@ def _row(**fields) -> OutboxMessage:
 )
 def test_no_newline_or_unsendable_address_reaches_the_wire(fields):
     with pytest.raises(BadHeaderError):
-        delivery.build_email(_row(**fields)).message()
+        composing.build_email(_row(**fields)).message()
 
 
 def test_a_message_that_cannot_be_written_fails_at_once_instead_of_being_retried():

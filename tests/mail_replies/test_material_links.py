@@ -15,7 +15,7 @@ import time_machine
 from django.core import mail
 from django.core.files.base import ContentFile
 
-from circulation.mail import delivery
+from circulation.mail import composing, delivery
 from circulation.mail.tokens import revoke_tokens
 from circulation.models import Material, OutboxMessage
 from circulation.services.closing import close_circulation
@@ -172,7 +172,7 @@ def test_a_council_may_attach_the_materials_within_its_limit(council, when):
     assert sent.attachments == [("議事録.pdf", PDF_BYTES, "application/pdf")]
     parsed = sent.message()
     assert parsed.get_content_type() == "multipart/mixed"
-    raw = delivery.build_email(row).message().as_bytes()  # what the relay gets: the file too
+    raw = composing.build_email(row).message().as_bytes()  # what the relay gets: the file too
     assert b"application/pdf" in raw and b"Message-ID: " + row.message_id.encode() in raw
 
 

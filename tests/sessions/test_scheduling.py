@@ -12,7 +12,8 @@ from django.core import mail as django_mail
 from django.urls import reverse
 from icalendar import Calendar
 
-from circulation.mail.delivery import build_email, deliver
+from circulation.mail.composing import build_email
+from circulation.mail.delivery import deliver
 from circulation.mail.meeting import CANCELLED, INVITATION
 from circulation.models import AgendaItem, Attendance, Meeting
 from circulation.services.meetings import MeetingInvalid, MeetingRefused, cancel_meeting
@@ -145,3 +146,27 @@ def test_a_circulations_meeting_keeps_working_and_asks_for_attendance(council, t
     assert "出席: http" in invitation.body_text
     assert calendar_part(invitation)[1]["METHOD"] == "REQUEST"
     assert Attendance.objects.filter(meeting=meeting).count() == 5  # the recipients who sit
+
+
+def test_a_change_of_a_session_tells_everyone_with_the_new_calendar_file(council, session, moments):
+    from circulation.mail.meeting import CHANGED
+    from circulation.services.attendance import answer_attendance
+    from circulation.services.meetings import change_meeting
+
+    answer_attendance(session.pk, by=council.chair, answer="attend")
+    later = details(moments, starts_at=moments.starts_at + dt.timedelta(hours=1),
+                    ends_at=moments.ends_at + dt.timedelta(hours=1))  # fmt: skip
+    change_meeting(None, meeting_id=session.pk, by=council.secretariat, details=later,
+                   base_version=1, reason="会場の都合")  # fmt: skip
+    assert addresses(CHANGED) == INVITED
+    tanaka = mails(CHANGED, to_email="tanaka@example.jp")[0]
+    assert tanaka.subject.startswith("【会議の変更】第1回") and tanaka.key == f"s{session.pk}-v2"
+    assert "会場の都合" in tanaka.body_text
+    method, calendar = calendar_part(tanaka)
+    assert method == "REQUEST" and str(calendar.walk("VEVENT")[0]["SEQUENCE"]) == "1"
+    # Answers given stand; the secretariat sees them still.
+    assert Attendance.objects.get(meeting=session, user=council.chair).answer == "attend"
+    with pytest.raises(MeetingRefused) as stale:
+        change_meeting(None, meeting_id=session.pk, by=council.secretariat, details=later,
+                       base_version=1)  # fmt: skip
+    assert stale.value.code == "conflict"
