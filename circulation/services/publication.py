@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circulation.mail.minutes import queue_confirmation_requests
-from circulation.models import Minutes, Publication, RecordSettings
+from circulation.models import Meeting, Minutes, Publication, RecordSettings
 from circulation.reads.public_export import export_zip
+from circulation.services.decisions import ArchiveRefused, archive_circulation
 from circulation.services.minutes_drafts import (
     MinutesInvalid,
     MinutesRefused,
@@ -206,14 +207,33 @@ def _apply(minutes: Minutes, publication: Publication, by: User, now: dt.datetim
             update_fields=["state", "published_version", "first_published_at", "updated_at"]
         )
         name = "record.corrected" if publication.action == A.CORRECT else "record.published"
+    archived = publication.action == A.PUBLISH and _file_circulation(minutes, publication, now)
     audit.record(
         name,
         actor=by,
         obj=minutes,
         committee=minutes.committee,
         data={"version": publication.version, "reason": publication.reason,
-              "requested_by": publication.requested_by.email, "publication": publication.pk},
+              "requested_by": publication.requested_by.email, "publication": publication.pk,
+              "archived": archived},
     )  # fmt: skip
+
+
+def _file_circulation(minutes: Minutes, publication: Publication, now: dt.datetime) -> bool:
+    """Publishing the minutes of the meeting a circulation decided to convene files that
+    circulation (完了), as publishing uploaded minutes does; by the secretariat who asked."""
+    if minutes.meeting_id is None:
+        return False
+    circulation_id = (
+        Meeting.objects.filter(pk=minutes.meeting_id).values_list("circulation_id", flat=True).get()
+    )
+    if circulation_id is None:
+        return False
+    try:
+        archive_circulation(circulation_id, by=publication.requested_by, now=now)
+    except ArchiveRefused:  # filed already, or not decided: nothing to do
+        return False
+    return True
 
 
 # --- The council's settings and the export ---------------------------------------------------

@@ -308,3 +308,23 @@ def test_the_secretariats_list_costs_the_same_however_many_records(council, publ
     page = staff.get(url).content.decode()
     assert page.count("会議録を作成する") == 4
     assert statements() == few
+
+
+def test_publishing_the_minutes_of_a_convened_circulations_meeting_files_it(council, time_machine):
+    from circulation.models import Circulation
+    from tests.meetings.helpers import schedule
+
+    scene = convened_scene(council)
+    time_machine.move_to(scene.decided_at + dt.timedelta(hours=1), tick=False)
+    meeting = schedule(council, scene)
+    time_machine.move_to(scene.starts_at + dt.timedelta(hours=3), tick=False)
+    minutes = start_session_minutes(meeting.pk, by=council.secretariat)
+    send_for_check(minutes.pk, by=council.secretariat,
+                   deadline=timezone.now() + dt.timedelta(days=7),
+                   checker_ids=[council.members[0].pk])  # fmt: skip
+    approve_minutes(minutes.pk, by=council.chair, version=1)
+    assert scene.reload().state == Circulation.State.DECIDED
+    request_publication(minutes.pk, by=council.secretariat, version=1)
+    assert scene.reload().state == Circulation.State.ARCHIVED
+    entry = AuditEntry.objects.get(action="record.published")
+    assert entry.data["archived"] is True
