@@ -336,7 +336,7 @@ def due_meeting_reminders(now: dt.datetime) -> QuerySet[Meeting]:
             version_at__lt=F("reminder_at"),
         )
         .filter(Q(reminded_version__isnull=True) | Q(reminded_version__lt=F("version")))
-        .select_related("circulation__committee")
+        .select_related("committee", "circulation__committee")
         .order_by("starts_at", "pk")
     )
 

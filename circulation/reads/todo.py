@@ -303,7 +303,7 @@ def minutes_to_publish(seats: Seats) -> list[TodoItem]:
         return []
     meetings = (
         Meeting.objects.filter(
-            circulation__committee_id__in=councils,
+            committee_id__in=councils,
             state=Meeting.State.SCHEDULED,
             published_minutes__isnull=True,
         )
@@ -315,7 +315,7 @@ def minutes_to_publish(seats: Seats) -> list[TodoItem]:
         TodoItem(
             kind="publish_minutes",
             label=_("会議録の公開"),
-            committee=councils[m.circulation.committee_id],
+            committee=councils[m.committee_id],
             title=m.circulation.title,
             url=reverse("meeting_detail", args=[m.circulation_id]),
             action=_("会議録を確認して公開する"),

@@ -30,7 +30,7 @@ OBSERVERS_MAX = 10000
 
 class AttendanceRefused(Refused):
     """The answer or the record is not possible now; `code` says why (not_invited,
-    not_secretariat → 403; started, not_started, cancelled → 409)."""
+    not_secretariat, term_ended → 403; started, not_started, cancelled → 409)."""
 
     def __init__(self, message: str | Promise, code: str) -> None:
         super().__init__(message)
@@ -62,6 +62,11 @@ def answer_refusal(attendance: Attendance | None, now: dt.datetime) -> Attendanc
     if attendance is None:
         return AttendanceRefused(_("この会議の出欠を回答する対象ではありません。"), "not_invited")
     meeting = attendance.meeting
+    if not may_on_session(attendance.user, SessionAction.ANSWER, meeting):
+        # The term ended (or the seat changed to one that does not sit) since the invitation.
+        return AttendanceRefused(
+            _("任期が終了しているため、この会議の出欠は回答できません。"), "term_ended"
+        )
     if meeting.is_cancelled:
         return AttendanceRefused(_("この会議は中止されています。"), "cancelled")
     if meeting.has_started(now):
@@ -88,7 +93,7 @@ def answer_attendance(
     with transaction.atomic():
         attendance = (
             Attendance.objects.select_for_update(of=("self",))
-            .select_related("meeting__committee")
+            .select_related("meeting__committee", "user")
             .filter(meeting_id=meeting_id, user=by)
             .first()
         )

@@ -38,14 +38,20 @@ def attendance_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":  # GET or HEAD: show, change nothing
         refusal = answer_refusal(attendance, timezone.now())
         context["refusal"] = refusal
-        return render(request, TEMPLATE, context, status=409 if refusal else 200)
+        return render(request, TEMPLATE, context, status=_status(refusal))
     try:
         answer_attendance(meeting.pk, by=attendance.user, answer=answer, channel="link")
     except AttendanceRefused as refused:
         context["refusal"] = refused
-        return render(request, TEMPLATE, context, status=409)
+        return render(request, TEMPLATE, context, status=_status(refused))
     context["done"] = True
     return render(request, TEMPLATE, context)
+
+
+def _status(refusal: AttendanceRefused | None) -> int:
+    if refusal is None:
+        return 200
+    return 403 if refusal.code == "term_ended" else 409
 
 
 def _refused(

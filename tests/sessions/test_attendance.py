@@ -162,3 +162,17 @@ def test_attendance_is_recorded_only_from_the_start_by_the_secretariat(council, 
     assert member.value.code == "not_secretariat"
     session.refresh_from_db()
     assert session.attendance_recorded_at is None
+
+
+def test_a_member_whose_term_ended_since_the_invitation_cannot_answer(council, session):
+    from portal.models import Membership
+
+    tanaka = council.members[0]
+    url = link("tanaka@example.jp", "出席")
+    seat = Membership.objects.get(committee=council.committee, user=tanaka)
+    seat.term_end = seat.term_start  # ended long ago
+    seat.save()
+    response = Client().post(url)
+    assert response.status_code == 403
+    assert "任期が終了しているため" in response.content.decode()
+    assert answer_of(session, tanaka) == ""

@@ -51,3 +51,22 @@ def test_a_session_scheduled_after_the_reminder_moment_gets_none(council, moment
     schedule_first(council, moments)
     time_machine.move_to(moments.starts_at - dt.timedelta(hours=1), tick=False)
     assert run_due_work().attendance_reminders == []
+
+
+def test_the_day_before_a_session_everyone_invited_gets_the_reminder(
+    council, moments, session, time_machine
+):
+    from circulation.mail.delivery import deliver
+    from circulation.mail.meeting import REMINDER
+    from tests.sessions.helpers import INVITED
+
+    time_machine.move_to(session.reminder_at, tick=False)
+    assert run_due_work().meeting_reminders == [session.pk]
+    assert addresses(REMINDER) == INVITED
+    tanaka = mails(REMINDER, to_email="tanaka@example.jp")[0]
+    assert tanaka.subject.startswith("【会議の前日のご案内】第1回")
+    assert deliver(tanaka.pk) == "sent"
+    # Cancelled meanwhile: the reminder still waiting is not sent.
+    cancel_meeting(None, meeting_id=session.pk, by=council.secretariat, reason="延期",
+                   base_version=1)  # fmt: skip
+    assert deliver(mails(REMINDER, to_email="ito@example.jp")[0].pk) == "cancelled"

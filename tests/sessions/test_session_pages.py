@@ -78,3 +78,21 @@ def test_a_material_is_listed_as_shiryou_1_with_type_and_size(client, council, s
     refused = client.post(url, {"file": bad, "title": "偽の資料"})
     assert refused.status_code == 200 and "偽の資料" in refused.content.decode()
     assert SessionMaterial.objects.count() == 1
+
+
+def test_the_council_page_links_its_sessions_for_those_who_see_them(client, council):
+    from tests.factories import MembershipFactory, UserFactory
+
+    url = reverse("committee_detail", args=[council.committee.pk])
+    sessions = reverse("session_list", args=[council.committee.pk])
+    schedule = reverse("session_schedule", args=[council.committee.pk])
+    client.force_login(council.secretariat)
+    page = client.get(url).content.decode()
+    assert sessions in page and schedule in page
+    client.force_login(council.members[0])
+    page = client.get(url).content.decode()
+    assert sessions in page and schedule not in page
+    body = UserFactory(email="kimura@city.example.jp", full_name="木村 実施機関")
+    MembershipFactory(user=body, committee=council.committee, role="implementing_body")
+    client.force_login(body)
+    assert sessions not in client.get(url).content.decode()
