@@ -1,21 +1,21 @@
 """Read-side queries of consultations (諮問) for pages, mails and other parts of the portal
 (no writes):
 
-- `awaiting_vote(user)`: the consultations waiting for the person's vote (home, to-do);
 - `open_riders(committee)`: riders of issued reports not yet 対応済み (the session's agenda,
-  the secretariat's to-do);
+  the council's riders page);
 - `consultation_list(user, committee)`, `staff_consultations(user)`: lists;
 - `build_consultation_record(...)`: the decision record — results, tally, riders, the Q&A
   with speakers by role (委員)/(実施機関), named or masked.
+
+The to-do list's items of consultations (votes awaited, riders awaiting a response) come
+from reads/todo_consultations.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circulation.models import (
@@ -24,7 +24,6 @@ from circulation.models import (
     Consultation,
     ConsultationRules,
     Question,
-    Recipient,
     Reply,
     Rider,
     RiderResponse,
@@ -32,38 +31,9 @@ from circulation.models import (
     open_rider_filter,
 )
 from circulation.reads.consultation_tally import ItemTally, tally_items
-from portal.models import SITTING_ROLES, Committee, Role, User
-from portal.permissions import memberships_of, sitting
+from portal.models import Committee, Role, User
+from portal.permissions import memberships_of
 from portal.permissions_consultation import consultations_visible_to
-
-
-@dataclass(frozen=True)
-class AwaitingVote:
-    circulation: Circulation
-    consultation: Consultation
-    recipient: Recipient
-
-
-def awaiting_vote(user: User, now: dt.datetime | None = None) -> list[AwaitingVote]:
-    """Open consultations the person received and has not voted on yet, soonest deadline
-    first — only while they sit on the council (a term that ended ends their vote)."""
-    now = now or timezone.now()
-    # No query for someone who sits on no council today (the request already read the seats).
-    if not any(m.role in SITTING_ROLES for m in memberships_of(user, timezone.localdate(now))):
-        return []
-    receipts = (
-        Recipient.objects.filter(
-            user=user,
-            current_reply__isnull=True,
-            circulation__kind=Circulation.Kind.CONSULTATION,
-            circulation__state=Circulation.State.OPEN,
-            circulation__deadline__gt=now,
-        )
-        .filter(sitting("user_id", "circulation__committee_id", timezone.localdate(now)))
-        .select_related("circulation__committee", "circulation__consultation")
-        .order_by("circulation__deadline", "circulation_id")
-    )
-    return [AwaitingVote(r.circulation, r.circulation.consultation, r) for r in receipts]
 
 
 @dataclass

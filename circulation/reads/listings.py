@@ -50,7 +50,7 @@ def home_for(user: User, now: dt.datetime | None = None) -> Home:
     home = Home()
     receipts = (
         Recipient.objects.filter(user=user, circulation__state__in=_VISIBLE)
-        # Consultations are listed apart (reads/consultations.py awaiting_vote).
+        # Consultations are listed apart (votes awaited: reads/todo_consultations.py).
         .exclude(circulation__kind=Circulation.Kind.CONSULTATION)
         .select_related("circulation__committee", "current_reply")
         .order_by("circulation__deadline")

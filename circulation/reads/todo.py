@@ -16,65 +16,28 @@ held or failed mail at once). Items are shown soonest due first; items with no m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from circulation.models import (
     Circulation,
+    Consultation,
     InboundMessage,
     Meeting,
     OutboxMessage,
     Recipient,
 )
-from circulation.reads import todo_sessions
+from circulation.reads import todo_consultations as consultations
+from circulation.reads import todo_records, todo_sessions
 from circulation.reads.held_mail import waiting_q
-from portal.models import SITTING_ROLES, Committee, Membership, Role, User
+from circulation.reads.todo_items import Provider, Seats, TodoItem
+from portal.models import SITTING_ROLES, Membership, Role, User
 from portal.permissions import memberships_of
 
-
-@dataclass(frozen=True)
-class TodoItem:
-    """One thing to do. `kind` names the provider's kind (the template's wording follows
-    it); `title` is what it is about, `url` its page, `action` the words of the link."""
-
-    kind: str
-    label: Promise | str  # the kind, in a word or two (回答待ち, 開催の要否, …)
-    committee: Committee
-    title: str
-    url: str
-    action: Promise | str
-    # When it should be done (a reply's deadline, …); None: whenever (drafts).
-    due: dt.datetime | None
-    # Since when it has been waiting (a decision since the close, a question since asked).
-    since: dt.datetime | None = None
-    count: int = 1
-    deadline: dt.datetime | None = None  # the circulation's reply deadline, shown if set
-
-    def sort_key(self) -> tuple[bool, dt.datetime, int]:
-        moment = self.due or self.since or dt.datetime.max.replace(tzinfo=dt.UTC)
-        return (self.due is None, moment, KIND_ORDER.get(self.kind, 99))
-
-
-@dataclass(frozen=True)
-class Seats:
-    """The person's seats today, as a provider asks about them."""
-
-    user: User
-    now: dt.datetime
-    memberships: list[Membership] = field(default_factory=list)
-
-    def committees(self, *roles: str) -> dict[int, Committee]:
-        """The committees where the person holds any of the roles today, by id."""
-        return {m.committee_id: m.committee for m in self.memberships if m.role in roles}
-
-
-Provider = Callable[[Seats], list[TodoItem]]
+__all__ = ["KIND_ORDER", "PROVIDERS", "Seats", "TodoItem", "todo_for"]
 
 
 # --- Members ---------------------------------------------------------------------------------
@@ -92,7 +55,8 @@ def awaiting_reply(seats: Seats) -> list[TodoItem]:
         circulation__state=Circulation.State.OPEN,
         circulation__deadline__gt=seats.now,
         circulation__committee_id__in=sitting,
-    ).select_related("circulation")
+    ).exclude(circulation__kind=Circulation.Kind.CONSULTATION)  # votes: todo_consultations
+    receipts = receipts.select_related("circulation")
     return [
         TodoItem(
             kind="reply",
@@ -131,13 +95,19 @@ def decisions_waiting(seats: Seats) -> list[TodoItem]:
     return [
         TodoItem(
             kind="decide",
-            label=_("開催の要否"),
             committee=c.committee,
             title=c.title,
-            url=reverse("circulation_decision", args=[c.pk]),
-            action=_("開催の要否を決定する"),
             due=_chair_reminder_moment(c),
             since=c.closed_at or c.deadline,
+            **(
+                consultations.result_words(c)
+                if c.is_consultation
+                else {
+                    "label": _("開催の要否"),
+                    "url": reverse("circulation_decision", args=[c.pk]),
+                    "action": _("開催の要否を決定する"),
+                }
+            ),
         )
         for c in closed
     ]
@@ -161,8 +131,14 @@ def questions_to_answer(seats: Seats) -> list[TodoItem]:
     if not answering:
         return []
     unanswered = Q(questions__answer__isnull=True)
+    # The implementing body answers on a consultation only if named as its staff.
+    body_only = [pk for pk in answering if pk not in seats.committees(Role.SECRETARIAT)]
+    not_theirs = Q(committee_id__in=body_only, kind=Circulation.Kind.CONSULTATION) & ~Q(
+        pk__in=Consultation.staff.through.objects.filter(user=seats.user).values("consultation")
+    )
     circulations = (
         Circulation.objects.filter(committee_id__in=answering, state__in=_ANSWERABLE)
+        .exclude(not_theirs)
         .annotate(
             unanswered=Count("questions", filter=unanswered),
             first_asked=Min("questions__asked_at", filter=unanswered),
@@ -261,14 +237,20 @@ def undecided(seats: Seats) -> list[TodoItem]:
     return [
         TodoItem(
             kind="undecided",
-            label=_("決定待ち"),
             committee=councils[c.committee_id],
             title=c.title,
-            url=reverse("circulation_decision", args=[c.pk]),
-            action=_("開催の要否の状況を見る"),
             due=(c.closed_at or c.deadline)
             + dt.timedelta(days=councils[c.committee_id].chair_reminder_days),
             since=c.closed_at or c.deadline,
+            **(
+                consultations.result_words(c, for_secretariat=True)
+                if c.is_consultation
+                else {
+                    "label": _("決定待ち"),
+                    "url": reverse("circulation_decision", args=[c.pk]),
+                    "action": _("開催の要否の状況を見る"),
+                }
+            ),
         )
         for c in closed
     ]
@@ -326,12 +308,10 @@ def minutes_to_publish(seats: Seats) -> list[TodoItem]:
     ]
 
 
-# Providers of other modules import TodoItem and Seats from here, so they come after them.
-from circulation.reads import todo_records  # noqa: E402
-
 # In this order when two items are due at the same moment.
 PROVIDERS: list[Provider] = [
     awaiting_reply,
+    consultations.awaiting_vote,
     decisions_waiting,
     questions_to_answer,
     held_mail,
@@ -341,6 +321,8 @@ PROVIDERS: list[Provider] = [
     todo_records.minutes_to_check,
     todo_records.minutes_for_the_chair,
     todo_records.minutes_to_publish,
+    consultations.riders_to_respond,
+    consultations.riders_without_response,
     drafts,
     todo_sessions.attendance_to_answer,
     todo_sessions.attendance_to_record,
@@ -357,6 +339,9 @@ KIND_ORDER = {
     "approve_minutes": 6,
     "publish_record": 6,
     "draft": 7,
+    "vote": 0,
+    "rider_response": 6,
+    "rider_unanswered": 6,
     "attendance": 8,
     "record_attendance": 9,
 }
@@ -369,4 +354,9 @@ def todo_for(user: User, now: dt.datetime | None = None) -> list[TodoItem]:
     if not seats.memberships:
         return []
     items = [item for provider in PROVIDERS for item in provider(seats)]
-    return sorted(items, key=TodoItem.sort_key)
+    return sorted(items, key=sort_key)
+
+
+def sort_key(item: TodoItem) -> tuple[bool, dt.datetime, int]:
+    moment = item.due or item.since or dt.datetime.max.replace(tzinfo=dt.UTC)
+    return (item.due is None, moment, KIND_ORDER.get(item.kind, 99))

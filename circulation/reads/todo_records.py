@@ -17,7 +17,7 @@ from circulation.models import (
     MinutesVersion,
     Publication,
 )
-from circulation.reads.todo import Seats, TodoItem
+from circulation.reads.todo_items import Seats, TodoItem
 from portal.models import SITTING_ROLES, Membership, Role
 
 

@@ -17,7 +17,7 @@ from circulation.models import Attendance, Meeting
 from portal.models import SITTING_ROLES, Role
 
 if TYPE_CHECKING:
-    from circulation.reads.todo import Seats, TodoItem
+    from circulation.reads.todo_items import Seats, TodoItem
 
 
 def _item(**fields: object) -> TodoItem:

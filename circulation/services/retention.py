@@ -4,9 +4,11 @@ once the secretariat approved the disposal (廃棄). portal/retention decides wh
 owns the transaction, the audit entry and the approval; this module knows the tables.
 
 A circulation is one record with its materials (every version), recipients, replies (every
-version), openings, questions and answers, decision, deadline extensions, meeting and
-minutes, and whatever mail of it is left. Mail (outbox rows, received messages) may go
-earlier, per fiscal year, except received mail whose attachments belong to a reply.
+version), openings, questions and answers, decision, deadline extensions, reminders sent by
+hand, meeting and minutes, and whatever mail of it is left; a consultation also with its
+votes, riders and their responses, statements and report (retention_consultations.py).
+Mail (outbox rows, received messages) may go earlier, per fiscal year, except received mail
+whose attachments belong to a reply.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from circulation.models import (
     OutboxMessage,
     Question,
     Recipient,
+    ReminderNow,
     Reply,
 )
+from circulation.services.retention_consultations import delete_consultation_rows
 
 FINISHED = (Circulation.State.ARCHIVED, Circulation.State.DISCARDED)
 
@@ -49,7 +53,9 @@ class CirculationRecord:
 
 def finished_circulations(committee_id: int) -> Iterator[CirculationRecord]:
     """The council's archived or discarded circulations, with the day each was finished."""
-    circulations = Circulation.objects.filter(committee_id=committee_id, state__in=FINISHED)
+    circulations = Circulation.objects.filter(
+        committee_id=committee_id, state__in=FINISHED
+    ).exclude(kind=Circulation.Kind.CONSULTATION)  # retention_consultations.py lists them
     decided = dict(
         Decision.objects.filter(circulation__in=circulations).values_list(
             "circulation_id", "decided_at"
@@ -117,6 +123,9 @@ def delete_circulation(circulation_id: int) -> Removed:
     removed.add("answer", _delete(Answer.objects.filter(question__circulation_id=circulation_id)))
     removed.add("question", _delete(Question.objects.filter(circulation_id=circulation_id)))
     removed.add("decision", _delete(Decision.objects.filter(circulation_id=circulation_id)))
+    for label, count in delete_consultation_rows(circulation_id).items():  # votes, riders…
+        removed.add(label, count)
+    removed.add("reminder_now", _delete(ReminderNow.objects.filter(circulation_id=circulation_id)))
     recipients = Recipient.objects.filter(circulation_id=circulation_id)
     recipients.update(current_reply=None)
     removed.add("reply", _delete(Reply.objects.filter(recipient__in=recipients)))

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from circulation.reads.consultations import awaiting_vote, staff_consultations
+from circulation.reads.consultations import staff_consultations
 from circulation.reads.listings import home_for
 from circulation.reads.meetings import upcoming_meetings
 from circulation.reads.todo import todo_for
@@ -20,9 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "todo": todo_for(request.user),
         "home": home_for(request.user),
         "meetings": upcoming_meetings(request.user),
-        # Consultations (諮問): waiting for the person's vote; answered for as the
-        # implementing body.
-        "awaiting_votes": awaiting_vote(request.user),
+        # Consultations (諮問) answered for as the implementing body (votes awaited are
+        # in the to-do list).
         "staff_consultations": staff_consultations(request.user),
     }
     return render(request, "circulation/member/home.html", context)

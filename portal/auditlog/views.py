@@ -119,5 +119,10 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.privacy_notice_seen_at is None:
         privacy.acknowledge_privacy_notice(request.user)
     days = settings.KAIRAN_AUDIT_RETENTION_DAYS
-    context = {"retention_days": days, "retention_years": round(days / 365, 1)}
+    context = {
+        "retention_days": days,
+        "retention_years": round(days / 365, 1),
+        "default_audit_years": privacy.DEFAULT_AUDIT_YEARS,
+        "councils": privacy.council_audit_periods(request.user),
+    }
     return render(request, "portal/privacy.html", context)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from circulation.models import Circulation
 from circulation.services import retention as records
+from circulation.services import retention_consultations as consultations
 from portal import audit
 from portal.models import Committee, User
 
@@ -57,7 +58,7 @@ def export(committee: Committee, *, by: User, now: dt.datetime | None = None) ->
         )
         bundle = Bundle(handle)
         for item in items:
-            if item.kind == Kind.CIRCULATION:
+            if item.kind in (Kind.CIRCULATION, Kind.CONSULTATION):
                 add_circulation(bundle, int(item.key))
             elif item.kind == Kind.MAIL:
                 add_mail(bundle, committee, int(item.key))
@@ -89,7 +90,8 @@ def add_circulation(bundle: Bundle, circulation_id: int) -> None:
         .get(pk=circulation_id)
     )
     recipients = list(circulation.recipients.select_related("user").prefetch_related("replies"))
-    folder = f"circulations/{circulation_id}"
+    consultation = consultations.consultation_export(circulation_id)
+    folder = f"{'consultations' if consultation else 'circulations'}/{circulation_id}"
     files = records.circulation_files(circulation_id)
     bundle.add(
         f"{folder}/record.html",
@@ -97,9 +99,14 @@ def add_circulation(bundle: Bundle, circulation_id: int) -> None:
             "portal/retention/record.html",
             {"circulation": circulation, "recipients": recipients,
              "meeting": getattr(circulation, "meeting", None),
-             "files": [shown for _, shown, _ in files]},
+             "files": [shown for _, shown, _ in files], "consultation": consultation},
         ).encode(),
     )  # fmt: skip
+    if consultation is not None:  # votes per item and version; riders and their responses
+        bundle.add_csv(f"{folder}/votes.csv", consultations.VOTE_HEADER,
+                       consultations.vote_rows(consultation))  # fmt: skip
+        bundle.add_csv(f"{folder}/riders.csv", consultations.RIDER_HEADER,
+                       consultations.rider_rows(consultation))  # fmt: skip
     bundle.add_csv(
         f"{folder}/replies.csv",
         ["recipient", "email", "version", "kind", "opinion", "meeting_needed", "channel",

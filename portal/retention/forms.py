@@ -7,7 +7,13 @@ from .models import RetentionPolicy
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = RetentionPolicy
-        fields = ["circulation_years", "meeting_years", "mail_years", "audit_years"]
+        fields = [
+            "circulation_years",
+            "consultation_years",
+            "meeting_years",
+            "mail_years",
+            "audit_years",
+        ]
         help_texts = {name: _("年度末から数えた年数(1〜100)") for name in fields}
 
     def clean(self) -> dict:

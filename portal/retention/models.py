@@ -11,6 +11,7 @@ from portal.models import Committee, User
 
 class Kind(models.TextChoices):
     CIRCULATION = "circulation", _("書面照会(回答・資料・会議・会議録を含む)")
+    CONSULTATION = "consultation", _("諮問(賛否・付言・答申・対応状況・資料を含む)")
     MAIL = "mail", _("メール")
     AUDIT = "audit", _("操作記録")
 
@@ -24,6 +25,7 @@ class RetentionPolicy(models.Model):
     )
     circulation_years = models.PositiveSmallIntegerField(_("書面照会"), default=10)
     meeting_years = models.PositiveSmallIntegerField(_("会議・会議録"), default=10)
+    consultation_years = models.PositiveSmallIntegerField(_("諮問・答申"), default=10)
     mail_years = models.PositiveSmallIntegerField(_("メール"), default=5)
     audit_years = models.PositiveSmallIntegerField(_("操作記録"), default=5)
     updated_at = models.DateTimeField(auto_now=True)

@@ -5,7 +5,9 @@ Periods count whole fiscal years (年度, April to March): a record finished in 
 day from 1 April 2015 to 31 March 2016) and kept 10 years is kept until 31 March 2026 and
 listed from 1 April 2026. A circulation with a meeting waits for the longer of its two
 periods. Listing removes nothing; approving removes the listed records that are still past
-their period (a period lengthened meanwhile keeps them).
+their period (a period lengthened meanwhile keeps them). A consultation (諮問) is kept by
+its own period, from its report's issue or its riders' last response, whichever is later;
+one whose riders are still open is not listed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from circulation.services import retention as records
+from circulation.services import retention_consultations as consultations
 from portal import audit
 from portal.auditlog.retention import delete_approved
 from portal.models import AuditEntry, Committee, User
@@ -67,6 +70,11 @@ def due_records(committee: Committee, today: dt.date) -> list[Due]:
         if until < today:
             label = f"{record.circulation.title}(No.{record.circulation.pk})"
             due.append(Due(Kind.CIRCULATION, str(record.circulation.pk), label, until))
+    for consultation in consultations.finished_consultations(committee.pk):
+        until = kept_until(consultation.finished_on, policy.consultation_years)
+        if until < today:
+            due.append(Due(Kind.CONSULTATION, str(consultation.circulation.pk),
+                           consultation.label, until))  # fmt: skip
     for year in sorted(records.mail_years(committee.pk)):
         until = dt.date(year + 1 + policy.mail_years, 3, 31)
         start, end = fiscal_year_bounds(year)
@@ -179,7 +187,7 @@ def approve_disposal(
 
 
 def remove(committee: Committee, item: DisposalItem) -> records.Removed:
-    if item.kind == Kind.CIRCULATION:
+    if item.kind in (Kind.CIRCULATION, Kind.CONSULTATION):
         return records.delete_circulation(int(item.key))
     if item.kind == Kind.MAIL:
         return records.delete_mail(committee.pk, *fiscal_year_bounds(int(item.key)))

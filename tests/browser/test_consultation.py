@@ -44,7 +44,7 @@ def test_a_consultation_from_sending_to_the_riders_response(new_page, council):
     # 田中 on his phone: home, the page, an empty vote, then his vote with a rider.
     member = new_page("phone")
     login(member, council.members[0].email)
-    member.get_by_role("heading", name="賛否を待っている諮問").wait_for()
+    member.locator(".todo--vote").wait_for()  # やること: 賛否待ち
     check_page(member)
     member.get_by_role("link", name=re.compile("資料を見て賛否を表明する")).click()
     member.wait_for_load_state()

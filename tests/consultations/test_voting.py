@@ -18,12 +18,17 @@ from circulation.inbound.service import receive_raw_message
 from circulation.jobs.due import run_due_work
 from circulation.mail.tokens import Purpose, make_token, reply_address
 from circulation.models import InboundMessage, ItemVote, OutboxMessage, Reply
-from circulation.reads.consultations import awaiting_vote
+from circulation.reads.todo import todo_for
 from circulation.services.replies import ReplyRefused
 from portal.models import AuditEntry, Membership
 from tests.consultations import helpers as h
 
 pytestmark = pytest.mark.django_db
+
+
+def votes_awaited(user) -> list[str]:
+    """The consultations in the person's やること awaiting their vote."""
+    return [item.title for item in todo_for(user) if item.kind == "vote"]
 
 
 def text(response) -> str:
@@ -112,7 +117,7 @@ def test_a_member_whose_term_has_ended_reads_but_no_longer_votes(client, council
     assert response.status_code == 403
     with pytest.raises(ReplyRefused):
         h.vote(circulation, tanaka, "approve")
-    assert awaiting_vote(tanaka) == []
+    assert votes_awaited(tanaka) == []
 
 
 def test_a_one_click_link_confirms_first_and_keeps_the_other_items_votes(client, council, body):
@@ -218,16 +223,21 @@ def test_reminders_go_to_those_who_have_not_voted_with_the_vote_links(council, b
     assert OutboxMessage.objects.filter(purpose="circulation.reminder").count() == len(told)
 
 
-def test_home_lists_the_consultations_waiting_for_the_members_vote(client, council, body):
+def test_home_lists_the_consultations_waiting_for_the_members_vote_in_the_to_do_list(
+    client, council, body
+):
     circulation = h.sent(council, staff=[body])
     takahashi = council.members[1]
-    assert [entry.circulation for entry in awaiting_vote(takahashi)] == [circulation]
+    assert votes_awaited(takahashi) == [f"諮問第65号 {circulation.title}"]
     client.force_login(takahashi)
     page = text(client.get(reverse("home")))
-    assert "賛否を待っている諮問" in page and "諮問第65号" in page
+    # Once, as an item of やること (賛否待ち), linking to the vote form.
+    assert page.count(f"諮問第65号 {circulation.title}") == 1
+    assert "賛否待ち" in page and "資料を見て賛否を表明する" in page
+    assert reverse("consultation_detail", args=[circulation.pk]) + "#vote" in page
     h.vote(circulation, takahashi, "approve")
-    assert awaiting_vote(takahashi) == []
-    assert "賛否を待っている諮問" not in text(client.get(reverse("home")))
+    assert votes_awaited(takahashi) == []
+    assert "賛否待ち" not in text(client.get(reverse("home")))
     client.force_login(body)
     page = text(client.get(reverse("home")))
     assert "担当の諮問(実施機関)" in page and "諮問第65号" in page

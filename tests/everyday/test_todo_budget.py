@@ -10,7 +10,7 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from circulation.models import Circulation, Meeting, MeetingMinutes, Recipient
+from circulation.models import Circulation, Consultation, Meeting, MeetingMinutes, Recipient, Rider
 from circulation.reads.todo import PROVIDERS, todo_for
 from portal.models import Committee, Role, User
 from tests.everyday.helpers import failed_mail, held_mail, question
@@ -69,6 +69,26 @@ def busy_council(person: User, role: str, number: int) -> None:
         content_type="application/pdf", size=1, sha256=hashlib.sha256(b"x").hexdigest(),
         uploaded_by=clerk,
     )  # fmt: skip
+    consultations(committee, person, clerk)
+
+
+def consultations(committee: Committee, person: User, clerk: User) -> None:
+    """A consultation open for the person's vote, and an issued one (the person its
+    implementing body's staff) with a rider awaiting a response."""
+    now = timezone.now()
+    for number, state in ((65, Circulation.State.OPEN), (66, Circulation.State.ARCHIVED)):
+        circ = circulation(committee, clerk, state, kind=Circulation.Kind.CONSULTATION)
+        consultation = Consultation.objects.create(
+            circulation=circ, committee=committee, number=number, department="中央地域センター",
+            received_on=now.date(), reason="…",
+            issued_at=None if state == Circulation.State.OPEN else now - dt.timedelta(days=1),
+        )  # fmt: skip
+        consultation.staff.add(person)
+        if state == Circulation.State.OPEN:
+            Recipient.objects.create(circulation=circ, user=person, role=Role.MEMBER)
+        else:
+            Rider.objects.create(consultation=consultation, text="操作記録を確認すること。",
+                                 adopted_by=clerk)  # fmt: skip
 
 
 def grow(person: User, start: int, councils: int) -> None:
@@ -85,10 +105,10 @@ def test_the_list_costs_the_same_for_one_council_of_each_kind_as_for_five(db):
     grow(person, 1, 4)
     large_items = todo_for(person)
     large = statements_of(lambda: todo_for(person))
-    assert len(large_items) > len(small_items) >= 8, "every kind of item is in the list"
+    assert len(large_items) > len(small_items) >= 11, "every kind of item is in the list"
     assert {item.kind for item in small_items} == {
         "reply", "decide", "answer", "held_mail", "failed_mail", "undecided", "draft",
-        "publish_minutes", "record_attendance",
+        "publish_minutes", "vote", "rider_response", "rider_unanswered", "record_attendance",
     }  # fmt: skip
     assert len(small) == len(large), f"small:\n{describe(small)}\nlarge:\n{describe(large)}"
     assert len(large) <= TODO_BUDGET, describe(large)
@@ -99,7 +119,8 @@ def test_someone_without_seats_costs_one_statement(council):
 
 
 def test_a_member_pays_only_for_the_kinds_that_concern_members(council):
-    """Seats as a member only: the seats, the replies awaited, the sessions awaiting the
-    member's attendance answer and the minutes to check (委員確認); nothing else is asked."""
+    """Seats as a member only: the seats, the replies and the votes awaited, the sessions
+    awaiting the member's attendance answer and the minutes to check (委員確認); nothing else
+    is asked."""
     statements = statements_of(lambda: todo_for(council.members[0]))
-    assert len(statements) == 4, describe(statements)
+    assert len(statements) == 5, describe(statements)

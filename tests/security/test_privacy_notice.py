@@ -72,3 +72,31 @@ def test_after_the_first_login_a_banner_asks_to_read_the_notice_until_it_is_read
 def test_an_anonymous_reader_is_not_recorded(client, council):
     client.get(reverse("privacy_notice"))
     assert not AuditEntry.objects.filter(action="account.privacy_notice.acknowledged").exists()
+
+
+def test_the_notice_says_a_councils_entries_go_only_by_its_period_and_an_approved_disposal(
+    client, council, settings
+):
+    """Only the entries of no council expire by themselves; a council's own entries are
+    kept for its retention period and removed only when its secretariat approves."""
+    from portal.retention.models import RetentionPolicy
+
+    settings.KAIRAN_AUDIT_RETENTION_DAYS = 1825
+    body = " ".join(client.get(reverse("privacy_notice")).content.decode().split())
+    assert "審議会に関わらない記録(ログイン、" in body and "1825 日間(約 5 年)保存し" in body
+    assert "その審議会が定める保存期間" in body and "定めていない審議会は 5 年" in body
+    assert "自動では削除しません" in body and "廃棄を承認したときにだけ削除" in body
+    assert "あなたが所属する審議会の操作記録の保存期間" not in body  # anonymous: none named
+
+    RetentionPolicy.objects.create(committee=council.committee, audit_years=10)
+    client.force_login(council.members[0])
+    body = " ".join(client.get(reverse("privacy_notice")).content.decode().split())
+    assert f"{council.committee.name}: 年度末から 10 年" in body
+    assert council.other_committee.name not in body
+
+
+def test_the_notice_is_true_in_english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = " ".join(client.get(reverse("privacy_notice")).content.decode().split())
+    assert "only when its secretariat approves their disposal" in body
+    assert "Records of no council" in body
