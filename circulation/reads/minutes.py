@@ -19,8 +19,9 @@ from circulation.models import (
     MinutesVersion,
     Question,
     Recipient,
+    RecordSettings,
 )
-from circulation.templatetags.kairan import format_jst
+from circulation.templatetags.kairan import format_jst, format_meeting_time
 from portal.models import SITTING_ROLES, Membership, Role
 
 ROLE_ORDER = [Role.CHAIR, Role.ACTING_CHAIR, Role.MEMBER, Role.SECRETARIAT,
@@ -117,6 +118,50 @@ def checker_candidates(minutes: Minutes) -> list[tuple[int, str, bool]]:
     for seat in seats:
         seen.setdefault(seat.user_id, (seat.user_id, seat.user.full_name, seat.user_id in attended))
     return list(seen.values())
+
+
+# --- A session's first draft ------------------------------------------------------------------
+
+
+def session_prefill(meeting: Meeting) -> MinutesContent:
+    """What Kairan knows of a session: its name, time, place, attendance and agenda."""
+    attended, absent = attendance_of(meeting)
+    # The record's own words are Japanese whatever the secretariat's language (the city's text).
+    place = meeting.place or "ウェブ会議"
+    if meeting.place and meeting.web_url:
+        place = f"{meeting.place}(ウェブ会議併用)"
+    agenda = [f"{item.position} {item.text}" for item in meeting.agenda_items.all()]
+    parts = [PartInput(MinutesPart.Section.RESULT, "", heading=line) for line in agenda]
+    elected = election_text(meeting, RecordSettings.settings_of(meeting.committee).public_names)
+    if elected:
+        at = next((i for i, line in enumerate(agenda) if "選任" in line), None)
+        if at is None:
+            parts.append(PartInput(MinutesPart.Section.RESULT, elected, heading="会長等の選任"))
+        else:
+            parts[at] = PartInput(MinutesPart.Section.RESULT, elected, heading=agenda[at])
+    return MinutesContent(
+        title=meeting.title or meeting.committee.name,
+        held=format_meeting_time(meeting.starts_at, meeting.ends_at, language="ja"),
+        place=place,
+        attendees=attended,
+        absentees=absent,
+        agenda="\n".join(agenda),
+        observers=meeting.observers,
+        parts=parts,
+    )
+
+
+def election_text(meeting: Meeting, names: bool) -> str:
+    """会長・職務代理者の選任 as the city writes it (会長:小松委員 …), or, where the council
+    masks names, without them."""
+    elections = list(meeting.elections.select_related("elected").order_by("recorded_at", "pk"))
+    if not elections:
+        return ""
+    if not names:
+        roles = "及び".join(dict.fromkeys(str(Role(e.role).label) for e in elections))
+        return f"{roles}の選任を行った。"
+    lines = [f"{Role(e.role).label}:{e.elected.full_name.split()[0]}委員" for e in elections]
+    return "\n".join(["会長及び職務代理者の選任。", *lines, "に決定した。"])
 
 
 # --- A written deliberation's first draft ----------------------------------------------------
