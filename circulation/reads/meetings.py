@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from circulation.models import Circulation, Decision, Meeting
+from circulation.models import Circulation, Decision, Meeting, Recipient
 from portal.models import SITTING_ROLES, Role, User
 from portal.permissions import memberships_of
 
@@ -76,14 +76,17 @@ def upcoming_meetings(user: User, now: dt.datetime | None = None) -> list[Meetin
     if not sitting and not leading:
         return []
     # A session scheduled on its own (no circulation) invites everyone who sits.
+    # EXISTS rather than a join: a join through 1,000 recipients needs DISTINCT.
+    received = Exists(
+        Recipient.objects.filter(circulation_id=OuterRef("circulation_id"), user=user)
+    )
     invited = (
         Q(committee_id__in=leading)
         | Q(committee_id__in=sitting, circulation__isnull=True)
-        | Q(committee_id__in=sitting, circulation__recipients__user=user)
+        | Q(received, committee_id__in=sitting)
     )
     return list(
         Meeting.objects.filter(invited, ends_at__gt=now)
         .select_related("committee", "circulation")
-        .distinct()
         .order_by("starts_at", "pk")
     )

@@ -45,7 +45,8 @@ __all__ = ["KIND_ORDER", "PROVIDERS", "Seats", "TodoItem", "todo_for"]
 
 def awaiting_reply(seats: Seats) -> list[TodoItem]:
     """Circulations sent to the person, open, not yet replied to, on councils where they
-    sit today (a recipient whose term has ended no longer replies)."""
+    sit today (a recipient whose term has ended no longer replies); consultations among
+    them are votes awaited (todo_consultations.vote_item). One query for both."""
     sitting = seats.committees(*SITTING_ROLES)
     if not sitting:
         return []
@@ -55,21 +56,26 @@ def awaiting_reply(seats: Seats) -> list[TodoItem]:
         circulation__state=Circulation.State.OPEN,
         circulation__deadline__gt=seats.now,
         circulation__committee_id__in=sitting,
-    ).exclude(circulation__kind=Circulation.Kind.CONSULTATION)  # votes: todo_consultations
-    receipts = receipts.select_related("circulation")
-    return [
-        TodoItem(
-            kind="reply",
-            label=_("回答待ち"),
-            committee=sitting[r.circulation.committee_id],
-            title=r.circulation.title,
-            url=reverse("circulation_detail", args=[r.circulation_id]),
-            action=_("資料を見て回答する"),
-            due=r.circulation.deadline,
-            deadline=r.circulation.deadline,
+    ).select_related("circulation__consultation")
+    items = []
+    for r in receipts:
+        committee = sitting[r.circulation.committee_id]
+        if r.circulation.kind == Circulation.Kind.CONSULTATION:
+            items.append(consultations.vote_item(r, committee))
+            continue
+        items.append(
+            TodoItem(
+                kind="reply",
+                label=_("回答待ち"),
+                committee=committee,
+                title=r.circulation.title,
+                url=reverse("circulation_detail", args=[r.circulation_id]),
+                action=_("資料を見て回答する"),
+                due=r.circulation.deadline,
+                deadline=r.circulation.deadline,
+            )
         )
-        for r in receipts
-    ]
+    return items
 
 
 # --- The chair and the acting chair ----------------------------------------------------------
@@ -310,8 +316,7 @@ def minutes_to_publish(seats: Seats) -> list[TodoItem]:
 
 # In this order when two items are due at the same moment.
 PROVIDERS: list[Provider] = [
-    awaiting_reply,
-    consultations.awaiting_vote,
+    awaiting_reply,  # and the votes awaited
     decisions_waiting,
     questions_to_answer,
     held_mail,

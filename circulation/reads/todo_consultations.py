@@ -31,7 +31,7 @@ from circulation.models import (
     open_rider_filter,
 )
 from circulation.reads.todo_items import Seats, TodoItem
-from portal.models import SITTING_ROLES, Role
+from portal.models import Committee, Role
 
 _DEFAULT_MONTHS = ConsultationRules._meta.get_field("rider_reminder_months").get_default()
 
@@ -43,33 +43,21 @@ def number_of(consultation: Consultation) -> str:
 # --- Members ---------------------------------------------------------------------------------
 
 
-def awaiting_vote(seats: Seats) -> list[TodoItem]:
-    """Consultations sent to the person, open, without their vote yet, on councils where
-    they sit today (the consultation's own page, at its vote form)."""
-    sitting = seats.committees(*SITTING_ROLES)
-    if not sitting:
-        return []
-    receipts = Recipient.objects.filter(
-        user=seats.user,
-        current_reply__isnull=True,
-        circulation__kind=Circulation.Kind.CONSULTATION,
-        circulation__state=Circulation.State.OPEN,
-        circulation__deadline__gt=seats.now,
-        circulation__committee_id__in=sitting,
-    ).select_related("circulation__consultation")
-    return [
-        TodoItem(
-            kind="vote",
-            label=gettext_lazy("賛否待ち"),
-            committee=sitting[r.circulation.committee_id],
-            title=f"{number_of(r.circulation.consultation)} {r.circulation.title}",
-            url=reverse("consultation_detail", args=[r.circulation_id]) + "#vote",
-            action=gettext_lazy("資料を見て賛否を表明する"),
-            due=r.circulation.deadline,
-            deadline=r.circulation.deadline,
-        )
-        for r in receipts
-    ]
+def vote_item(receipt: Recipient, committee: Committee) -> TodoItem:
+    """A consultation sent to the person, open, without their vote yet (the consultation's
+    own page, at its vote form). Found with the replies awaited (todo.awaiting_reply): one
+    query for both."""
+    circulation = receipt.circulation
+    return TodoItem(
+        kind="vote",
+        label=gettext_lazy("賛否待ち"),
+        committee=committee,
+        title=f"{number_of(circulation.consultation)} {circulation.title}",
+        url=reverse("consultation_detail", args=[receipt.circulation_id]) + "#vote",
+        action=gettext_lazy("資料を見て賛否を表明する"),
+        due=circulation.deadline,
+        deadline=circulation.deadline,
+    )
 
 
 # --- Riders awaiting a response --------------------------------------------------------------
