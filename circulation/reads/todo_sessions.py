@@ -8,23 +8,12 @@ Each is one query over every council where it applies, whatever their number.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from circulation.models import Attendance, Meeting
+from circulation.reads.todo_items import Seats, TodoItem
 from portal.models import SITTING_ROLES, Role
-
-if TYPE_CHECKING:
-    from circulation.reads.todo_items import Seats, TodoItem
-
-
-def _item(**fields: object) -> TodoItem:
-    # Imported here: reads/todo.py imports this module to register the providers.
-    from circulation.reads.todo import TodoItem
-
-    return TodoItem(**fields)  # type: ignore[arg-type]
 
 
 def _title(meeting: Meeting) -> str:
@@ -44,7 +33,7 @@ def attendance_to_answer(seats: Seats) -> list[TodoItem]:
         meeting__starts_at__gt=seats.now,
     ).select_related("meeting__circulation")
     return [
-        _item(
+        TodoItem(
             kind="attendance",
             label=_("出欠の回答"),
             committee=sitting[row.meeting.committee_id],
@@ -70,7 +59,7 @@ def attendance_to_record(seats: Seats) -> list[TodoItem]:
         attendance_recorded_at__isnull=True,
     ).select_related("circulation")
     return [
-        _item(
+        TodoItem(
             kind="record_attendance",
             label=_("出席の記録"),
             committee=councils[m.committee_id],

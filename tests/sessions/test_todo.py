@@ -85,7 +85,7 @@ def test_each_provider_costs_one_statement_for_one_council_or_five(db):
 
 
 def _seats(person: User):
-    from circulation.reads.todo import Seats
+    from circulation.reads.todo_items import Seats
     from portal.permissions import memberships_of
 
     now = timezone.now()
