@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from circulation.demo import load_demo_circulations
 from circulation.demo_consultations import DemoConsultationPeople, load_demo_consultations
+from circulation.demo_records import load_demo_records
 from circulation.demo_sessions import load_demo_sessions
 from portal import audit
 from portal.models import Committee, Membership, Role, User
@@ -127,6 +128,7 @@ def load_demo() -> DemoCouncil | None:
         load_demo_circulations(council.committee)
         load_demo_sessions(council)
         load_demo_privacy_council(council)
+        load_demo_records(council)
     return council
 
 

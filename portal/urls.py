@@ -22,6 +22,7 @@ urlpatterns = [
     path("committees/", include("portal.committee_urls")),
     path("committees/<int:committee_id>/retention/", include("portal.retention.urls")),
     path("c/", include("circulation.urls")),
+    path("records/", include("circulation.urls.public")),  # public records: no login
     path("audit/", include("portal.auditlog.urls")),
     path("privacy/", auditlog_views.privacy_notice, name="privacy_notice"),
     path("admin/", admin.site.urls),

@@ -32,6 +32,15 @@ from circulation.models.mail import (
 )
 from circulation.models.meeting import Meeting, MeetingMinutes, minutes_upload_path
 from circulation.models.questions import Answer, Question
+from circulation.models.records import (
+    Minutes,
+    MinutesCheck,
+    MinutesChecker,
+    MinutesPart,
+    MinutesVersion,
+    Publication,
+    RecordSettings,
+)
 from circulation.models.reminder import ReminderNow
 from circulation.models.session import AgendaItem, Attendance, Election, SessionMaterial
 
@@ -54,9 +63,16 @@ __all__ = [
     "MaterialOpening",
     "Meeting",
     "MeetingMinutes",
+    "Minutes",
+    "MinutesCheck",
+    "MinutesChecker",
+    "MinutesPart",
+    "MinutesVersion",
     "OutboxMessage",
+    "Publication",
     "Question",
     "Recipient",
+    "RecordSettings",
     "ReminderNow",
     "Reply",
     "Result",

@@ -26,6 +26,8 @@ LABELS = {
     "meeting.cancelled": _("会議の中止のお知らせ"),
     "meeting.reminder": _("会議の前日のご案内"),
     "meeting.minutes": _("会議録の公開のお知らせ"),
+    "minutes.check": _("会議録の確認のお願い"),
+    "minutes.confirm": _("公開記録の確認のお願い"),
     "meeting.attendance_reminder": _("出欠のご確認"),
     "account.invitation": _("招待"),
 }

@@ -31,7 +31,7 @@ from circulation.models import (
     Recipient,
 )
 from circulation.reads import todo_consultations as consultations
-from circulation.reads import todo_sessions
+from circulation.reads import todo_records, todo_sessions
 from circulation.reads.held_mail import waiting_q
 from circulation.reads.todo_items import Provider, Seats, TodoItem
 from portal.models import SITTING_ROLES, Membership, Role, User
@@ -323,6 +323,9 @@ PROVIDERS: list[Provider] = [
     failed_mail,
     undecided,
     minutes_to_publish,
+    todo_records.minutes_to_check,
+    todo_records.minutes_for_the_chair,
+    todo_records.minutes_to_publish,
     consultations.riders_to_respond,
     consultations.riders_without_response,
     drafts,
@@ -337,6 +340,9 @@ KIND_ORDER = {
     "failed_mail": 4,
     "undecided": 5,
     "publish_minutes": 6,
+    "check_minutes": 6,
+    "approve_minutes": 6,
+    "publish_record": 6,
     "draft": 7,
     "vote": 0,
     "rider_response": 6,

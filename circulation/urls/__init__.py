@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("circulation.urls.decisions")),
     path("", include("circulation.urls.meetings")),
     path("", include("circulation.urls.consultations")),
+    path("", include("circulation.urls.records")),
     path("", include("circulation.urls.sessions")),
 ]

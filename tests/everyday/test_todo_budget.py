@@ -120,6 +120,7 @@ def test_someone_without_seats_costs_one_statement(council):
 
 def test_a_member_pays_only_for_the_kinds_that_concern_members(council):
     """Seats as a member only: the seats, the replies and the votes awaited (one query),
-    and the sessions awaiting the member's attendance answer; nothing else is asked."""
+    the sessions awaiting the member's attendance answer and the minutes to check (委員確認);
+    nothing else is asked."""
     statements = statements_of(lambda: todo_for(council.members[0]))
-    assert len(statements) == 3, describe(statements)
+    assert len(statements) == 4, describe(statements)

@@ -30,6 +30,7 @@ from tests.security.consultation_matrix import (
     CONSULTATION_FILLERS,
     build_consultations,
 )
+from tests.security.records_matrix import RECORDS_EXPECTED, RECORDS_FILLERS, build_records
 from tests.security.session_matrix import SESSION_EXPECTED, SESSION_FILLERS, build_session
 from tests.security.urlmatrix import (
     OTHER,
@@ -245,6 +246,8 @@ EXPECTED: dict[str, Expectation] = {
     "ops_metrics": site_staff_only(200),
     # Consultations (諮問): their own rows, with the staff of another consultation.
     **CONSULTATION_EXPECTED,
+    # Minutes written in Kairan and the public records (issue 18).
+    **RECORDS_EXPECTED,
     **SESSION_EXPECTED,
 }
 
@@ -294,6 +297,7 @@ ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "meeting_minutes_publish": HELD,
     "meeting_minutes_download": HELD,
     **CONSULTATION_FILLERS,
+    **RECORDS_FILLERS,
     **SESSION_FILLERS,
 }
 
@@ -346,6 +350,7 @@ def world(council) -> World:
             side.committee, secretariat=side.secretariat, chair=side.chair, member=side.member,
             staff=staff[name],
         )  # fmt: skip
+        side.records = build_records(side)
         side.session = build_session(side)
     # Appointed today, after every circulation was sent: on the council, not a recipient.
     today = timezone.localdate()
