@@ -33,6 +33,7 @@ from circulation.models import (
     Material,
     MaterialOpening,
     Meeting,
+    Minutes,
     OutboxMessage,
     Question,
     Recipient,
@@ -42,6 +43,7 @@ from circulation.models import (
 from circulation.services.retention_consultations import delete_consultation_rows
 from circulation.services.retention_sessions import (
     delete_meeting_rows,
+    delete_minutes,
     session_files,
     unlink_from_agendas,
 )
@@ -119,6 +121,10 @@ def delete_circulation(circulation_id: int) -> Removed:
     removed.add("material_opening", _delete(
         MaterialOpening.objects.filter(material__circulation_id=circulation_id)))  # fmt: skip
     removed.add("agenda_link", unlink_from_agendas(circulation_id))
+    for label, count in delete_minutes(
+        Minutes.objects.filter(circulation_id=circulation_id)
+    ).items():
+        removed.add(label, count)  # a written deliberation's record
     meeting = Meeting.objects.filter(circulation_id=circulation_id)
     for label, count in delete_meeting_rows(meeting).items():  # its session's rows
         removed.add(label, count)

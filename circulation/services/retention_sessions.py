@@ -3,7 +3,7 @@ record of its own, kept by the council's period for 会議・会議録 from its 
 session's end, its attendance record, its minutes' publication; a cancelled one from its
 cancellation). A circulation's meeting goes with the circulation (retention.py), and both
 remove a session's rows here: its agenda, materials (every file), attendance, elections and
-minutes, children first.
+minutes (uploaded, or written in Kairan with their public record), children first.
 
 A circulation or consultation disposed of while a kept session's agenda links it leaves that
 item as its text: the link goes, the agenda stays as it was held.
@@ -24,6 +24,12 @@ from circulation.models import (
     Election,
     Meeting,
     MeetingMinutes,
+    Minutes,
+    MinutesCheck,
+    MinutesChecker,
+    MinutesPart,
+    MinutesVersion,
+    Publication,
     SessionMaterial,
 )
 
@@ -82,6 +88,8 @@ def delete_meeting_rows(meetings: QuerySet[Meeting]) -> dict[str, int]:
     ids = list(meetings.values_list("pk", flat=True))
     if not ids:
         return removed
+    for label, count in delete_minutes(Minutes.objects.filter(meeting_id__in=ids)).items():
+        removed[label] = removed.get(label, 0) + count
     Meeting.objects.filter(pk__in=ids).update(published_minutes=None)
     delete("meeting_minutes", MeetingMinutes.objects.filter(meeting_id__in=ids))
     delete("election", Election.objects.filter(meeting_id__in=ids))
@@ -89,6 +97,27 @@ def delete_meeting_rows(meetings: QuerySet[Meeting]) -> dict[str, int]:
     delete("attendance", Attendance.objects.filter(meeting_id__in=ids))
     delete("agenda_item", AgendaItem.objects.filter(meeting_id__in=ids))
     delete("meeting", Meeting.objects.filter(pk__in=ids))
+    return removed
+
+
+def delete_minutes(records: QuerySet[Minutes]) -> dict[str, int]:
+    """Minutes written in Kairan (a session's, or a written deliberation's record) with every
+    version, passage, check and publication step: the public record goes with them."""
+    removed: dict[str, int] = {}
+    ids = list(records.values_list("pk", flat=True))
+    if not ids:
+        return removed
+    for label, queryset in (
+        ("record_publication", Publication.objects.filter(minutes_id__in=ids)),
+        ("minutes_check", MinutesCheck.objects.filter(minutes_id__in=ids)),
+        ("minutes_checker", MinutesChecker.objects.filter(minutes_id__in=ids)),
+        ("minutes_part", MinutesPart.objects.filter(version__minutes_id__in=ids)),
+        ("minutes_version", MinutesVersion.objects.filter(minutes_id__in=ids)),
+        ("minutes", Minutes.objects.filter(pk__in=ids)),
+    ):
+        count = queryset.delete()[0]
+        if count:
+            removed[label] = count
     return removed
 
 

@@ -21,12 +21,16 @@ from circulation.models import (
     AgendaItem,
     Attendance,
     Circulation,
+    Decision,
     Election,
     Meeting,
+    Minutes,
+    MinutesVersion,
     SessionMaterial,
 )
 from circulation.services.attendance import answer_attendance, record_attendance
 from circulation.services.elections import record_election
+from circulation.services.minutes_drafts import start_session_minutes, start_written_record
 from circulation.services.sessions import AgendaLine, add_session_material, set_agenda
 from circulation.uploads.checks import check_upload
 from portal.models import AuditEntry
@@ -58,7 +62,8 @@ def kept_ten_years(council):
 
 def held(council, moments, time_machine) -> Meeting:
     """第1回: scheduled on its own with its agenda, 次第.pdf as 資料1, 田中 answering 出席;
-    held, with the attendance recorded and 田中 elected acting chair, then aged to FY2015."""
+    held, with the attendance recorded, 田中 elected acting chair and its minutes begun in
+    Kairan; then aged to FY2015."""
     session = schedule_first(council, moments)
     add_session_material(
         session.pk, by=council.secretariat,
@@ -70,6 +75,7 @@ def held(council, moments, time_machine) -> Meeting:
                       attended={council.members[0].pk, council.chair.pk}, observers=2)  # fmt: skip
     record_election(session.pk, by=council.secretariat, role="acting_chair",
                     elected_id=council.members[0].pk)  # fmt: skip
+    start_session_minutes(session.pk, by=council.secretariat)
     Meeting.objects.filter(pk=session.pk).update(
         starts_at=OLD, ends_at=OLD + dt.timedelta(hours=2), version_at=OLD, scheduled_at=OLD,
         attendance_recorded_at=OLD + dt.timedelta(hours=1), reminder_at=OLD,
@@ -124,8 +130,9 @@ def test_the_transfer_export_holds_the_session_and_the_disposal_removes_it(
         approve_disposal(council.committee, by=council.secretariat, item_ids=[item.pk])
 
     assert not Meeting.objects.filter(pk=session.pk).exists()
-    for model in (AgendaItem, Attendance, Election, SessionMaterial):
+    for model in (AgendaItem, Attendance, Election, SessionMaterial, Minutes):
         assert not model.objects.filter(meeting_id=session.pk).exists(), model
+    assert not MinutesVersion.objects.exists()
     assert not stored.exists()
     entry = AuditEntry.objects.filter(action="retention.disposed").latest("at")
     removed = entry.data["items"][0]
@@ -139,10 +146,13 @@ def test_a_circulation_named_on_a_kept_agenda_is_disposed_of_and_the_item_keeps_
     """An old circulation, archived in FY2015, is past its period; this year's session
     named it on its agenda. Disposing of the circulation leaves the agenda item's words."""
     old = sent_circulation(council, title="平成27年度 運用状況報告")
+    Circulation.objects.filter(pk=old.pk).update(state=Circulation.State.ARCHIVED)
+    Decision.objects.create(circulation=old, convene=False, reason="意見なし", decided_at=OLD,
+                            decided_by=council.chair, decided_as="chair")  # fmt: skip
+    written = start_written_record(old.pk, by=council.secretariat)  # 書面開催の記録
     Circulation.objects.filter(pk=old.pk).update(
-        state=Circulation.State.ARCHIVED, created_at=OLD, updated_at=OLD, sent_at=OLD,
-        closed_at=OLD,
-    )  # fmt: skip
+        created_at=OLD, updated_at=OLD, sent_at=OLD, closed_at=OLD
+    )
     kept_ten_years.circulation_years = 10
     kept_ten_years.save()
     session = schedule_first(council, moments)
@@ -154,5 +164,6 @@ def test_a_circulation_named_on_a_kept_agenda_is_disposed_of_and_the_item_keeps_
     approve_disposal(council.committee, by=council.secretariat, item_ids=[item.pk])
 
     assert not Circulation.objects.filter(pk=old.pk).exists()
+    assert not Minutes.objects.filter(pk=written.pk).exists()  # its written record went too
     agenda = AgendaItem.objects.get(meeting=session)
     assert agenda.text == "平成27年度の運用状況" and agenda.circulation_id is None
