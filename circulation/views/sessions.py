@@ -25,7 +25,7 @@ from circulation.forms.sessions import (
     SessionMaterialForm,
 )
 from circulation.mail.ical import meeting_calendar
-from circulation.models import Circulation, Consultation, SessionMaterial
+from circulation.models import Circulation, Consultation, Minutes, SessionMaterial
 from circulation.reads.markdown import render_markdown
 from circulation.reads.sessions import session_page, sessions_of
 from circulation.services.attendance import (
@@ -143,6 +143,8 @@ def _detail(
         "answer_form": form if may_answer else None,
         "may_cancel": manages and change_refusal(meeting, request.user, now) is None,
         "may_record": manages and meeting.has_started(now) and not meeting.is_cancelled,
+        # The minutes written in Kairan (会議録), for the secretariat's link to them.
+        "minutes": Minutes.objects.filter(meeting=meeting).only("pk").first() if manages else None,
     }
     return render(request, TEMPLATES + "detail.html", context, status=status)
 

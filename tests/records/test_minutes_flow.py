@@ -314,3 +314,24 @@ def test_the_elections_of_the_session_fill_the_item_of_the_election(council, ses
         )
     else:
         assert part.text == "会長及び職務代理者の選任を行った。"
+
+
+def test_the_secretariat_starts_the_minutes_from_the_session_page_and_finds_them_there(
+    council, session
+):
+    """After the session, its page offers 会議録を作成する to the secretariat (not to a
+    member); once begun, the page links to the minutes instead."""
+    page = reverse("session_detail", args=[session.pk])
+    start = reverse("minutes_start_session", args=[council.committee.pk, session.pk])
+    assert start not in client_for(council.members[0]).get(page).content.decode()
+    sato = client_for(council.secretariat)
+    assert f'action="{start}"' in sato.get(page).content.decode()
+
+    response = sato.post(start)
+
+    minutes = Minutes.objects.get(meeting=session)
+    assert response.status_code == 302 and response.url == reverse(
+        "minutes_edit", args=[minutes.pk]
+    )
+    body = sato.get(page).content.decode()
+    assert reverse("minutes_detail", args=[minutes.pk]) in body and start not in body
