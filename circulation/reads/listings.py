@@ -34,6 +34,13 @@ class Home:
     awaiting: list[HomeItem] = field(default_factory=list)
     others: list[HomeItem] = field(default_factory=list)
     staff: list[StaffCommittee] = field(default_factory=list)
+    others_more: int = 0  # other circulations beyond those shown (my_circulations has all)
+
+
+# The home page shows this many of the person's other circulations, newest first; a member
+# of many years has hundreds, which belong on their own page (my_circulations), not on the
+# first screen of every visit.
+HOME_OTHERS_SHOWN = 20
 
 
 _VISIBLE = (
@@ -45,7 +52,17 @@ _VISIBLE = (
 
 
 def home_for(user: User, now: dt.datetime | None = None) -> Home:
-    """未回答 first (soonest deadline first), then everything else, newest first."""
+    """未回答 first (soonest deadline first), then the HOME_OTHERS_SHOWN newest others."""
+    home = receipts_of(user, now)
+    home.others_more = max(len(home.others) - HOME_OTHERS_SHOWN, 0)
+    del home.others[HOME_OTHERS_SHOWN:]
+    home.staff = _staff_committees(user, now or timezone.now())
+    return home
+
+
+def receipts_of(user: User, now: dt.datetime | None = None) -> Home:
+    """Every circulation sent to the person that they may see: 未回答 first (soonest
+    deadline first), then everything else, newest first. One query."""
     now = now or timezone.now()
     home = Home()
     receipts = (
@@ -67,7 +84,6 @@ def home_for(user: User, now: dt.datetime | None = None) -> Home:
         item = HomeItem(circulation=circulation, recipient=recipient, awaiting_reply=awaiting)
         (home.awaiting if awaiting else home.others).append(item)
     home.others.sort(key=lambda item: item.circulation.deadline, reverse=True)
-    home.staff = _staff_committees(user, now)
     return home
 
 

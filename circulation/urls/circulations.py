@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from circulation.views import (
     follow_up,
+    home,
     inbound,
     links,
     material_links,
@@ -16,6 +17,7 @@ from circulation.views import (
 
 urlpatterns = [
     # The member's side
+    path("mine/", home.my_circulations, name="my_circulations"),
     path("<int:circulation_id>/", member.circulation_detail, name="circulation_detail"),
     path("<int:circulation_id>/reply/", member.circulation_reply, name="circulation_reply"),
     path(

@@ -140,6 +140,7 @@ def site_staff_only(ok: int, method: str = "get") -> Expectation:
 EXPECTED: dict[str, Expectation] = {
     # Everyone
     "home": expect(**EVERYONE_SIGNED_IN),
+    "my_circulations": expect(**EVERYONE_SIGNED_IN),  # their own only
     "privacy_notice": expect(anonymous=200, **EVERYONE_SIGNED_IN),
     # The member "invited" is nobody of the personas: signed in, it is somebody else's.
     "invitation_accept": token_page("account.invitation.refused", owner=(403, 403)),
