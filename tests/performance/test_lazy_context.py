@@ -33,3 +33,19 @@ def test_a_template_that_shows_neither_costs_no_query(council):
     context = portal(request)
     assert [c.name for c in context["my_committees"]] == [council.committee.name]
     assert context["beat_stale"]  # beat never ran here
+
+
+def test_a_heartbeat_just_read_is_not_read_again_on_the_next_page(client, council):
+    """Beat ran: the secretariat's next pages do not ask the heartbeat again for a few
+    seconds (the warning still appears the moment beat is found silent: see above)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run_due_work()
+    client.force_login(council.secretariat)
+    with CaptureQueriesContext(connection) as first:
+        client.get("/")
+    with CaptureQueriesContext(connection) as second:
+        client.get("/")
+    assert any("circulation_heartbeat" in q["sql"] for q in first.captured_queries)
+    assert not any("circulation_heartbeat" in q["sql"] for q in second.captured_queries)
