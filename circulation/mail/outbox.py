@@ -128,6 +128,7 @@ def _rendered(mail: Mail) -> OutboxMessage:
     to_user = mail.to if isinstance(mail.to, User) else None
     language = to_user.language if to_user else settings.LANGUAGE_CODE
     contacts = contacts_for(to_user, mail.circulation, mail.context)
+    about = mail.circulation.committee if mail.circulation else mail.context.get("committee")
     subject, body_text, body_html = render_mail(
         mail.template, {"recipient_user": to_user, "contacts": contacts, **mail.context}, language
     )
@@ -139,6 +140,7 @@ def _rendered(mail: Mail) -> OutboxMessage:
         body_text=body_text,
         body_html=body_html,
         circulation=mail.circulation,
+        committee=about if isinstance(about, Committee) else None,
         deadline_version=mail.deadline_version,
         key=mail.key,
         reply_to=mail.reply_to,

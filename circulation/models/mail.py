@@ -35,6 +35,11 @@ class OutboxMessage(models.Model):
     circulation = models.ForeignKey(
         Circulation, null=True, blank=True, on_delete=models.PROTECT, related_name="outbox"
     )
+    # The council the mail is about (its circulation's, or a session's held on its own;
+    # none for account mail): the council's mail is kept and disposed of per fiscal year.
+    committee = models.ForeignKey(
+        Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     deadline_version = models.PositiveIntegerField(default=0)
     # Tells apart several mails of one purpose (a reminder's offset, a question's id, ...).
     key = models.CharField(max_length=100, blank=True, default="")

@@ -156,8 +156,14 @@ def _delete(queryset: QuerySet) -> int:
 
 def council_outbox(committee_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
     return OutboxMessage.objects.filter(
-        circulation__committee_id=committee_id, created_at__gte=start, created_at__lt=end
+        _councils_mail(committee_id), created_at__gte=start, created_at__lt=end
     ).exclude(state__in=(OutboxMessage.State.QUEUED, OutboxMessage.State.SENDING))
+
+
+def _councils_mail(committee_id: int) -> Q:
+    """Mail about the council: of its circulations, or about it without one (its sessions
+    held on their own)."""
+    return Q(committee_id=committee_id) | Q(circulation__committee_id=committee_id)
 
 
 def council_inbound(committee_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
@@ -179,7 +185,7 @@ def mail_years(committee_id: int) -> set[int]:
     """The fiscal years (April to March, by the year they start) in which the council has
     mail: between its first and its last message."""
     first = [
-        OutboxMessage.objects.filter(circulation__committee_id=committee_id)
+        OutboxMessage.objects.filter(_councils_mail(committee_id))
         .order_by("created_at")
         .values_list("created_at", flat=True)
         .first(),

@@ -26,6 +26,7 @@ from circulation.models import (
     Meeting,
     Minutes,
     MinutesVersion,
+    OutboxMessage,
     SessionMaterial,
 )
 from circulation.services.attendance import answer_attendance, record_attendance
@@ -167,3 +168,28 @@ def test_a_circulation_named_on_a_kept_agenda_is_disposed_of_and_the_item_keeps_
     assert not Minutes.objects.filter(pk=written.pk).exists()  # its written record went too
     agenda = AgendaItem.objects.get(meeting=session)
     assert agenda.text == "平成27年度の運用状況" and agenda.circulation_id is None
+
+
+def test_the_mail_of_a_session_held_on_its_own_goes_with_the_councils_mail_of_its_year(
+    council, moments, time_machine, kept_ten_years
+):
+    """The invitations of a session without a circulation are the council's mail too: listed
+    with the fiscal year's mail and removed when that disposal is approved."""
+    session = held(council, moments, time_machine)
+    invitations = OutboxMessage.objects.filter(
+        circulation__isnull=True, purpose__startswith="meeting."
+    )
+    assert invitations.exists()
+    assert set(invitations.values_list("committee_id", flat=True)) == {council.committee.pk}
+    invitations.update(state=OutboxMessage.State.SENT, created_at=OLD)
+    kept_ten_years.meeting_years = 30  # the session itself is kept
+    kept_ten_years.mail_years = 10
+    kept_ten_years.save()
+    list_due()
+    item = listed(council)["mail:2015"]
+    assert f"session:{session.pk}" not in listed(council)
+
+    approve_disposal(council.committee, by=council.secretariat, item_ids=[item.pk])
+
+    assert not invitations.exists()
+    assert Meeting.objects.filter(pk=session.pk).exists()
