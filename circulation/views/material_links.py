@@ -7,7 +7,7 @@ material as opened. Signed in as somebody else, the link is refused, as reply li
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +15,7 @@ from circulation.mail.material_tokens import check_material_token, link_valid_un
 from circulation.mail.tokens import TokenRefused, record_refused_link
 from circulation.models import Material, Recipient
 from circulation.services.materials import record_material_opening
-from circulation.views.materials import content_disposition
+from circulation.views.materials import open_or_404, private_download
 
 _STATUS = {"invalid": 404, "expired": 410, "revoked": 410, "term_ended": 403, "other_user": 403}
 
@@ -30,16 +30,9 @@ def material_link(request: HttpRequest, token: str) -> HttpResponse:
         return _refuse(request, "other_user", recipient)
     if request.method != "POST":
         return _page(request, recipient, material)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    handle = open_or_404(material.file)
     record_material_opening(material, user=recipient.user, inline=False, via="link")
-    response = FileResponse(handle, content_type=material.content_type)
-    response["Content-Disposition"] = content_disposition(material.original_name, inline=False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(handle, material.content_type, material.original_name)
 
 
 def _page(request: HttpRequest, recipient: Recipient, material: Material) -> HttpResponse:

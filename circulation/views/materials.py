@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import IO
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 
 from circulation.models import Circulation, Material
@@ -51,17 +53,34 @@ def _part_of_circulation(
     return Role.SECRETARIAT in roles_on(request.user, circulation.committee)
 
 
-def _serve(request: HttpRequest, material: Material, *, inline: bool) -> FileResponse:
-    inline = inline and is_viewable(material.content_type)
+def open_or_404(file: FieldFile) -> IO[bytes]:
+    """A stored file opened for reading; a file missing from storage is a 404 (opened
+    before anything is recorded, so a failed download leaves no trace of one)."""
     try:
-        handle = material.file.open("rb")
+        return file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    record_material_opening(material, user=request.user, inline=inline)
-    response = FileResponse(handle, content_type=material.content_type)
-    response["Content-Disposition"] = content_disposition(material.original_name, inline=inline)
+
+
+def private_download(
+    handle: IO[bytes], content_type: str, name: str, *, inline: bool = False
+) -> FileResponse:
+    """A council's file as one person's download: under its own name, never sniffed or
+    cached on the way."""
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(name, inline=inline)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _serve(request: HttpRequest, material: Material, *, inline: bool) -> FileResponse:
+    inline = inline and is_viewable(material.content_type)
+    handle = open_or_404(material.file)
+    record_material_opening(material, user=request.user, inline=inline)
+    response = private_download(
+        handle, material.content_type, material.original_name, inline=inline
+    )
     if inline and not material.content_type.startswith("application/pdf"):
         response["Content-Security-Policy"] = _INLINE_CSP
     return response

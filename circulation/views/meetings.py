@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ from circulation.services.minutes import (
     upload_minutes,
 )
 from circulation.services.viewing import record_circulation_view
-from circulation.views.materials import content_disposition
+from circulation.views.materials import open_or_404, private_download
 from portal.permissions import (
     Action,
     circulation_or_404,
@@ -284,14 +284,7 @@ def minutes_download(request: HttpRequest, circulation_id: int, minutes_id: int)
     else:
         reachable = MeetingMinutes.objects.filter(pk=meeting.published_minutes_id or 0)
     minutes = object_or_404(request.user, reachable, minutes_id, Action.VIEW_MEETING)
-    try:
-        handle = minutes.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    handle = open_or_404(minutes.file)
     minutes.meeting = meeting
     record_minutes_download(minutes, user=request.user)
-    response = FileResponse(handle, content_type=minutes.content_type)
-    response["Content-Disposition"] = content_disposition(minutes.original_name, inline=False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(handle, minutes.content_type, minutes.original_name)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ from circulation.services.sessions import (
     schedule_session,
     set_agenda,
 )
-from circulation.views.materials import content_disposition
+from circulation.views.materials import open_or_404, private_download
 from portal.models import SITTING_ROLES, Membership
 from portal.permissions import object_or_404
 from portal.permissions_session import (
@@ -240,17 +240,10 @@ def session_material_download(
     meeting = session_or_404(request.user, meeting_id, SessionAction.VIEW)
     reachable = SessionMaterial.objects.filter(meeting=meeting)
     material = object_or_404(request.user, reachable, material_id, SessionAction.VIEW)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    handle = open_or_404(material.file)
     material.meeting = meeting
     record_material_download(material, user=request.user)
-    response = FileResponse(handle, content_type=material.content_type)
-    response["Content-Disposition"] = content_disposition(material.original_name, inline=False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(handle, material.content_type, material.original_name)
 
 
 @login_required
