@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -198,7 +199,11 @@ def run(councils: int, workers: int, interval: int, cpu_budget: float = 0.0) -> 
             for process in processes:
                 process.terminate()
             for process in processes:
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # a capped worker still busy: no waiting
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=30)
             for budget in budgets:
                 budget.remove()
             placement.close()
