@@ -155,9 +155,11 @@ def through_workers(
     repeats: int,
     cpu_budget: float = 0.0,
     worker_cpus: set[int] | None = None,
+    concurrency: int = 1,
 ) -> dict[str, Any]:
     """`repeats` fan-outs through the same running workers; the median is the figure. With
-    `cpu_budget`, each worker is capped at that share of a core, on `worker_cpus`."""
+    `cpu_budget`, each worker is capped at that share of a core, on `worker_cpus`. Each
+    worker runs `concurrency` processes (1: one process, the unit the raw client is)."""
     from tests.mail_engine.realparts import Worker, purge_celery_queue, worker_env
 
     purge_celery_queue()
@@ -165,7 +167,7 @@ def through_workers(
         database_url, sink.port, folder, KAIRAN_MAIL_REQUEUE_AFTER_SECONDS="600", LOG_LEVEL="ERROR"
     )
     running = [
-        Worker(env, folder / f"w{workers}-{i}.log", concurrency=1, beat=False).start()
+        Worker(env, folder / f"w{workers}-{i}.log", concurrency=concurrency, beat=False).start()
         for i in range(workers)
     ]
     budgets = [CpuBudget(f"w{i}", cpu_budget) for i in range(workers)] if cpu_budget else []
@@ -181,7 +183,13 @@ def through_workers(
         for budget in budgets:
             budget.remove()
     middle = sorted(runs, key=lambda run: run["per_second"])[len(runs) // 2]
-    return {"workers": workers, "cpu_budget_cores": cpu_budget or None, **middle, "runs": runs}
+    return {
+        "workers": workers,
+        "concurrency": concurrency,
+        "cpu_budget_cores": cpu_budget or None,
+        **middle,
+        "runs": runs,
+    }
 
 
 def _one_fan_out(council: dict[str, Any], sink: Any, workers: int) -> dict[str, Any]:
@@ -247,6 +255,13 @@ def scenario(
         common = {"repeats": repeats, "cpu_budget": cpu_budget, "worker_cpus": worker_cpus}
         one = through_workers(council, sink, database_url, 1, folder, **common)
         two = through_workers(council, sink, database_url, 2, folder, **common)
+        # One worker as docker-compose runs it (--concurrency 4): its processes share the
+        # batches of one fan-out (not with a CPU budget, which caps the worker as a whole).
+        compose = None
+        if not cpu_budget:
+            compose = through_workers(
+                council, sink, database_url, 1, folder, **common, concurrency=COMPOSE_CONCURRENCY
+            )
     cores = os.cpu_count() or 1
     return {
         "sink": _sink_name(sink),
@@ -263,10 +278,20 @@ def scenario(
             one["per_second"] / raw["separate_process_per_second"], 3
         ),
         "two_vs_one": round(two["per_second"] / one["per_second"], 3),
+        "compose_worker": compose,
+        "compose_worker_vs_raw_separate_process": (
+            round(compose["per_second"] / raw["separate_process_per_second"], 3)
+            if compose
+            else None
+        ),
         # What this machine allows: a second worker has only what the first leaves idle.
         "cores": cores,
         "two_vs_one_ceiling": round(cores / one["busy_cores"], 2) if one["busy_cores"] else None,
     }
+
+
+# docker-compose.yml's worker: --concurrency ${WORKER_CONCURRENCY:-4}.
+COMPOSE_CONCURRENCY = 4
 
 
 def _sink_name(sink: Any) -> str:
@@ -376,6 +401,7 @@ def _rows(run: dict[str, Any]) -> list[tuple[str, str]]:
         label += f" on CPU {cpus}, the rest on the others" if cpus else ""
     label += "]"
     return [
+        *_compose_rows(label, run),
         (f"{label} raw smtplib, one connection, in the benchmark's process",
          f"{raw['per_second']} msg/s"),
         (f"{label} raw smtplib, one connection, in a process of its own",
@@ -389,6 +415,20 @@ def _rows(run: dict[str, Any]) -> list[tuple[str, str]]:
          f"most {run['two_vs_one_ceiling']}×); {two['busy_cores']} cores busy"),
         (f"{label} send request (render + commit)", f"{one['send_request_seconds']} s"),
     ]  # fmt: skip
+
+
+def _compose_rows(label: str, run: dict[str, Any]) -> list[tuple[str, str]]:
+    compose = run.get("compose_worker")
+    if not compose:
+        return []
+    share = run["compose_worker_vs_raw_separate_process"]
+    return [
+        (
+            f"{label} outbox + 1 worker as compose runs it (concurrency {compose['concurrency']})",
+            f"{compose['per_second']} msg/s ({share:.0%} of raw in its own process); "
+            f"{compose['busy_cores']} cores busy",
+        )
+    ]
 
 
 if __name__ == "__main__":

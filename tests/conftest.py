@@ -60,11 +60,25 @@ def _due_work_runs_in_the_test(request, monkeypatch):
         return
     from circulation.jobs import due, tasks
 
-    def run_here(task_name, ids, now):
+    def run(task_name, pk, moment):
         task = next(t for t in vars(tasks).values() if getattr(t, "name", None) == task_name)
-        return [task.apply((pk, now.isoformat())).get() for pk in ids]
+        return task.apply((pk, moment.isoformat())).get()
+
+    # Closes handed over ahead of their moment (a Celery ETA in production) wait here until a
+    # later run of due work reaches that moment, then run first.
+    waiting: list[tuple[str, int, object]] = []
+
+    def run_here(task_name, ids, now):
+        for call in sorted((c for c in waiting if c[2] <= now), key=lambda c: c[2]):
+            waiting.remove(call)
+            run(*call)
+        return [run(task_name, pk, now) for pk in ids]
+
+    def wait_here(task_name, calls):
+        waiting.extend((task_name, pk, moment) for pk, moment in calls)
 
     monkeypatch.setattr(due, "hand_over", run_here)
+    monkeypatch.setattr(due, "hand_over_at", wait_here)
 
 
 @pytest.fixture(autouse=True)

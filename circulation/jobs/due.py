@@ -1,8 +1,14 @@
 """Time-driven work, found by querying the database (beat runs it every
-KAIRAN_DUE_WORK_SECONDS). Nothing is scheduled ahead as an ETA task: each run asks "what is
-due now?", so a missed run, a restarted worker or a moved deadline can never lose or
-duplicate anything; compare-and-swap updates and the outbox's unique key make two concurrent
-runs harmless.
+KAIRAN_DUE_WORK_SECONDS). Each run asks "what is due now?", so a missed run, a restarted
+worker or a moved deadline can never lose or duplicate anything; compare-and-swap updates and
+the outbox's unique key make two concurrent runs harmless.
+
+One look ahead: a close due before the next run is handed over at once, as a task that runs
+at its own moment (deadline + grace, a Celery ETA), so that a storm of closes starts on time
+rather than at the next tick. That task is only a head start: the close's compare-and-swap
+still decides, a deadline extended meanwhile makes it a no-op (and clears the hand-over
+stamp, so the next run hands over the new one), and a task lost with its worker is handed
+over again after KAIRAN_DUE_WORK_REQUEUE_SECONDS like any other.
 
 The number of queries does not grow with the number of circulations: one query per kind of
 work finds everything due; only the work actually done (a close, a mail) costs more.
@@ -144,6 +150,16 @@ def hand_over(task_name: str, ids: list[int], now: dt.datetime) -> list[Any] | N
     return None
 
 
+def hand_over_at(task_name: str, calls: list[tuple[int, dt.datetime]]) -> None:
+    """Publish one task a piece, each to run at its own moment (Celery's `eta`), which is
+    also the moment it works at. Workers only: never in eager mode."""
+    with celery_app.producer_or_acquire() as producer:
+        for pk, moment in calls:
+            celery_app.send_task(
+                task_name, args=(pk, moment.isoformat()), eta=moment, producer=producer
+            )
+
+
 def task_moment(tick: str) -> dt.datetime:
     """The moment a handed-over task works at: the tick's own, so that the task does what
     the tick found due (a reminder the tick saw due is not dropped because the task ran a
@@ -181,30 +197,51 @@ def _clean_offsets(raw: object) -> tuple[float, ...]:
 # --- Closing at the deadline ----------------------------------------------------------------
 
 
-def due_closes(now: dt.datetime) -> QuerySet[Circulation]:
+def due_closes(now: dt.datetime, *, ahead: dt.timedelta | None = None) -> QuerySet[Circulation]:
     """Open circulations past their deadline that no worker holds: never handed over, or
-    handed over long enough ago that the task must have been lost. One query.
+    handed over long enough ago that the task must have been lost. One query. With `ahead`,
+    also those whose close falls within that much time from now.
 
     A reply that reached the portal before the deadline may still be waiting in a busy
     server for the grace period (services/replies.py): the close comes after it, so that
     such a reply is recorded before the summary counts the replies."""
     grace = dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
     requeue = now - dt.timedelta(seconds=settings.KAIRAN_DUE_WORK_REQUEUE_SECONDS)
-    due = Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=now - grace)
+    until = now - grace + (ahead or dt.timedelta(0))
+    due = Circulation.objects.filter(state=Circulation.State.OPEN, deadline__lte=until)
     return due.filter(Q(close_handed_at__isnull=True) | Q(close_handed_at__lt=requeue))
 
 
+def close_moment(deadline: dt.datetime) -> dt.datetime:
+    """When a circulation closes: its deadline plus the replies' grace."""
+    return deadline + dt.timedelta(seconds=settings.KAIRAN_REPLY_GRACE_SECONDS)
+
+
 def _hand_over_closes(now: dt.datetime, report: DueWorkReport) -> None:
-    due = list(due_closes(now).order_by("deadline", "pk").values_list("pk", flat=True))
-    if not due:
+    # Closes due before the next tick are handed over now, each to run at its own moment
+    # (a Celery ETA): a storm of closes at 17:00 starts at 17:00 + grace, not at whichever
+    # tick comes after it. Not in eager mode, where a task runs at once.
+    ahead = None
+    if not celery_app.conf.task_always_eager:
+        ahead = dt.timedelta(seconds=settings.KAIRAN_DUE_WORK_SECONDS)
+    rows = list(
+        due_closes(now, ahead=ahead).order_by("deadline", "pk").values_list("pk", "deadline")
+    )
+    if not rows:
         return
+    due = [pk for pk, _ in rows]
     # Stamped before the hand-over: a second tick meanwhile does not hand them over again
     # (and if it did, the close's compare-and-swap would make the second task a no-op).
+    # A deadline extended meanwhile clears the stamp (services/deadlines.py).
     Circulation.objects.filter(pk__in=due).update(close_handed_at=now)
     report.handed["closes"] = due
-    results = hand_over(CLOSE, due, now)
+    now_due = [pk for pk, deadline in rows if close_moment(deadline) <= now]
+    results = hand_over(CLOSE, now_due, now)
     if results is not None:
-        report.closed = [pk for pk, won in zip(due, results, strict=True) if won]
+        report.closed = [pk for pk, won in zip(now_due, results, strict=True) if won]
+    later = [(pk, close_moment(deadline)) for pk, deadline in rows if close_moment(deadline) > now]
+    if later:
+        hand_over_at(CLOSE, later)
 
 
 # --- Reminders to members -------------------------------------------------------------------

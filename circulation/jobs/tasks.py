@@ -23,7 +23,8 @@ def sweep_outbox() -> None:
 
 
 # One piece of due work each, handed over by run_due_work (circulation/jobs/due.py). `tick`
-# is the tick's moment (ISO 8601); the work is judged at it or at the worker's clock if later.
+# is the moment the work is judged at (ISO 8601): the tick's, or for a close handed over ahead
+# of its moment, that moment (the task's ETA).
 
 
 @shared_task(name="circulation.tasks.close_due_circulation", ignore_result=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 from email.utils import parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,10 +28,17 @@ _THREAD_ID = re.compile(r"^<circulation-(\d+)\.([0-9a-f]{24})@([^>]+)>$")
 
 def mail_domain() -> str:
     """The domain of our Message-IDs: that of DEFAULT_FROM_EMAIL, else SITE_URL's host."""
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return _domain_of(settings.DEFAULT_FROM_EMAIL, settings.SITE_URL)
+
+
+# Both are asked once per message a worker sends; memoised on everything they depend on (so
+# a changed setting, as in tests, gives a new answer).
+@lru_cache(maxsize=16)
+def _domain_of(from_email: str, site_url: str) -> str:
+    address = parseaddr(from_email)[1]
     if "@" in address:
         return address.rsplit("@", 1)[1].lower()
-    return (urlsplit(settings.SITE_URL).hostname or "localhost").lower()
+    return (urlsplit(site_url).hostname or "localhost").lower()
 
 
 def new_message_id() -> str:
@@ -38,8 +46,12 @@ def new_message_id() -> str:
 
 
 def thread_id(circulation_id: int) -> str:
-    mac = _mac(circulation_id, settings.SECRET_KEY)
-    return f"<circulation-{circulation_id}.{mac}@{mail_domain()}>"
+    return _thread_id(circulation_id, settings.SECRET_KEY, mail_domain())
+
+
+@lru_cache(maxsize=1024)
+def _thread_id(circulation_id: int, key: str, domain: str) -> str:
+    return f"<circulation-{circulation_id}.{_mac(circulation_id, key)}@{domain}>"
 
 
 def circulation_of_thread_id(message_id: str) -> int | None:

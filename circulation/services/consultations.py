@@ -305,6 +305,7 @@ def reopen_voting(
         circulation.deadline_version = extension.deadline_version
         circulation.closed_at = None
         circulation.chair_reminded_at = None
+        circulation.close_handed_at = None  # the new deadline's close is handed over anew
         circulation.updated_at = now
         circulation.save(
             update_fields=[
@@ -313,6 +314,7 @@ def reopen_voting(
                 "deadline_version",
                 "closed_at",
                 "chair_reminded_at",
+                "close_handed_at",
                 "updated_at",
             ]
         )

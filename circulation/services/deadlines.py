@@ -60,7 +60,12 @@ def extend_deadline(
         circulation.deadline = new_deadline
         circulation.deadline_version = extension.deadline_version
         circulation.updated_at = now
-        circulation.save(update_fields=["deadline", "deadline_version", "updated_at"])
+        # A close handed over for the old deadline finds it moved and does nothing; the tick
+        # hands over the close of the new one (jobs/due.py).
+        circulation.close_handed_at = None
+        circulation.save(
+            update_fields=["deadline", "deadline_version", "updated_at", "close_handed_at"]
+        )
         audit.record(
             "circulation.deadline.extended",
             actor=by,

@@ -103,6 +103,76 @@ def test_a_close_handed_over_is_not_handed_again_until_the_task_must_have_been_l
     assert [args[0] for name, args in published if name == due.CLOSE] == [circulation.pk] * 2
 
 
+@pytest.fixture
+def published_at(monkeypatch) -> list[tuple[str, tuple, dt.datetime | None]]:
+    """What the tick publishes, with each task's ETA (nothing runs)."""
+    sent: list[tuple[str, tuple, dt.datetime | None]] = []
+
+    def send_task(name, args, eta=None, **kw):
+        sent.append((name, tuple(args), eta))
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)
+    return sent
+
+
+@pytest.mark.hand_over
+def test_a_close_due_before_the_next_tick_is_handed_over_to_run_at_its_own_moment(
+    council, published_at, settings
+):
+    """At 17:00 the storm starts at the deadline plus the grace, not at the tick after it."""
+    settings.KAIRAN_REPLY_GRACE_SECONDS, settings.KAIRAN_DUE_WORK_SECONDS = 10, 10
+    (soon, later) = councils_with_one_circulation_each(council, 2)
+    Circulation.objects.filter(pk=later.pk).update(deadline=DEADLINE + dt.timedelta(minutes=1))
+    moment = DEADLINE + dt.timedelta(seconds=10)
+    tick = DEADLINE + dt.timedelta(seconds=3)  # 7 s before the close; the next tick is after
+
+    report = due.run_due_work(tick)
+
+    assert report.handed["closes"] == [soon.pk]
+    closes = [call for call in published_at if call[0] == due.CLOSE]
+    assert closes == [(due.CLOSE, (soon.pk, moment.isoformat()), moment)]
+    # The next tick does not hand it over again; the task closes at its moment.
+    due.run_due_work(tick + dt.timedelta(seconds=10))
+    assert [args[0] for name, args, _ in published_at if name == due.CLOSE] == [soon.pk]
+    from circulation.jobs import tasks
+
+    assert tasks.close_due_circulation.apply((soon.pk, moment.isoformat())).get() is True
+    soon.refresh_from_db()
+    assert (soon.state, soon.closed_at) == (Circulation.State.CLOSED, moment)
+
+
+@pytest.mark.hand_over
+def test_a_deadline_extended_after_its_close_was_handed_over_closes_at_the_new_one(
+    council, published_at, settings
+):
+    from circulation.jobs import tasks
+    from circulation.services.deadlines import extend_deadline
+
+    settings.KAIRAN_REPLY_GRACE_SECONDS, settings.KAIRAN_DUE_WORK_SECONDS = 10, 10
+    (circulation,) = councils_with_one_circulation_each(council, 1)
+    moment = DEADLINE + dt.timedelta(seconds=10)
+    due.run_due_work(DEADLINE + dt.timedelta(seconds=3))
+    assert [eta for name, _, eta in published_at if name == due.CLOSE] == [moment]
+
+    new_deadline = DEADLINE + dt.timedelta(seconds=40)
+    extend_deadline(
+        circulation.pk,
+        new_deadline=new_deadline,
+        reason="資料の差し替え",
+        by=council.secretariat,
+        now=DEADLINE - dt.timedelta(seconds=1),
+    )
+    # The task handed over for the old deadline runs and does nothing.
+    assert tasks.close_due_circulation.apply((circulation.pk, moment.isoformat())).get() is False
+    # The tick before the new moment hands the new close over at once (not 120 s later).
+    new_moment = new_deadline + dt.timedelta(seconds=10)
+    due.run_due_work(new_deadline + dt.timedelta(seconds=1))
+    assert published_at[-1] == (due.CLOSE, (circulation.pk, new_moment.isoformat()), new_moment)
+    assert tasks.close_due_circulation.apply((circulation.pk, new_moment.isoformat())).get()
+    circulation.refresh_from_db()
+    assert circulation.closed_at == new_moment
+
+
 def test_a_close_task_that_runs_twice_closes_once_and_summarises_once(council):
     (circulation,) = councils_with_one_circulation_each(council, 1)
     from circulation.jobs import tasks
