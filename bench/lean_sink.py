@@ -140,6 +140,10 @@ class LeanSink:
     def wait_for(self, predicate: Any, timeout: float, what: str) -> None:
         wait_for(predicate, timeout, what)
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
     def __enter__(self) -> LeanSink:
         self._process.start()
         return self

@@ -1,10 +1,14 @@
 """Deadline storm: N councils whose circulations share one deadline (the 17:00 at the end of
 a fiscal year). Reports deadline → all closed → all closing summaries in the SMTP sink, with
-real beat (the default 30 s tick), real workers on Redis and PostgreSQL, and the lean sink.
+real beat (tick KAIRAN_DUE_WORK_SECONDS, 10 s by default), real workers on Redis and
+PostgreSQL, and the lean sink. Closes start at the deadline plus the replies' grace (10 s).
 
 Each council has 15 people (secretariat, chair, acting chair, 12 members); its circulation was
 sent to the 14 sitting members. Two set-ups: one worker process (concurrency 4, as compose
-sets it) and two worker processes pinned to a core each (concurrency 2 each).
+sets it) and two worker processes pinned to a core each (concurrency 2 each). Then, for
+--budget-councils, one and two workers (concurrency 4 each) each capped at --worker-cpu of a
+core on a core of their own, with PostgreSQL, Redis and the sink on the other: twice the
+worker CPU, as a second worker host gives, while the services keep theirs.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_mail \
     REDIS_URL=redis://127.0.0.1:6379/13 python -m bench.mail_storm [--councils 100 1000 5000]
@@ -19,9 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from bench.cpu_budget import CpuBudget, split_cores, unavailable
 from bench.mail_common import (
     ROOT,
     bench_database,
@@ -31,6 +37,7 @@ from bench.mail_common import (
 )
 
 MEMBERS = 12  # + secretariat, chair, acting chair = 15 people
+GRACE_SECONDS = 10  # KAIRAN_REPLY_GRACE_SECONDS: closes start this long after the deadline
 
 
 def seed(councils: int, deadline: dt.datetime) -> None:
@@ -125,7 +132,11 @@ def start_worker(
     )
 
 
-def run(councils: int, workers: int, interval: int) -> dict[str, Any]:
+def run(councils: int, workers: int, interval: int, cpu_budget: float = 0.0) -> dict[str, Any]:
+    """One storm. With `cpu_budget`, every worker (concurrency 4, as compose sets it) is capped
+    at that share of a core on the second half of the cores, and PostgreSQL, Redis, the sink
+    and the benchmark keep the first half: two such workers have twice the worker CPU of one,
+    as two worker hosts would (bench/cpu_budget.py)."""
     from django.db.models import Max
 
     from bench.lean_sink import LeanSink
@@ -146,21 +157,31 @@ def run(councils: int, workers: int, interval: int) -> dict[str, Any]:
             sink.port,
             folder,
             KAIRAN_DUE_WORK_SECONDS=str(interval),
+            KAIRAN_REPLY_GRACE_SECONDS=str(GRACE_SECONDS),
             KAIRAN_SWEEP_SECONDS="30",
             KAIRAN_MAIL_REQUEUE_AFTER_SECONDS="120",
             LOG_LEVEL="ERROR",
         )
-        layout = (
-            [("storm1", "0-1", 4, True)]
-            if workers == 1
-            else [("storm1", "0", 2, True), ("storm2", "1", 2, False)]
-        )
+        placement = ExitStack()
+        if cpu_budget:
+            worker_cpus = placement.enter_context(split_cores([sink.pid] if sink.pid else []))
+            cpus = ",".join(str(cpu) for cpu in sorted(worker_cpus))
+            layout = [(f"storm{i + 1}", cpus, 4, i == 0) for i in range(workers)]
+        else:
+            layout = (
+                [("storm1", "0-1", 4, True)]
+                if workers == 1
+                else [("storm1", "0", 2, True), ("storm2", "1", 2, False)]
+            )
         processes = [
             start_worker(env, folder / f"{name}.log", name, cpus, concurrency, beat)
             for name, cpus, concurrency, beat in layout
         ]
+        budgets = [CpuBudget(f"storm{i}", cpu_budget) for i in range(workers)] if cpu_budget else []
         try:
-            time.sleep(8)  # the workers import and connect
+            time.sleep(8)  # the workers import and connect (and fork their pools)
+            for budget, process in zip(budgets, processes, strict=False):
+                budget.admit(process.pid)
             deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
             Circulation.objects.update(deadline=deadline)
             wanted = 3 * councils
@@ -178,9 +199,13 @@ def run(councils: int, workers: int, interval: int) -> dict[str, Any]:
                 process.terminate()
             for process in processes:
                 process.wait(timeout=30)
+            for budget in budgets:
+                budget.remove()
+            placement.close()
     return {
         "councils": councils,
         "workers": workers,
+        "worker_cpu_budget_cores": cpu_budget or None,
         "seed_seconds": round(seeded, 1),
         "all_closed_after_deadline_seconds": (
             round((last_close - deadline).total_seconds(), 1) if not open_left else None
@@ -198,15 +223,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--councils", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--interval", type=int, default=10, help="KAIRAN_DUE_WORK_SECONDS")
+    parser.add_argument(
+        "--worker-cpu",
+        type=float,
+        default=0.5,
+        help="also one and two workers each capped at this share of a core (0: not run; "
+        "needs a writable cgroup)",
+    )
+    parser.add_argument("--budget-councils", type=int, default=1000)
     args = parser.parse_args()
     require_real_parts("mail_storm")
     if os.system("command -v taskset >/dev/null") != 0:
         print("mail_storm: skipped (needs taskset, util-linux)")
         return
     runs = [run(n, w, args.interval) for n in args.councils for w in (1, 2)]
+    budget = args.worker_cpu
+    if budget and unavailable():
+        print(f"mail_storm: workers on a CPU budget not run: {unavailable()}")
+        budget = 0.0
+    if budget:
+        runs += [run(args.budget_councils, w, args.interval, budget) for w in (1, 2)]
     rows = [
         (
-            f"{r['councils']} councils, {r['workers']} worker process(es)",
+            f"{r['councils']} councils, {r['workers']} worker process(es)"
+            + (
+                f", each capped at {r['worker_cpu_budget_cores']:g} core"
+                if r.get("worker_cpu_budget_cores")
+                else ""
+            ),
             f"closed {r['all_closed_after_deadline_seconds']} s, summaries "
             f"{r['all_summaries_after_deadline_seconds']} s "
             f"({r['summaries_delivered']}/{r['summaries_wanted']})",
@@ -215,8 +259,33 @@ def main() -> None:
     ]
     print("deadline storm: deadline → all closed → all summaries in the sink")
     print(table(rows))
-    path = write_result("mail_storm", {"interval": args.interval, "runs": runs})
+    scaling = _scaling(runs)
+    if scaling:
+        print(table([("twice the worker CPU (from the close moment, deadline + grace)",
+                      f"{scaling['after_close_moment']}× faster ({scaling['from_deadline']}× "
+                      "from the deadline)")]))  # fmt: skip
+    path = write_result(
+        "mail_storm",
+        {"interval": args.interval, "grace": GRACE_SECONDS, "runs": runs, "scaling": scaling},
+    )
     print(f"written {path.relative_to(path.parents[2])}")
+
+
+def _scaling(runs: list[dict[str, Any]]) -> dict[str, float] | None:
+    """One worker against two, each on the same CPU budget: how much faster two are."""
+    capped = {r["workers"]: r for r in runs if r.get("worker_cpu_budget_cores")}
+    one, two = capped.get(1), capped.get(2)
+    if not (one and two) or None in (
+        one["all_summaries_after_deadline_seconds"],
+        two["all_summaries_after_deadline_seconds"],
+    ):
+        return None
+    a, b = one["all_summaries_after_deadline_seconds"], two["all_summaries_after_deadline_seconds"]
+    return {
+        "from_deadline": round(a / b, 2),
+        # The grace is a wait, not work: no worker CPU makes it shorter.
+        "after_close_moment": round((a - GRACE_SECONDS) / (b - GRACE_SECONDS), 2),
+    }
 
 
 if __name__ == "__main__":

@@ -51,13 +51,13 @@ def deliver(message_id: int) -> str:
     return deliver_batch([message_id]).get(message_id, SKIPPED)
 
 
-def deliver_batch(message_ids: list[int]) -> dict[int, str]:
+def deliver_batch(message_ids: list[int], *, fill_to: int = 0) -> dict[int, str]:
     """Claim the due rows among `message_ids`, and rows whose lease lapsed (their worker died),
-    then send them one by one over one connection of the mail backend, recording each outcome
-    as soon as the server answered (so a killed worker duplicates at most the one message in
-    flight)."""
+    and with `fill_to` other due rows up to that many (`claim_batch`), then send them one by
+    one over one connection of the mail backend, recording each outcome as soon as the server
+    answered (so a killed worker duplicates at most the one message in flight)."""
     with _unflushed_commits():
-        claimed = claim_batch(message_ids, take_over=TAKE_OVER_AT_MOST)
+        claimed = claim_batch(message_ids, take_over=TAKE_OVER_AT_MOST, fill_to=fill_to)
         if not claimed:
             return {}
         connection = BatchConnection()
@@ -149,13 +149,22 @@ def claim(message_id: int, now: dt.datetime | None = None) -> OutboxMessage | No
 
 
 def claim_batch(
-    message_ids: list[int], now: dt.datetime | None = None, *, take_over: int = 0
+    message_ids: list[int],
+    now: dt.datetime | None = None,
+    *,
+    take_over: int = 0,
+    fill_to: int = 0,
 ) -> list[OutboxMessage]:
     """queued → sending (claimed_at, a lease, attempts + 1) in one short transaction, skipping
     rows another worker holds (SKIP LOCKED) and rows not yet due; with `take_over`, also up
-    to that many rows whose lease lapsed (their worker died), first. In id order otherwise."""
+    to that many rows whose lease lapsed (their worker died), first. In id order otherwise.
+
+    With `fill_to`, a batch smaller than that takes other due rows too, oldest first, up to
+    that size: a storm of closes queues thousands of three-summary batches, and one SMTP
+    session then carries fifty messages instead of three (the task handed each of those rows
+    finds it taken and does nothing)."""
     now = now or timezone.now()
-    if not (message_ids or take_over):
+    if not (message_ids or take_over or fill_to):
         return []
     with transaction.atomic():
         locked = OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -176,6 +185,12 @@ def claim_batch(
                 ).order_by("pk")
             )
         messages = lapsed + due
+        if len(messages) < fill_to:
+            messages += list(
+                locked.filter(state=S.QUEUED, next_attempt_at__lte=now)
+                .exclude(pk__in=[m.pk for m in messages])
+                .order_by("pk")[: fill_to - len(messages)]
+            )
         if not messages:
             return []
         OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(

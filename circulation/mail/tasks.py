@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from circulation.mail import delivery
+from circulation.mail import delivery, outbox
 
 
 @shared_task(name="circulation.tasks.deliver_outbox_message", ignore_result=True)
@@ -20,4 +20,6 @@ def deliver_outbox_message(message_id: int) -> str:
 
 @shared_task(name="circulation.tasks.deliver_outbox_batch", ignore_result=True)
 def deliver_outbox_batch(message_ids: list[int]) -> dict[int, str]:
-    return delivery.deliver_batch(message_ids)
+    # A small batch (a close's three summaries) takes other waiting rows along: see
+    # delivery.claim_batch.
+    return delivery.deliver_batch(message_ids, fill_to=outbox.BATCH_SIZE)

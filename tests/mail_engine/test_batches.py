@@ -156,3 +156,32 @@ def test_the_same_mail_queued_twice_is_kept_once_and_the_transaction_goes_on(
     )
     assert OutboxMessage.objects.filter(purpose="test.fanout").count() == 2
     assert broker == [first.pk, later.pk]
+
+
+def test_a_small_batch_takes_other_waiting_rows_along_and_their_own_tasks_find_nothing(
+    db, smtp, monkeypatch
+):
+    """A storm of closes queues thousands of three-summary batches: the first task to run
+    sends what is waiting, up to a full batch, over its one connection."""
+    monkeypatch.setattr(outbox, "BATCH_SIZE", 5)
+    with time_machine.travel(T0, tick=False):
+        first = queue_plain_mails(3, "first", purpose="test.batch")
+        second = queue_plain_mails(3, "second", purpose="test.batch")
+        later = queue_plain_mails(1, "later", purpose="test.batch")
+        OutboxMessage.objects.filter(pk=later[0].pk).update(
+            next_attempt_at=T0 + dt.timedelta(minutes=5)  # waiting for a retry: not due
+        )
+        outcomes = tasks.deliver_outbox_batch.apply(([r.pk for r in first],)).get()
+        # Its own three, then the oldest waiting rows up to the batch size; not the one not due.
+        assert list(outcomes) == [r.pk for r in first + second[:2]]
+        assert smtp.opened == 1 and len(mail.outbox) == 5
+        # The second close's task sends only what was left of its own.
+        outcomes = tasks.deliver_outbox_batch.apply(([r.pk for r in second],)).get()
+    assert outcomes == {second[2].pk: delivery.SENT}
+    assert len(mail.outbox) == 6  # each once
+    assert OutboxMessage.objects.get(pk=later[0].pk).state == S.QUEUED
+
+
+def test_delivering_named_rows_sends_only_those(five, smtp):
+    outcomes = delivery.deliver_batch(five[:2])
+    assert list(outcomes) == five[:2] and len(mail.outbox) == 2
