@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     DateTimeField,
@@ -127,6 +128,7 @@ def run_due_work(now: dt.datetime | None = None) -> DueWorkReport:
     _safely(report, "attendance reminders", lambda: report.attendance_reminders.extend(
         queue_due_attendance_reminders(now)))  # fmt: skip
     record_heartbeat(BEAT, now)
+    cache.delete(BEAT_READING_KEY)  # pages read the heartbeat afresh (beat_is_stale)
     return report
 
 
@@ -389,8 +391,23 @@ def _hand_over_meeting_reminders(now: dt.datetime, report: DueWorkReport) -> Non
 # --- Heartbeat ------------------------------------------------------------------------------
 
 
-def beat_is_stale(now: dt.datetime | None = None) -> bool:
-    """True when due work has not run for KAIRAN_BEAT_STALE_SECONDS (or never ran)."""
+# Every page of the secretariat asks whether beat is silent. The heartbeat changes only when
+# beat ticks, and each tick drops the reading kept in Django's cache (whatever it said: beat
+# ran at T, or never), so pages read it once per tick and the warning goes the moment beat
+# runs again. The timeout is a safety net for a cache the tick does not share (Redis out of
+# reach: each process's memory): shorter than the stale limit, so never a false warning.
+BEAT_READING_KEY = "kairan:beat-reading"
+
+
+def beat_is_stale(now: dt.datetime | None = None, *, kept: bool = False) -> bool:
+    """True when due work has not run for KAIRAN_BEAT_STALE_SECONDS (or never ran).
+    `kept`: from the reading of the heartbeat kept since beat's last tick (pages)."""
     now = now or timezone.now()
-    last = Heartbeat.objects.filter(name=BEAT).values_list("at", flat=True).first()
-    return last is None or last < now - dt.timedelta(seconds=settings.KAIRAN_BEAT_STALE_SECONDS)
+    limit = settings.KAIRAN_BEAT_STALE_SECONDS
+    reading = cache.get(BEAT_READING_KEY) if kept else None
+    if reading is None:
+        reading = (Heartbeat.objects.filter(name=BEAT).values_list("at", flat=True).first(),)
+        if kept:
+            cache.set(BEAT_READING_KEY, reading, limit // 2)
+    (last,) = reading
+    return last is None or last < now - dt.timedelta(seconds=limit)

@@ -162,15 +162,29 @@ def qa_html(circulation: Circulation, *, viewer: User, names_visible: bool) -> S
 # --- The tracking page ------------------------------------------------------------------------
 
 
-def tracking_materials_html(circulation: Circulation, state: Tracking) -> SafeString:
-    """The tracking page's materials (templates/circulation/secretariat/_tracking_materials.html);
-    the correction links show while the circulation is open, so the state is in the key."""
+@dataclass(frozen=True)
+class TrackingMaterials:
+    html: SafeString  # templates/circulation/secretariat/_tracking_materials.html
+    current: int  # how many are in force: the rows' "n / m 件"
 
-    def render() -> str:
-        context = {"circulation": circulation, "materials": state.materials}
-        return render_to_string("circulation/secretariat/_tracking_materials.html", context)
 
-    return cached_html(content_key(circulation, "tracking-materials", circulation.state), render)
+def tracking_materials(circulation: Circulation) -> TrackingMaterials:
+    """The tracking page's materials section and how many materials are in force, cached
+    together by the content version (a correction moves it): a kept page reads no material.
+    The correction links show while the circulation is open, so the state is in the key."""
+    key = content_key(circulation, "tracking-materials", circulation.state)
+    kept = cache.get(key) if key is not None else None
+    if kept is None:
+        # Every material, earlier versions too: the section shows titles, files and versions.
+        materials = list(circulation.materials.order_by("order", "id"))
+        context = {"circulation": circulation, "materials": materials}
+        html = render_to_string("circulation/secretariat/_tracking_materials.html", context)
+        kept = (str(html), sum(1 for m in materials if m.is_current))
+        if key is not None:
+            cache.set(key, kept, CACHED_SECONDS)
+    html, current = kept
+    html = mark_safe(html)  # noqa: S308 (a template's output, cached)
+    return TrackingMaterials(html=html, current=current)
 
 
 def tracking_rows_html(circulation: Circulation, state: Tracking) -> SafeString:

@@ -48,11 +48,15 @@ class RemindNow:
         return self.open and self.next_at is None
 
 
-def remind_now_state(circulation: Circulation, now: dt.datetime | None = None) -> RemindNow:
-    """One query (the reminders sent by hand, newest first)."""
+def remind_now_state(
+    circulation: Circulation, now: dt.datetime | None = None, *, any_sent: bool = True
+) -> RemindNow:
+    """One query (the reminders sent by hand, newest first); none when the caller knows
+    that none was sent (`any_sent` False: the tracking page's counts ask it)."""
     now = now or timezone.now()
+    sent = circulation.reminders_now.select_related("sent_by") if any_sent else []
     state = RemindNow(
-        sent=list(circulation.reminders_now.select_related("sent_by")),
+        sent=list(sent),
         interval_hours=circulation.committee.reminder_now_interval_hours,
         open=circulation.accepts_replies_at(now),
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from circulation.forms.base import japan_parts
 from circulation.forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
 from circulation.models import Circulation, Material, Question
-from circulation.reads.page_parts import tracking_materials_html, tracking_rows_html
+from circulation.reads.page_parts import tracking_materials, tracking_rows_html
 from circulation.reads.qa import QAItem, qa_items
 from circulation.reads.reminders import remind_now_state
 from circulation.reads.tracking import tracking
@@ -46,7 +46,13 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
     if circulation.state == Circulation.State.DRAFT:
         return redirect("circulation_edit", circulation.pk)
     record_circulation_view(circulation, user=request.user, page="tracking")
-    state = tracking(circulation, show=request.GET.get("show"), page=request.GET.get("page"))
+    materials = tracking_materials(circulation)
+    state = tracking(
+        circulation,
+        current_materials=materials.current,
+        show=request.GET.get("show"),
+        page=request.GET.get("page"),
+    )
     # The tracking page is the secretariat's: who asked and who answered are named.
     items = qa_items(circulation, viewer=request.user, names_visible=True, answerers=True)
     return render(
@@ -59,10 +65,10 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             # Cached (page_parts.py): the rows by what they show, the materials
             # by the content version. The Q&A carries this session's CSRF token in its forms.
             "tracking_rows": tracking_rows_html(circulation, state),
-            "tracking_materials": tracking_materials_html(circulation, state),
+            "tracking_materials": materials.html,
             "qa": _with_answer_forms(items),
             "extensions": extensions_of(circulation),
-            "remind": remind_now_state(circulation),
+            "remind": remind_now_state(circulation, any_sent=state.reminded),
         },
     )
 

@@ -49,3 +49,25 @@ def test_a_heartbeat_just_read_is_not_read_again_on_the_next_page(client, counci
         client.get("/")
     assert any("circulation_heartbeat" in q["sql"] for q in first.captured_queries)
     assert not any("circulation_heartbeat" in q["sql"] for q in second.captured_queries)
+
+
+def test_a_silent_beat_is_not_read_again_until_it_ticks_and_then_shows_at_once(client, council):
+    """Beat silent (never ran here): the reading is kept, so the next pages warn without
+    asking the heartbeat again; beat's tick drops it, and the warning goes at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(council.secretariat)
+
+    def page() -> tuple[str, bool]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/").content.decode()
+        return html, any("circulation_heartbeat" in q["sql"] for q in queries.captured_queries)
+
+    html, read = page()
+    assert BEAT_WARNING in html and read
+    html, read = page()
+    assert BEAT_WARNING in html and not read
+    run_due_work()
+    html, read = page()
+    assert BEAT_WARNING not in html and read
