@@ -241,13 +241,15 @@ def load_demo_consultations(committee: Committee, people: DemoConsultationPeople
         "されると認められるため。",
     )
     rider = Rider.objects.get(consultation_id=c65.pk)
+    responded = now - dt.timedelta(hours=3)
     record_rider_response(
         rider.pk,
         by=people.center,
         text=RESPONSE_65,
-        responded_on=timezone.localdate(now),
+        # The day of the response itself: three hours ago is yesterday just after midnight.
+        responded_on=timezone.localdate(responded),
         done=True,
-        now=now - dt.timedelta(hours=3),
+        now=responded,
     )
     _decided_at_the_session(
         c66,

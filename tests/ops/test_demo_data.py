@@ -209,3 +209,12 @@ def test_every_demo_material_has_its_whole_title():
         WRITTEN_MATERIAL_TITLE
     }
     assert not any(title.endswith(("の", "(", "に")) for title in titles)
+
+
+@pytest.mark.parametrize("hour", [0, 2, 23])
+def test_the_demo_loads_at_any_hour_of_the_day_in_japan(hour):
+    """Just after midnight the demo's events of "three hours ago" were yesterday: each is
+    dated by its own moment (the rider's response once refused a date of tomorrow)."""
+    with time_machine.travel(dt.datetime(2026, 12, 7, hour, 30, tzinfo=JST), tick=False):
+        load_demo()
+    assert Committee.objects.filter(name=DEMO_COMMITTEE_NAME).exists()
