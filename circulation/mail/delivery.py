@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -245,20 +245,11 @@ def _unflushed_commits() -> Iterator[None]:
 def _mark_sent(message: OutboxMessage) -> None:
     # Not conditional on `sending`: if the sweep re-queued the row meanwhile, recording that
     # it went out stops a second copy (unless another worker already sent it).
-    # One constant statement through Django's cursor rather than a queryset's update: it is
-    # paid once per message, and building the query was half its cost (docs/performance.md).
-    sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _MARK_SENT_SQL, [S.SENT, sent_at, message_id_of(message), message.pk, S.SENT]
-        )
-
-
-# Double quotes are identifiers in PostgreSQL and SQLite alike; the names are the model's.
-_MARK_SENT_SQL = (
-    'UPDATE "circulation_outboxmessage" SET "state" = %s, "sent_at" = %s, "message_id" = %s'
-    ' WHERE "id" = %s AND "state" <> %s'
-)
+    OutboxMessage.objects.filter(pk=message.pk).exclude(state=S.SENT).update(
+        state=S.SENT,
+        sent_at=timezone.now(),
+        message_id=message_id_of(message),
+    )
 
 
 def _finish(message: OutboxMessage, *, state: str, last_error: str, **fields: Any) -> None:
