@@ -65,6 +65,10 @@ class PostfixSink:
             )
         return environment
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def count(self) -> int:
         with self._counters.open("rb") as counters:
             counters.seek(0, os.SEEK_END)
