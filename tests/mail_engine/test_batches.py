@@ -161,8 +161,8 @@ def test_the_same_mail_queued_twice_is_kept_once_and_the_transaction_goes_on(
 def test_a_small_batch_takes_other_waiting_rows_along_and_their_own_tasks_find_nothing(
     db, smtp, monkeypatch
 ):
-    """A storm of closes queues thousands of three-summary batches: the first task to run
-    sends what is waiting, up to a full batch, over its one connection."""
+    """A storm of closes queues thousands of three-summary batches: on a worker, the first
+    task to run sends what is waiting, up to a full batch, over its one connection."""
     monkeypatch.setattr(outbox, "BATCH_SIZE", 5)
     with time_machine.travel(T0, tick=False):
         first = queue_plain_mails(3, "first", purpose="test.batch")
@@ -171,15 +171,26 @@ def test_a_small_batch_takes_other_waiting_rows_along_and_their_own_tasks_find_n
         OutboxMessage.objects.filter(pk=later[0].pk).update(
             next_attempt_at=T0 + dt.timedelta(minutes=5)  # waiting for a retry: not due
         )
-        outcomes = tasks.deliver_outbox_batch.apply(([r.pk for r in first],)).get()
+        # Called as a worker calls it (not eagerly).
+        outcomes = tasks.deliver_outbox_batch([r.pk for r in first])
         # Its own three, then the oldest waiting rows up to the batch size; not the one not due.
         assert list(outcomes) == [r.pk for r in first + second[:2]]
         assert smtp.opened == 1 and len(mail.outbox) == 5
         # The second close's task sends only what was left of its own.
-        outcomes = tasks.deliver_outbox_batch.apply(([r.pk for r in second],)).get()
+        outcomes = tasks.deliver_outbox_batch([r.pk for r in second])
     assert outcomes == {second[2].pk: delivery.SENT}
     assert len(mail.outbox) == 6  # each once
     assert OutboxMessage.objects.get(pk=later[0].pk).state == S.QUEUED
+
+
+def test_run_eagerly_a_delivery_task_sends_only_its_own_rows(db, smtp):
+    """In the process that queued them (a web request, the MTA's pipe), nothing else waits on
+    other people's mail."""
+    with time_machine.travel(T0, tick=False):
+        mine = queue_plain_mails(1, "mine", purpose="test.batch")
+        queue_plain_mails(3, "others", purpose="test.batch")
+        outcomes = tasks.deliver_outbox_batch.apply(([mine[0].pk],)).get()
+    assert outcomes == {mine[0].pk: delivery.SENT} and len(mail.outbox) == 1
 
 
 def test_delivering_named_rows_sends_only_those(five, smtp):
