@@ -23,13 +23,20 @@ def test_busy_cores_reads_a_spinning_process_as_about_one_core():
 
 
 def test_busy_cores_reads_a_sleeping_process_as_less_than_a_spinning_one():
-    with cpu_budget.BusyCores() as idle:
-        time.sleep(0.5)
-    with cpu_budget.BusyCores() as spinning:
-        until = time.monotonic() + 0.5
-        while time.monotonic() < until:
-            pass
-    assert idle.cores < spinning.cores
+    # The reading is the whole machine's: other tests running beside this one (pytest -n)
+    # can fill every core for a moment. Three tries, alternating; one clear reading is enough.
+    readings = []
+    for _attempt in range(3):
+        with cpu_budget.BusyCores() as idle:
+            time.sleep(0.5)
+        with cpu_budget.BusyCores() as spinning:
+            until = time.monotonic() + 0.5
+            while time.monotonic() < until:
+                pass
+        readings.append((idle.cores, spinning.cores))
+        if idle.cores < spinning.cores:
+            return
+    pytest.fail(f"sleeping never read less busy than spinning: {readings}")
 
 
 def test_the_postfix_sinks_count_is_the_last_counter_it_printed(tmp_path, monkeypatch):
