@@ -235,11 +235,12 @@ def _hand_over_closes(now: dt.datetime, report: DueWorkReport) -> None:
     # A deadline extended meanwhile clears the stamp (services/deadlines.py).
     Circulation.objects.filter(pk__in=due).update(close_handed_at=now)
     report.handed["closes"] = due
-    now_due = [pk for pk, deadline in rows if close_moment(deadline) <= now]
+    moments = [(pk, close_moment(deadline)) for pk, deadline in rows]
+    now_due = [pk for pk, moment in moments if moment <= now]
     results = hand_over(CLOSE, now_due, now)
     if results is not None:
         report.closed = [pk for pk, won in zip(now_due, results, strict=True) if won]
-    later = [(pk, close_moment(deadline)) for pk, deadline in rows if close_moment(deadline) > now]
+    later = [(pk, moment) for pk, moment in moments if moment > now]
     if later:
         hand_over_at(CLOSE, later)
 

@@ -232,13 +232,19 @@ def queue_attendance_reminders(meeting: Meeting, people: list[User], now: dt.dat
     )
 
 
-def session_of_mail(message: OutboxMessage) -> Meeting | None:
-    """The session on its own a mail of this module was about (its key 's<id>-v<n>'), with
-    its committee; None for a circulation's meeting or another key."""
-    head, _sep, _rest = message.key.partition("-")
+def session_id_of_mail(message: OutboxMessage) -> int | None:
+    """The id of the session on its own a mail of this module was about (its key
+    's<id>-v<n>'); None for a circulation's meeting or another key."""
+    head = message.key.partition("-")[0]
     if message.circulation_id or not head.startswith("s") or not head[1:].isdigit():
         return None
-    return Meeting.objects.select_related("committee").filter(pk=int(head[1:])).first()
+    return int(head[1:])
+
+
+def session_of_mail(message: OutboxMessage) -> Meeting | None:
+    """`session_id_of_mail`'s session, with its committee."""
+    pk = session_id_of_mail(message)
+    return Meeting.objects.select_related("committee").filter(pk=pk).first() if pk else None
 
 
 def cancel_reason(message: OutboxMessage) -> str:
@@ -252,11 +258,11 @@ def cancel_reason(message: OutboxMessage) -> str:
         found = Meeting.objects.filter(circulation_id=message.circulation_id)
         prefix = ""
     else:  # a session on its own: 's<id>-v<version>'
-        head = message.key.partition("-")[0]
-        if not head.startswith("s") or not head[1:].isdigit():
+        session_id = session_id_of_mail(message)
+        if session_id is None:
             return ""
-        found = Meeting.objects.filter(pk=int(head[1:]))
-        prefix = head + "-"
+        found = Meeting.objects.filter(pk=session_id)
+        prefix = f"s{session_id}-"
     meeting = found.values("pk", "state", "version", "starts_at").first()
     if meeting is None or meeting["state"] != Meeting.State.SCHEDULED:
         return f"{what} cancelled: the meeting was cancelled"
@@ -268,21 +274,4 @@ def cancel_reason(message: OutboxMessage) -> str:
         answered = Attendance.objects.filter(meeting_id=meeting["pk"], user_id=message.to_user_id)
         if answered.exclude(answer=Attendance.Answer.UNANSWERED).exists():
             return f"{what} cancelled: the member answered before it went out"
-    return ""
-    if message.circulation_id:
-        found = Meeting.objects.filter(circulation_id=message.circulation_id)
-        prefix = ""
-    else:  # a session on its own: 's<id>-v<version>'
-        head = message.key.partition("-")[0]
-        if not head.startswith("s") or not head[1:].isdigit():
-            return ""
-        found = Meeting.objects.filter(pk=int(head[1:]))
-        prefix = head + "-"
-    meeting = found.values("state", "version", "starts_at").first()
-    if meeting is None or meeting["state"] != Meeting.State.SCHEDULED:
-        return "meeting reminder cancelled: the meeting was cancelled"
-    if message.key != f"{prefix}v{meeting['version']}":
-        return "meeting reminder cancelled: the meeting was changed"
-    if meeting["starts_at"] <= timezone.now():
-        return "meeting reminder cancelled: the meeting has begun"
     return ""
