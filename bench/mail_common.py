@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.common import analyze
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
@@ -87,6 +89,7 @@ def make_council(members: int, name: str = "ベンチマーク審議会") -> dic
         )
         for user, role in zip(people, roles, strict=True)
     )
+    analyze()
     return {"committee": committee, "secretariat": people[0], "sitting": people[1:]}
 
 

@@ -14,6 +14,7 @@ import statistics
 import time
 from typing import Any
 
+from bench.common import analyze
 from bench.mail_common import bench_database, make_council, require_real_parts, table, write_result
 
 RECIPIENTS = 5
@@ -91,7 +92,6 @@ def main() -> None:
     parser.add_argument("--circulations", type=int, default=10_000)
     args = parser.parse_args()
     require_real_parts("mail_due_work")
-    from django.db import connection
     from django.utils import timezone
 
     now = timezone.now()
@@ -102,8 +102,7 @@ def main() -> None:
         for size in sorted({1000, args.circulations}):
             populate(size - done, council, now)
             done = size
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            analyze()
             results[size] = measure(now)
     rows = [
         (

@@ -28,6 +28,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from bench.common import analyze
 from bench.cpu_budget import CpuBudget, split_cores, unavailable
 from bench.mail_common import (
     ROOT,
@@ -94,6 +95,7 @@ def seed(councils: int, deadline: dt.datetime) -> None:
         ),
         batch_size=5000,
     )
+    analyze()
 
 
 def start_worker(

@@ -24,6 +24,7 @@ from bench.common import (
     ROOT,
     Environment,
     Skip,
+    analyze,
     bench_environment,
     broker,
     machine,
@@ -90,18 +91,6 @@ def seed(environment: Environment, recipients: int = 1000) -> BenchWorld:
         ),
         world=world,
     )
-
-
-def analyze() -> None:
-    """Give PostgreSQL the statistics of the tables just filled. Why: without them the
-    planner takes every table for a few rows (scanning all 6,000 reply versions for one
-    page's 100, for instance) until autovacuum gets round to it, a minute or so later,
-    perhaps in the middle of a run. Production's tables have their statistics."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def targets(circulation_id: int) -> dict[str, Target]:

@@ -214,22 +214,33 @@ class _Pending:
     """The rows queued by one transaction, handed to the broker together after its commit
     (`flush` is its one `on_commit` callback)."""
 
-    def __init__(self) -> None:
-        self.ids: list[int] = []
+    def __init__(self, message_ids: list[int]) -> None:
+        # The first part was written where `flush` was registered: it lives and dies with it.
+        self.parts: list[tuple[weakref.ref[_Queued] | None, list[int]]] = [(None, message_ids)]
+        self.flushed = False
+
+    def add(self, message_ids: list[int]) -> None:
+        # A later part may be written inside a savepoint, so it is witnessed by an
+        # `on_commit` callback of its own: Django drops that if the savepoint is rolled back,
+        # and the part with it. No re-read of the rows after the commit is needed.
+        witness = _Queued()
+        transaction.on_commit(witness)
+        self.parts.append((weakref.ref(witness), message_ids))
 
     def flush(self) -> None:
-        # Rows queued inside a savepoint that was rolled back are gone (or, on SQLite, their
-        # ids were taken again by rows of this transaction, which are listed too).
-        ids = list(dict.fromkeys(self.ids))
-        committed: set[int] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            committed.update(
-                OutboxMessage.objects.filter(
-                    pk__in=chunk, state=OutboxMessage.State.QUEUED
-                ).values_list("pk", flat=True)
-            )
-        enqueue_delivery_batch([pk for pk in ids if pk in committed])
+        # Registered before any witness, so it runs while Django still holds the witnesses
+        # of committed parts. On SQLite a rolled-back row's id can be taken again by a later
+        # row of this transaction, which is then listed by its own part.
+        self.flushed = True  # whoever still holds it (a test's list of callbacks) adds no more
+        ids = [pk for witness, part in self.parts if witness is None or witness() for pk in part]
+        enqueue_delivery_batch(list(dict.fromkeys(ids)))
+
+
+class _Queued:
+    """Witness of one part of a `_Pending`: alive until its transaction commits."""
+
+    def __call__(self) -> None:
+        pass
 
 
 _local = threading.local()
@@ -244,11 +255,12 @@ def _enqueue_after_commit(message_ids: list[int]) -> None:
     # its transaction or savepoint is rolled back, so a live `_Pending` is one that will be
     # flushed after this transaction commits; a dropped one is gone, and a new one is made.
     pending = getattr(_local, "pending", lambda: None)()
-    if pending is None:
-        pending = _Pending()
+    if pending is None or pending.flushed:
+        pending = _Pending(message_ids)
         transaction.on_commit(pending.flush)
         _local.pending = weakref.ref(pending)
-    pending.ids.extend(message_ids)
+    else:
+        pending.add(message_ids)
 
 
 # After one failed publish the process stops trying for a few seconds: a transaction that

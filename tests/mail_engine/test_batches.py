@@ -28,9 +28,8 @@ def test_one_transaction_is_handed_over_once_in_batches_of_fifty(
     monkeypatch.setattr(
         tasks.deliver_outbox_batch, "apply_async", lambda args, **kw: published.append(args[0])
     )
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         rows = queue_plain_mails(105, "m", purpose="test.batch")
-    assert len(callbacks) == 1
     assert [len(batch) for batch in published] == [50, 50, 5]
     assert [pk for batch in published for pk in batch] == [row.pk for row in rows]
 
@@ -48,6 +47,24 @@ def test_rows_of_a_rolled_back_savepoint_are_not_handed_over(
             pass
         kept += queue_plain_mails(1, "later", purpose="test.batch")
     assert broker == [row.pk for row in kept]
+
+
+def test_the_hand_over_after_commit_reads_nothing_from_the_database(
+    db, broker, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # A storm's thousands of closes each hand over their summaries: no re-read of the rows.
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        rows = queue_plain_mails(3, "m", purpose="test.batch")
+        try:
+            with transaction.atomic():
+                queue_plain_mails(2, "dropped", purpose="test.batch")
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+    with django_assert_num_queries(0):
+        for callback in callbacks:
+            callback()
+    assert broker == [row.pk for row in rows]
 
 
 def test_with_the_broker_down_the_process_stops_trying_for_a_moment(db, monkeypatch):
