@@ -20,7 +20,7 @@ from circulation.mail.outbox import queue_mails
 from circulation.models import Circulation
 from circulation.reads.consultation_tally import tally_items
 from circulation.reads.records import reply_rows
-from circulation.reads.tally import tally_of, tally_recipients
+from circulation.reads.tally import summary_recipients, tally_of
 from portal import audit
 from portal.models import Membership, Role, User
 from portal.permissions import closing_summary_links, deciding_seat
@@ -46,12 +46,14 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
                 role__in=[Role.CHAIR, Role.ACTING_CHAIR, Role.SECRETARIAT],
             )
             .select_related("user")
+            # Who gets a summary, in which language, and whose name says who decides.
+            .only("role", "user__email", "user__full_name", "user__language")
         )
         decider_role, decider = deciding_seat(circulation.committee, seats)
         if circulation.is_consultation:  # the same close; the summary counts votes per item
             _consultation_summaries(circulation, seats, decider_role, decider)
             return True
-        recipients = list(tally_recipients(circulation))
+        recipients = list(summary_recipients(circulation))
         tally = tally_of(recipients)
         # Every opinion for the decider's summary: named or 「委員」 as the council shows
         # members' names (the mail leaves Kairan).
