@@ -223,7 +223,7 @@ class _Pending:
         # A later part may be written inside a savepoint, so it is witnessed by an
         # `on_commit` callback of its own: Django drops that if the savepoint is rolled back,
         # and the part with it. No re-read of the rows after the commit is needed.
-        witness = _Queued()
+        witness = _Queued(self, message_ids)
         transaction.on_commit(witness)
         self.parts.append((weakref.ref(witness), message_ids))
 
@@ -239,8 +239,16 @@ class _Pending:
 class _Queued:
     """Witness of one part of a `_Pending`: alive until its transaction commits."""
 
+    def __init__(self, pending: _Pending, message_ids: list[int]) -> None:
+        self.pending, self.message_ids = pending, message_ids
+
     def __call__(self) -> None:
-        pass
+        # Its flush, registered first, has normally run and taken this part. Not so when this
+        # part's transaction ran inside another's commit callbacks (a callback of T1 wrote
+        # mail before T1's flush came): then this part is handed over here, at its commit,
+        # and the flush, finding the witness gone, leaves it out.
+        if not self.pending.flushed:
+            enqueue_delivery_batch(self.message_ids)
 
 
 _local = threading.local()

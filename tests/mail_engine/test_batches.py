@@ -67,6 +67,23 @@ def test_the_hand_over_after_commit_reads_nothing_from_the_database(
     assert broker == [row.pk for row in rows]
 
 
+def test_mail_written_by_a_commit_callback_before_the_hand_over_is_handed_over(
+    transactional_db, broker
+):
+    # T1 commits; a callback of T1 registered before its hand-over writes mail in a
+    # transaction of its own (T2), which commits before T1's hand-over runs.
+    later: list = []
+
+    def write_more() -> None:
+        with transaction.atomic():
+            later.extend(queue_plain_mails(1, "later", purpose="test.batch"))
+
+    with transaction.atomic():
+        transaction.on_commit(write_more)
+        first = queue_plain_mails(2, "first", purpose="test.batch")
+    assert sorted(broker) == sorted(row.pk for row in first + later)
+
+
 def test_with_the_broker_down_the_process_stops_trying_for_a_moment(db, monkeypatch):
     calls = []
 
