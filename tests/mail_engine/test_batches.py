@@ -34,17 +34,22 @@ def test_one_transaction_is_handed_over_once_in_batches_of_fifty(
     assert [pk for batch in published for pk in batch] == [row.pk for row in rows]
 
 
+def queue_in_a_failed_change(n: int) -> None:
+    """n rows queued by a change that fails: its savepoint is rolled back."""
+    try:
+        with transaction.atomic():
+            queue_plain_mails(n, "dropped", purpose="test.batch")
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+
+
 def test_rows_of_a_rolled_back_savepoint_are_not_handed_over(
     db, broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         kept = queue_plain_mails(2, "kept", purpose="test.batch")
-        try:
-            with transaction.atomic():
-                queue_plain_mails(3, "dropped", purpose="test.batch")
-                raise RuntimeError("the change failed")
-        except RuntimeError:
-            pass
+        queue_in_a_failed_change(3)
         kept += queue_plain_mails(1, "later", purpose="test.batch")
     assert broker == [row.pk for row in kept]
 
@@ -55,12 +60,7 @@ def test_the_hand_over_after_commit_reads_nothing_from_the_database(
     # A storm's thousands of closes each hand over their summaries: no re-read of the rows.
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         rows = queue_plain_mails(3, "m", purpose="test.batch")
-        try:
-            with transaction.atomic():
-                queue_plain_mails(2, "dropped", purpose="test.batch")
-                raise RuntimeError("the change failed")
-        except RuntimeError:
-            pass
+        queue_in_a_failed_change(2)
     with django_assert_num_queries(0):
         for callback in callbacks:
             callback()
