@@ -212,11 +212,12 @@ def _save_one(row: OutboxMessage) -> OutboxMessage | None:
 
 class _Pending:
     """The rows queued by one transaction, handed to the broker together after its commit
-    (`flush` is its one `on_commit` callback)."""
+    by `flush`, its `on_commit` callback; each later part of the rows has a witness (below)."""
 
     def __init__(self, message_ids: list[int]) -> None:
         # The first part was written where `flush` was registered: it lives and dies with it.
-        self.parts: list[tuple[weakref.ref[_Queued] | None, list[int]]] = [(None, message_ids)]
+        self.first = message_ids
+        self.later: list[weakref.ref[_Queued]] = []
         self.flushed = False
 
     def add(self, message_ids: list[int]) -> None:
@@ -225,19 +226,20 @@ class _Pending:
         # and the part with it. No re-read of the rows after the commit is needed.
         witness = _Queued(self, message_ids)
         transaction.on_commit(witness)
-        self.parts.append((weakref.ref(witness), message_ids))
+        self.later.append(weakref.ref(witness))
 
     def flush(self) -> None:
         # Registered before any witness, so it runs while Django still holds the witnesses
         # of committed parts. On SQLite a rolled-back row's id can be taken again by a later
         # row of this transaction, which is then listed by its own part.
         self.flushed = True  # whoever still holds it (a test's list of callbacks) adds no more
-        ids = [pk for witness, part in self.parts if witness is None or witness() for pk in part]
+        witnesses = [witness for ref in self.later if (witness := ref()) is not None]
+        ids = self.first + [pk for witness in witnesses for pk in witness.message_ids]
         enqueue_delivery_batch(list(dict.fromkeys(ids)))
 
 
 class _Queued:
-    """Witness of one part of a `_Pending`: alive until its transaction commits."""
+    """Witness of a later part of a `_Pending`: alive until its transaction commits."""
 
     def __init__(self, pending: _Pending, message_ids: list[int]) -> None:
         self.pending, self.message_ids = pending, message_ids

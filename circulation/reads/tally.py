@@ -33,6 +33,8 @@ def tally_recipients(circulation: Circulation) -> QuerySet[Recipient]:
 # What a closing summary shows of each recipient: a storm closes thousands of circulations
 # at one 17:00, and each unused column (a password hash, dates) is built for every row.
 SUMMARY_FIELDS = (
+    # Read by the related manager to attach the circulation to each row: deferred, it would
+    # be a query per recipient.
     "circulation",
     "role",
     "user__full_name",
