@@ -88,5 +88,20 @@ def upcoming_meetings(user: User, now: dt.datetime | None = None) -> list[Meetin
     return list(
         Meeting.objects.filter(invited, ends_at__gt=now)
         .select_related("committee", "circulation")
+        # What the home page shows: the statement is built on every visit.
+        .only(*_UPCOMING_FIELDS)
         .order_by("starts_at", "pk")
     )
+
+
+_UPCOMING_FIELDS = (
+    "committee__name",
+    "circulation__title",
+    "number",
+    "title",
+    "state",
+    "starts_at",
+    "ends_at",
+    "place",
+    "web_url",
+)

@@ -57,6 +57,14 @@ def awaiting_reply(seats: Seats) -> list[TodoItem]:
         circulation__deadline__gt=seats.now,
         circulation__committee_id__in=sitting,
     ).select_related("circulation__consultation")
+    # Only what an item shows: the statement is built on every visit of the home page.
+    receipts = receipts.only(
+        "circulation__committee",
+        "circulation__title",
+        "circulation__kind",
+        "circulation__deadline",
+        "circulation__consultation__number",
+    )
     items = []
     for r in receipts:
         committee = sitting[r.circulation.committee_id]

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from circulation.models import (
     Minutes,
     MinutesCheck,
-    MinutesChecker,
     MinutesVersion,
     Publication,
 )
@@ -39,20 +38,29 @@ def minutes_to_check(seats: Seats) -> list[TodoItem]:
     answered = MinutesCheck.objects.filter(
         minutes=OuterRef("pk"), version=OuterRef("check_version"), user=seats.user
     )
-    asked = MinutesChecker.objects.filter(minutes=OuterRef("pk"), user=seats.user)
-    found = _with_title(
+    # Every member's home asks this, and almost always finds nothing: the statement is kept
+    # small (a join on the unique checker row, no title subquery) and the titles are read
+    # only for the minutes found.
+    found = list(
         Minutes.objects.filter(
             committee_id__in=councils,
             state=Minutes.State.CHECKING,
             check_deadline__gt=seats.now,
-        ).filter(Exists(asked), ~Exists(answered))
+            checkers__user=seats.user,
+        )
+        .filter(~Exists(answered))
+        .only("committee", "check_deadline")
     )
+    titles = {}
+    if found:
+        latest = _with_title(Minutes.objects.filter(pk__in=[m.pk for m in found]))
+        titles = dict(latest.values_list("pk", "latest_title"))
     return [
         TodoItem(
             kind="check_minutes",
             label=_("会議録の確認"),
             committee=councils[m.committee_id],
-            title=_title(m),
+            title=titles.get(m.pk) or str(_("会議録")),
             url=reverse("minutes_detail", args=[m.pk]) + "#check",
             action=_("会議録を確認する"),
             due=m.check_deadline,

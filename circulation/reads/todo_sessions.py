@@ -32,6 +32,14 @@ def attendance_to_answer(seats: Seats) -> list[TodoItem]:
         meeting__state=Meeting.State.SCHEDULED,
         meeting__starts_at__gt=seats.now,
     ).select_related("meeting__circulation")
+    # Only what an item shows: the statement is built on every visit of the home page.
+    rows = rows.only(
+        "meeting__committee",
+        "meeting__number",
+        "meeting__title",
+        "meeting__starts_at",
+        "meeting__circulation__title",
+    )
     return [
         TodoItem(
             kind="attendance",
