@@ -14,8 +14,9 @@ nothing is ever invalidated (old entries expire).
   that changes them without moving it would leave the pages behind: tests/content_version.py
   (installed for every test) fails any request that does.
 - The tracking rows are keyed by everything they show (`tracking_rows_html`).
-- Drafts (edited in place) and renderings that show people's names (a name changes without a
-  new version) are rendered every time.
+- Drafts (edited in place) are rendered every time, and so are renderings that show people's
+  names (a name changes without a new version), unless the names shown are in the key (the
+  tracking page's Q&A: `tracking_qa_html`).
 - The cache outlives the processes: every key also holds `release()`, a digest of what shapes
   the HTML (templates, the catalogue, this app's code, Django's version), so that a release
   that changes any of them starts with nothing cached.
@@ -40,7 +41,7 @@ from django.utils.translation import get_language
 
 from circulation.models import Circulation, Material
 from circulation.reads.markdown import render_markdown
-from circulation.reads.qa import qa_items
+from circulation.reads.qa import QAItem, qa_items
 from circulation.reads.tracking import Tracking
 from circulation.uploads.checks import is_viewable, kind_label
 from portal.models import User
@@ -202,5 +203,29 @@ def tracking_rows_html(circulation: Circulation, state: Tracking) -> SafeString:
 
     def render() -> str:
         return render_to_string("circulation/secretariat/_tracking_rows.html", {"tracking": state})
+
+    return cached_html(key, render)
+
+
+def tracking_qa_html(
+    circulation: Circulation,
+    items: list[QAItem],
+    with_forms: Callable[[list[QAItem]], list[QAItem]],
+) -> SafeString:
+    """The tracking page's questions with their answers, and an answer field on each open one
+    (templates/circulation/secretariat/_answer_list.html), cached by the content version (a
+    question or an answer moves it) and the names shown (read with `items`: a renamed person
+    is a new key). `with_forms` puts the unbound answer forms on `items`; it is called only
+    when the list is rendered. The page's one form around the list carries the session's
+    CSRF token (_answer_form.html), so no token is ever kept here."""
+    names = tuple(
+        (item.question.pk, item.asker, item.answer.answered_by.full_name if item.answer else None)
+        for item in items
+    )
+    key = content_key(circulation, "tracking-qa", names)
+
+    def render() -> str:
+        context = {"circulation": circulation, "qa": with_forms(items)}
+        return render_to_string("circulation/secretariat/_answer_list.html", context)
 
     return cached_html(key, render)

@@ -32,14 +32,29 @@ def questions_with_answers(
 ) -> list[Question]:
     """The circulation's questions in order, each with its answer (if any), in one query;
     with the people who asked (`askers`) and who answered (`answerers`) where a page shows
-    them. Only those are joined: each joined person is a whole User row built into a model,
-    which cost the member's page more than the rest of the query."""
-    related = ["answer"]
+    them. Only those are joined, and only their names are read: each joined person was a whole
+    User row built into a model, which cost the pages more than the rest of the query."""
+    related, people = ["answer"], []
     if askers:
         related.append("asked_by")
+        people.append("asked_by__full_name")
     if answerers:
         related.append("answer__answered_by")
-    return list(circulation.questions.select_related(*related).order_by("asked_at", "id"))
+        people.append("answer__answered_by__full_name")
+    questions = circulation.questions.select_related(*related).order_by("asked_at", "id")
+    # Of the people, only their names (what the pages show).
+    return list(questions.only(*_QA_FIELDS, *people))
+
+
+_QA_FIELDS = (
+    "circulation",
+    "asked_by",
+    "text",
+    "asked_at",
+    "answer__text",
+    "answer__answered_by",
+    "answer__answered_at",
+)
 
 
 def qa_items(

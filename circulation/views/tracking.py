@@ -15,7 +15,11 @@ from django.views.decorators.http import require_POST
 from circulation.forms.base import japan_parts
 from circulation.forms.secretariat import AnswerForm, CorrectMaterialForm, ExtendDeadlineForm
 from circulation.models import Circulation, Material, Question
-from circulation.reads.page_parts import tracking_materials, tracking_rows_html
+from circulation.reads.page_parts import (
+    tracking_materials,
+    tracking_qa_html,
+    tracking_rows_html,
+)
 from circulation.reads.qa import QAItem, qa_items
 from circulation.reads.reminders import remind_now_state
 from circulation.reads.tracking import tracking
@@ -31,13 +35,24 @@ _RETURN_TO = {"tracking": "circulation_tracking", "questions": "circulation_ques
 
 
 def _with_answer_forms(
-    items: list[QAItem], bound: tuple[int, AnswerForm] | None = None
+    items: list[QAItem], bound: tuple[int, AnswerForm] | None = None, typed: Any = None
 ) -> list[QAItem]:
+    """An answer form on each unanswered question: `bound` the one just posted (with its
+    errors); the others keep what was typed in them (`typed`: the POST, which carries every
+    answer field of the page's one form)."""
     for item in items:
         if item.answer is None:
-            form = bound[1] if bound and bound[0] == item.question.pk else None
-            item.form = form or AnswerForm(prefix=f"answer-{item.question.pk}")
+            prefix = f"answer-{item.question.pk}"
+            if bound and bound[0] == item.question.pk:
+                item.form = bound[1]
+                continue
+            text = typed.get(f"{prefix}-text", "") if typed is not None else ""
+            item.form = AnswerForm(prefix=prefix, initial={"text": text} if text else None)
     return items
+
+
+def _any_open(items: list[QAItem]) -> bool:
+    return any(item.answer is None for item in items)
 
 
 @login_required
@@ -63,10 +78,12 @@ def circulation_tracking(request: HttpRequest, circulation_id: int) -> HttpRespo
             "committee": circulation.committee,
             "tracking": state,
             # Cached (page_parts.py): the rows by what they show, the materials
-            # by the content version. The Q&A carries this session's CSRF token in its forms.
+            # by the content version.
             "tracking_rows": tracking_rows_html(circulation, state),
             "tracking_materials": materials.html,
-            "qa": _with_answer_forms(items),
+            # Kept rendered (page_parts.py); its one form with this session's token is not.
+            "qa_html": tracking_qa_html(circulation, items, _with_answer_forms),
+            "qa_open": _any_open(items),
             "extensions": extensions_of(circulation),
             "remind": remind_now_state(circulation, any_sent=state.reminded),
         },
@@ -147,7 +164,8 @@ def _questions_page(
     items = qa_items(circulation, viewer=request.user, names_visible=secretariat, answerers=True)
     context: dict[str, Any] = {
         "circulation": circulation,
-        "qa": _with_answer_forms(items, bound),
+        "qa": _with_answer_forms(items, bound, request.POST if bound else None),
+        "qa_open": _any_open(items),
         "is_secretariat": secretariat,
         "return_to": "questions",
     }

@@ -139,6 +139,44 @@ def test_an_empty_answer_is_marked_and_a_second_answer_refused(client, council):
     assert Answer.objects.count() == 1
 
 
+def test_open_questions_share_one_form_whose_buttons_each_answer_their_own(client, council):
+    circulation = sent(council)
+    first = ask_question(circulation.pk, by=council.members[0], text=QUESTION)
+    second = ask_question(circulation.pk, by=council.members[1], text="会議の日程は?")
+    client.force_login(council.secretariat)
+    tracking_url = reverse("circulation_tracking", args=[circulation.pk])
+    qa = client.get(tracking_url).content.decode().split('id="qa-heading"')[1]
+    assert qa.count("<form") == 1 and qa.count("csrfmiddlewaretoken") == 1
+    for question in (first, second):
+        answer_url = reverse("question_answer", args=[circulation.pk, question.pk])
+        assert f'formaction="{answer_url}"' in qa
+
+    # The browser sends every field of the form to the button's question: only its own counts.
+    response = client.post(
+        reverse("question_answer", args=[circulation.pk, second.pk]),
+        {f"answer-{first.pk}-text": "まだ途中", f"answer-{second.pk}-text": "来月です。",
+         "return_to": "tracking"},
+    )  # fmt: skip
+    assert response["Location"] == tracking_url
+    assert [(a.question_id, a.text) for a in Answer.objects.all()] == [(second.pk, "来月です。")]
+
+
+def test_an_empty_answer_keeps_what_was_typed_for_the_other_questions(client, council):
+    circulation = sent(council)
+    first = ask_question(circulation.pk, by=council.members[0], text=QUESTION)
+    second = ask_question(circulation.pk, by=council.members[1], text="会議の日程は?")
+    client.force_login(council.secretariat)
+    response = client.post(
+        reverse("question_answer", args=[circulation.pk, first.pk]),
+        {f"answer-{first.pk}-text": " ", f"answer-{second.pk}-text": "来月の予定です。"},
+    )
+    body = response.content.decode()
+    assert f'id="id_answer-{first.pk}-text-error"' in body
+    assert "来月の予定です。</textarea>" in body
+    assert f'id="id_answer-{second.pk}-text-error"' not in body
+    assert not Answer.objects.exists()
+
+
 def test_after_the_deadline_a_question_is_refused_and_its_text_kept(client, council, clock):
     circulation = sent(council)
     clock.move_to(DEADLINE + dt.timedelta(minutes=5))
