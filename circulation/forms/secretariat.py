@@ -68,10 +68,16 @@ class CorrectMaterialForm(KeptUploadMixin, AccessibleForm):
         return data
 
 
+# The one form of a page's answer fields (templates/circulation/secretariat/_answer_form.html).
+ANSWER_FORM_ID = "qa-answers"
+
+
 class AnswerForm(AccessibleForm):
     text = forms.CharField(
         label=pgettext_lazy("Q&A", "回答"),
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        # Outside its form, which holds only the session's CSRF token: the list of
+        # questions around the fields is the same for every session, and is kept rendered.
+        widget=forms.Textarea(attrs={"rows": 4, "form": ANSWER_FORM_ID}),
         help_text=_("回答は送付先の委員全員に表示され、メールでも届きます。"),
     )

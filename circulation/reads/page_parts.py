@@ -216,8 +216,8 @@ def tracking_qa_html(
     (templates/circulation/secretariat/_answer_list.html), cached by the content version (a
     question or an answer moves it) and the names shown (read with `items`: a renamed person
     is a new key). `with_forms` puts the unbound answer forms on `items`; it is called only
-    when the list is rendered. The page's one form around the list carries the session's
-    CSRF token (_answer_form.html), so no token is ever kept here."""
+    when the list is rendered. The fields belong to the page's one answer form beside the
+    list (_answer_form.html), which carries the session's CSRF token: no token is kept here."""
     names = tuple(
         (item.question.pk, item.asker, item.answer.answered_by.full_name if item.answer else None)
         for item in items

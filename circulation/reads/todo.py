@@ -2,8 +2,9 @@
 councils, most urgent first, each item one tap from its page.
 
 Each kind of item comes from one provider: a small function that, given the person's seats
-today, returns its items from at most one query over every council where it applies (none
-where the person holds no seat of its kind). So the list costs the same number of queries
+today, returns its items from one query over every council where it applies (none where the
+person holds no seat of its kind; a second only to name what was found, as the minutes to
+check read their titles when there are some). So the list costs the same number of queries
 for a person on one council as on twenty, and a new kind of work (a vote awaiting the
 member, a rider awaiting a response…) is one more provider in PROVIDERS.
 

@@ -1,7 +1,8 @@
 """やること of the minutes written in Kairan (会議録): a member's minutes awaiting their check
 (委員確認), the chair's minutes to approve and publication steps to confirm, and the
 secretariat's minutes to publish. One query each over every council where the person holds
-the seat; registered in reads/todo.py's PROVIDERS."""
+the seat (the minutes to check: and one for their titles when there are some); registered in
+reads/todo.py's PROVIDERS."""
 
 from __future__ import annotations
 

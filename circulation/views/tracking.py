@@ -51,6 +51,12 @@ def _with_answer_forms(
     return items
 
 
+def _return_to(request: HttpRequest) -> str:
+    """The page an answer came from (a key of _RETURN_TO): the questions page by default."""
+    posted = request.POST.get("return_to", "")
+    return posted if posted in _RETURN_TO else "questions"
+
+
 def _any_open(items: list[QAItem]) -> bool:
     return any(item.answer is None for item in items)
 
@@ -167,7 +173,8 @@ def _questions_page(
         "qa": _with_answer_forms(items, bound, request.POST if bound else None),
         "qa_open": _any_open(items),
         "is_secretariat": secretariat,
-        "return_to": "questions",
+        # A failed answer from the tracking page comes back here; the next one goes back there.
+        "return_to": _return_to(request) if bound else "questions",
     }
     return render(request, "circulation/secretariat/questions.html", context)
 
@@ -192,6 +199,5 @@ def question_answer(request: HttpRequest, circulation_id: int, question_id: int)
             form.add_field_error("text", str(refused))
         else:
             messages.success(request, _("回答を登録し、送付先の委員全員にお知らせしました。"))
-            target = _RETURN_TO.get(request.POST.get("return_to", ""), "circulation_questions")
-            return redirect(target, circulation.pk)
+            return redirect(_RETURN_TO[_return_to(request)], circulation.pk)
     return _questions_page(request, circulation, bound=(question.pk, form))

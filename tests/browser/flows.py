@@ -267,7 +267,9 @@ def answer_question(page: Page, *, question: str, answer: str) -> None:
         answer_field = visible(field(page, "回答"))
     assert answer_field is not None, f"no 回答 field for the question:\n{page_text(page)}"
     answer_field.fill(answer)
-    submit_form_of(page, answer_field)
+    # The button under the field, with the question (the page's answer fields share a form).
+    page.locator("article").filter(has=answer_field).get_by_role("button").click()
+    settle(page)
 
 
 def open_tracking(page: Page) -> None:

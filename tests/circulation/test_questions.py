@@ -177,6 +177,17 @@ def test_an_empty_answer_keeps_what_was_typed_for_the_other_questions(client, co
     assert not Answer.objects.exists()
 
 
+def test_after_a_failed_answer_from_the_tracking_page_the_next_one_goes_back_there(client, council):
+    circulation = sent(council)
+    question = ask_question(circulation.pk, by=council.members[0], text=QUESTION)
+    client.force_login(council.secretariat)
+    url = reverse("question_answer", args=[circulation.pk, question.pk])
+    failed = client.post(url, {f"answer-{question.pk}-text": " ", "return_to": "tracking"})
+    assert 'name="return_to" value="tracking"' in failed.content.decode()
+    answered = client.post(url, {f"answer-{question.pk}-text": "はい。", "return_to": "tracking"})
+    assert answered["Location"] == reverse("circulation_tracking", args=[circulation.pk])
+
+
 def test_after_the_deadline_a_question_is_refused_and_its_text_kept(client, council, clock):
     circulation = sent(council)
     clock.move_to(DEADLINE + dt.timedelta(minutes=5))

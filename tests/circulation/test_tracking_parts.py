@@ -1,8 +1,8 @@
 """The tracking page keeps its materials list and its rows rendered in the cache
 (circulation/reads/page_parts.py): a page from the kept parts is the page rendered afresh; every
 change — a correction, a question, an answer, a reply, an opening, a renamed person, the
-close — shows at once; and each answer form carries the CSRF token of the session that
-asked for the page."""
+close — shows at once; and the answer form carries the CSRF token of the session that asked
+for the page, while the Q&A around it is kept rendered (and printed: no form around it)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def test_a_kept_page_reads_no_reply_versions(client, council):
     assert len(again) == len(first) - 3
 
 
-def test_every_answer_form_carries_the_token_of_the_session_that_asked(council):
+def test_the_answer_form_carries_the_token_of_the_session_that_asked(council):
     circulation = _with_questions(council)
     pages = []
     for _ in range(2):  # two sessions of the secretariat: the second page is from kept parts
@@ -108,7 +108,7 @@ def test_every_answer_form_carries_the_token_of_the_session_that_asked(council):
     for browser, html in pages:
         secret = browser.cookies["csrftoken"].value
         tokens = _TOKEN.findall(_qa(html))
-        assert len(tokens) == 1  # the unanswered question's form
+        assert len(tokens) == 1  # the one form of the answer fields (one question is open)
         assert all(_does_token_match(token, secret) for token in tokens)
     (_, first_html), (second, _) = pages
     assert not _does_token_match(
@@ -146,7 +146,7 @@ def test_questions_answers_and_corrections_show_at_once(client, council):
     question = ask_question(circulation.pk, by=council.members[0], text="第3項の修正理由は?")
     page = _page(client, circulation)
     assert f"質問({council.members[0].full_name}, " in page
-    assert f'action="/c/{circulation.pk}/questions/{question.pk}/answer/"' in page
+    assert f'formaction="/c/{circulation.pk}/questions/{question.pk}/answer/"' in page
 
     answer_question(question.pk, by=council.secretariat, text="誤記の訂正です。")
     qa = _qa(_page(client, circulation))
@@ -241,3 +241,22 @@ def test_a_corrected_material_counts_as_opened_only_once_its_new_version_is(clie
         circulation.materials.get(is_current=True), user=tanaka.user, inline=False
     )
     assert "1 / 1 件" in _row(_page(client, circulation), tanaka)
+
+
+def test_the_qa_is_rendered_once_and_kept_outside_the_answer_form(client, council):
+    circulation = _with_questions(council)
+    client.force_login(council.secretariat)
+    listed = "circulation/secretariat/_answer_list.html"
+    first = client.get(_url(circulation))
+    assert listed in [t.name for t in first.templates]
+    again = client.get(_url(circulation))
+    assert listed not in [t.name for t in again.templates]  # from the cache
+    assert _TOKEN.sub("", again.content.decode()) == _TOKEN.sub("", first.content.decode())
+
+    # The questions are not inside a form (a printed page hides forms); the open one's field
+    # and button belong to the page's one answer form by its id.
+    qa = _qa(again.content.decode())
+    form = re.search(r"<form [^>]*>.*?</form>", qa, re.S)
+    assert form is not None and 'id="qa-answers"' in form[0]
+    assert "未回答の質問" not in form[0] and "未回答の質問" in qa
+    assert qa.count('form="qa-answers"') == 2  # the textarea and its button

@@ -187,8 +187,8 @@ def test_attendees_check_the_draft_the_chair_approves_and_it_is_published(counci
     assert reverse("minutes_detail", args=[minutes.pk]) in mail.body_text
     assert SECRET not in mail.body_text  # the mail links the draft; it does not carry it
 
-    # 田中 sees it in やること, named by the title of the version under check, and approves
-    # on the page; 高橋 comments.
+    # 田中 sees it in やること, named by the minutes' latest title, and approves on the page;
+    # 高橋 comments.
     assert [(i.kind, i.title) for i in todo_for(tanaka)] == [
         ("check_minutes", minutes.versions.get(number=2).title)
     ]
