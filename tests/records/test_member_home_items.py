@@ -1,6 +1,6 @@
-"""田中's home page with every kind of thing a member is asked to do: a reply awaited, minutes
-to check, a session to answer (also listed among the meetings), and a circulation already
-replied to. The page shows each of them, and costs the same statements with two of each as
+"""田中's home page with every kind of thing a member is asked to do: a reply awaited, a vote
+on a consultation (諮問), minutes to check, a session to answer (also listed among the
+meetings), a meeting convened on a circulation, and a circulation already replied to. The page shows each of them, and costs the same statements with two of each as
 with one: the home page's reads take only the columns they show, and a column left out would
 cost a statement per item."""
 
@@ -22,7 +22,10 @@ from circulation.services.minutes_drafts import (
     start_session_minutes,
 )
 from circulation.services.sessions import schedule_session
+from circulation.services.meetings import schedule_meeting
 from tests.conftest import Council
+from tests.consultations.helpers import sent as sent_consultation
+from tests.meetings.helpers import convened_scene, details
 from tests.factories import CirculationFactory, RecipientFactory, ReplyFactory
 from tests.performance.budgets import describe, statements_of
 from tests.performance.test_query_budgets import MEMBER_PAGE_BUDGET
@@ -72,7 +75,17 @@ def _one_of_each(council: Council, n: int) -> list[str]:
         number=10 + n,
         title="定例会",
     )
-    return [awaited.title, answered.title, checked_title, session.label]
+    vote = sent_consultation(council, staff=[], number=60 + n, title=f"諮問の案件 {n}")
+
+    convened = convened_scene(council)
+    schedule_meeting(
+        convened.circulation.pk,
+        by=secretariat,
+        details=details(convened, starts_at=convened.starts_at + dt.timedelta(days=n),
+                        ends_at=convened.ends_at + dt.timedelta(days=n)),
+    )  # fmt: skip
+    return [awaited.title, answered.title, checked_title, session.label, vote.title,
+            convened.circulation.title]  # fmt: skip
 
 
 def _home(client: Client) -> tuple[str, list[str]]:
