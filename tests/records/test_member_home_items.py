@@ -1,8 +1,9 @@
 """田中's home page with every kind of thing a member is asked to do: a reply awaited, a vote
 on a consultation (諮問), minutes to check, a session to answer (also listed among the
-meetings), a meeting convened on a circulation, and a circulation already replied to. The page shows each of them, and costs the same statements with two of each as
-with one: the home page's reads take only the columns they show, and a column left out would
-cost a statement per item."""
+meetings), a meeting convened on a circulation, and a circulation already replied to. The
+page shows each of them, and costs the same statements with two of each as with one: the
+home page's reads take only the columns they show, and a column left out would cost a
+statement per item."""
 
 from __future__ import annotations
 
@@ -16,17 +17,17 @@ from django.utils import timezone
 from circulation.models import Circulation, Meeting, Recipient
 from circulation.models.meeting import MeetingDetails
 from circulation.reads.minutes import MinutesContent
+from circulation.services.meetings import schedule_meeting
 from circulation.services.minutes_drafts import (
     revise_minutes,
     send_for_check,
     start_session_minutes,
 )
 from circulation.services.sessions import schedule_session
-from circulation.services.meetings import schedule_meeting
 from tests.conftest import Council
 from tests.consultations.helpers import sent as sent_consultation
-from tests.meetings.helpers import convened_scene, details
 from tests.factories import CirculationFactory, RecipientFactory, ReplyFactory
+from tests.meetings.helpers import convened_scene, details
 from tests.performance.budgets import describe, statements_of
 from tests.performance.test_query_budgets import MEMBER_PAGE_BUDGET
 from tests.records.scenes import held_session, written_minutes
