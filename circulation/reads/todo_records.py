@@ -40,8 +40,8 @@ def minutes_to_check(seats: Seats) -> list[TodoItem]:
         minutes=OuterRef("pk"), version=OuterRef("check_version"), user=seats.user
     )
     # Every member's home asks this, and almost always finds nothing: the statement is kept
-    # small (a join on the unique checker row, no title subquery) and the titles are read
-    # only for the minutes found.
+    # small (a join on the unique checker row, no title subquery); the minutes found are
+    # read with their titles by a second one.
     found = list(
         Minutes.objects.filter(
             committee_id__in=councils,
@@ -50,24 +50,23 @@ def minutes_to_check(seats: Seats) -> list[TodoItem]:
             checkers__user=seats.user,
         )
         .filter(~Exists(answered))
-        .only("committee", "check_deadline")
+        .values_list("pk", flat=True)
     )
-    titles = {}
-    if found:
-        latest = _with_title(Minutes.objects.filter(pk__in=[m.pk for m in found]))
-        titles = dict(latest.values_list("pk", "latest_title"))
+    if not found:
+        return []
+    minutes = _with_title(Minutes.objects.filter(pk__in=found)).only("committee", "check_deadline")
     return [
         TodoItem(
             kind="check_minutes",
             label=_("会議録の確認"),
             committee=councils[m.committee_id],
-            title=titles.get(m.pk) or str(_("会議録")),
+            title=_title(m),
             url=reverse("minutes_detail", args=[m.pk]) + "#check",
             action=_("会議録を確認する"),
             due=m.check_deadline,
             deadline=m.check_deadline,
         )
-        for m in found
+        for m in minutes
     ]
 
 

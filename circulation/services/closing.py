@@ -62,11 +62,6 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
             row for row in reply_rows(recipients, masked) if row.reply and row.reply.opinion
         ]
         links = closing_summary_links(seats, decider_role, {r.user_id for r in recipients})
-        # One summary a person (the outbox would drop a second one): the decider's if any.
-        people: dict[int, tuple[User, bool]] = {}
-        for seat in seats:
-            decides = seat.role == decider_role or people.get(seat.user_id, (None, False))[1]
-            people[seat.user_id] = (seat.user, decides)
         queue_mails(
             [
                 closing_summary(
@@ -80,10 +75,20 @@ def close_circulation(circulation_id: int, *, now: dt.datetime | None = None) ->
                     opinions=opinions,
                     masked=masked,
                 )
-                for person, decides in people.values()
+                for person, decides in _summary_people(seats, decider_role)
             ]
         )
     return True
+
+
+def _summary_people(seats: list[Membership], decider_role: str) -> list[tuple[User, bool]]:
+    """Who gets a summary and whether they decide: one summary a person (the outbox would
+    drop a second one), the decider's if any of their seats decides."""
+    people: dict[int, tuple[User, bool]] = {}
+    for seat in seats:
+        decides = seat.role == decider_role or people.get(seat.user_id, (None, False))[1]
+        people[seat.user_id] = (seat.user, decides)
+    return list(people.values())
 
 
 def _consultation_summaries(
@@ -92,10 +97,6 @@ def _consultation_summaries(
     """A consultation's summaries: the tally and the proposal per item, and the result page
     (which the chair, the acting chair and the secretariat may all open)."""
     tallies = tally_items(circulation, circulation.consultation)
-    people: dict[int, tuple[User, bool]] = {}
-    for seat in seats:
-        decides = seat.role == decider_role or people.get(seat.user_id, (None, False))[1]
-        people[seat.user_id] = (seat.user, decides)
     queue_mails(
         [
             consultation_closing_summary(
@@ -106,6 +107,6 @@ def _consultation_summaries(
                 decider=decider,
                 tallies=tallies,
             )
-            for person, decides in people.values()
+            for person, decides in _summary_people(seats, decider_role)
         ]
     )
